@@ -1,0 +1,45 @@
+# briefwright: `make brief` builds the sample brief, `make test` runs the suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: brief test check list lint reference-docx golden clean distclean
+
+brief: $(STAMP)
+	$(BIN)/brief build
+
+check: $(STAMP)
+	$(BIN)/brief check
+
+list: $(STAMP)
+	$(BIN)/brief list
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy
+
+# Regenerate the Word reference document that gives DOCX outputs their styles.
+reference-docx: $(STAMP)
+	$(BIN)/python -m briefwright.reference_docx src/briefwright/templates/_base/reference.docx
+
+# Regenerate the golden files under tests/golden/ after an intended change.
+golden: $(STAMP)
+	BRIEFWRIGHT_UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/test_golden.py
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "briefwright needs Python 3.11 or newer (found $$($(PYTHON) --version))."; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	@touch $@
+
+clean:
+	rm -rf build
+
+distclean: clean
+	rm -rf $(VENV) src/*.egg-info
