@@ -1,0 +1,176 @@
+"""Generate the Word reference document that gives every DOCX output its styles.
+
+Run ``make reference-docx`` (or ``python -m briefwright.reference_docx OUT``)
+after changing this file. It starts from pandoc's own reference document, so
+every style pandoc writes exists, then sets fonts, sizes and colours, A4
+pages, and a header and footer whose marking placeholder the render stage
+fills in for each edition.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import pypandoc
+from docx import Document
+from docx.enum.section import WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+
+MARKING_PLACEHOLDER = "BRIEFWRIGHT-MARKING"
+COLOUR_PLACEHOLDER = "FFFFFE"
+
+ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
+MUTED = RGBColor(0x55, 0x55, 0x55)
+SERIF = "Cambria"
+SANS = "Calibri"
+
+
+def _font(style, name: str, size: float, bold: bool | None = None, colour=None) -> None:  # type: ignore[no-untyped-def]
+    style.font.name = name
+    rpr = style.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.append(fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attr), name)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:cstheme", "w:eastAsiaTheme"):
+        fonts.attrib.pop(qn(attr), None)
+    style.font.size = Pt(size)
+    if bold is not None:
+        style.font.bold = bold
+    if colour is not None:
+        style.font.color.rgb = colour
+
+
+def _shade(element, fill: str) -> None:  # type: ignore[no-untyped-def]
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    element.append(shd)
+
+
+def _field(paragraph, instruction: str) -> None:  # type: ignore[no-untyped-def]
+    run = paragraph.add_run()
+    for kind, text in (("begin", None), (None, instruction), ("separate", None), (None, "1"), ("end", None)):
+        if kind:
+            char = OxmlElement("w:fldChar")
+            char.set(qn("w:fldCharType"), kind)
+            run._r.append(char)
+        elif text == instruction:
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = f" {instruction} "
+            run._r.append(instr)
+        else:
+            t = OxmlElement("w:t")
+            t.text = text
+            run._r.append(t)
+    run.font.size = Pt(8.5)
+    run.font.color.rgb = MUTED
+
+
+def _marking_run(paragraph) -> None:  # type: ignore[no-untyped-def]
+    run = paragraph.add_run(MARKING_PLACEHOLDER)
+    run.font.name = SANS
+    run.font.size = Pt(12)
+    run.font.bold = True
+    run.font.color.rgb = RGBColor.from_string(COLOUR_PLACEHOLDER)
+    _shade(run._r.get_or_add_rPr(), "000000")
+
+
+def build(out: Path) -> None:
+    """Write the reference document to ``out``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / "pandoc-reference.docx"
+        pandoc = pypandoc.get_pandoc_path()
+        import subprocess
+
+        subprocess.run(
+            [pandoc, "-o", str(base), "--print-default-data-file", "reference.docx"], check=True
+        )
+        doc = Document(str(base))
+
+    styles = doc.styles
+    _font(styles["Normal"], SERIF, 11)
+    styles["Normal"].paragraph_format.space_after = Pt(6)
+    styles["Normal"].paragraph_format.line_spacing = 1.15
+    for name in ("Body Text", "First Paragraph", "Compact"):
+        if name in [s.name for s in styles]:
+            _font(styles[name], SERIF, 11)
+    for name, size in (("Heading 1", 16), ("Heading 2", 13), ("Heading 3", 11.5)):
+        _font(styles[name], SANS, size, bold=True, colour=ACCENT)
+        styles[name].paragraph_format.keep_with_next = True
+        styles[name].paragraph_format.space_before = Pt(14 if name == "Heading 1" else 10)
+        styles[name].paragraph_format.space_after = Pt(4)
+    _font(styles["Title"], SANS, 26, bold=True, colour=ACCENT)
+    _font(styles["Subtitle"], SANS, 14, bold=False, colour=MUTED)
+    for name in ("Author", "Date"):
+        _font(styles[name], SANS, 10, colour=MUTED)
+        styles[name].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    for name in ("Title", "Subtitle"):
+        styles[name].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    block = styles["Block Text"]
+    _font(block, SERIF, 11)
+    block.paragraph_format.left_indent = Mm(3)
+    block.paragraph_format.right_indent = Mm(0)
+    ppr = block.element.get_or_add_pPr()
+    _shade(ppr, "EEF2F7")
+    for name in ("Table Caption", "Image Caption", "Caption"):
+        if name in [s.name for s in styles]:
+            _font(styles[name], SANS, 9.5, bold=True, colour=ACCENT)
+    if "Footnote Text" in [s.name for s in styles]:
+        _font(styles["Footnote Text"], SERIF, 9)
+    if "Marking" not in [s.name for s in styles]:
+        marking = styles.add_style("Marking", WD_STYLE_TYPE.CHARACTER)
+        marking.font.name = SANS
+        marking.font.bold = True
+        marking.font.size = Pt(8.5)
+        marking.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+        _shade(marking.element.get_or_add_rPr(), "000000")
+    table = styles["Table"] if "Table" in [s.name for s in styles] else None
+    if table is not None:
+        _font(table, SANS, 9.5)
+
+    section = doc.sections[0]
+    section.start_type = WD_SECTION.NEW_PAGE
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin = section.right_margin = Mm(22)
+    section.top_margin = section.bottom_margin = Mm(25)
+    section.header_distance = section.footer_distance = Mm(10)
+    width = section.page_width - section.left_margin - section.right_margin
+
+    header = section.header.paragraphs[0]
+    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _marking_run(header)
+
+    footer = section.footer.paragraphs[0]
+    footer.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+    lead = footer.add_run("Page ")
+    lead.font.size = Pt(8.5)
+    lead.font.color.rgb = MUTED
+    _field(footer, "PAGE")
+    mid = footer.add_run(" of ")
+    mid.font.size = Pt(8.5)
+    mid.font.color.rgb = MUTED
+    _field(footer, "NUMPAGES")
+    footer.add_run("\t")
+    _marking_run(footer)
+
+    core = doc.core_properties
+    core.title = core.subject = core.keywords = core.comments = ""
+    core.author = core.last_modified_by = "briefwright"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(out))
+
+
+if __name__ == "__main__":
+    build(Path(sys.argv[1] if len(sys.argv) > 1 else "reference.docx"))
