@@ -1,0 +1,220 @@
+"""The pipeline end to end: plan every edition, render those out of date, write them.
+
+Planning (load and select) finishes, and reports every problem, before any
+output is written. Editions render in worker processes when ``jobs`` > 1;
+the main process writes them, so the files on disk do not depend on ``jobs``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import platform
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from . import __version__, layouts, write
+from .assemble import assemble
+from .errors import BriefError, BuildError
+from .models import Edition
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, "EditionResult | None", Edition], None]
+
+
+@dataclass
+class OutputInfo:
+    path: Path
+    format: str
+    size: int
+    pages: int | None
+
+
+@dataclass
+class EditionResult:
+    edition: Edition
+    status: str  # "built", "up to date" or "failed"
+    outputs: list[OutputInfo] = field(default_factory=list)
+    error: str | None = None
+
+
+def tool_versions() -> dict[str, str]:
+    """Versions that shape the outputs, read without importing pandoc or WeasyPrint."""
+
+    def dist(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "missing"
+
+    return {
+        "briefwright": __version__,
+        "pypandoc-binary": dist("pypandoc-binary"),
+        "weasyprint": dist("weasyprint"),
+        "python": platform.python_version(),
+    }
+
+
+def edition_dir(edition: Edition) -> Path:
+    return edition.root / "build" / edition.brief.id / edition.audience.name
+
+
+def _rel(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def fingerprint(edition: Edition, markdown: str) -> tuple[str, dict[str, str]]:
+    """Return a hash of everything the edition's outputs depend on, and the input hashes."""
+    root = edition.root
+    files = [*edition.inputs, *layouts.layout_files(root, edition.audience.layout)]
+    inputs = {_rel(p, root): write.sha256(p.read_bytes()) for p in dict.fromkeys(files)}
+    brief, audience = edition.brief, edition.audience
+    state = {
+        "markdown": markdown,
+        "inputs": inputs,
+        "brief": [brief.title, brief.subtitle, brief.date.isoformat(), brief.authors, brief.lang],
+        "audience": [audience.label, audience.layout, audience.depth, audience.max_pages,
+                     audience.clearance.label, audience.formats, audience.paper],
+        "marking": [edition.marking.label, edition.marking.colour],
+        "tools": tool_versions(),
+    }
+    digest = hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
+    return digest, inputs
+
+
+def _up_to_date(edition: Edition, digest: str) -> list[OutputInfo] | None:
+    folder = edition_dir(edition)
+    manifest = write.read_manifest(folder)
+    if not manifest or manifest.get("fingerprint") != digest:
+        return None
+    infos = []
+    outputs = manifest.get("outputs", {})
+    for fmt in edition.audience.formats:
+        name = f"{edition.name}.{fmt}"
+        entry = outputs.get(name)
+        path = folder / name
+        if not isinstance(entry, dict) or not path.is_file() or path.stat().st_size != entry.get("bytes"):
+            return None
+        infos.append(OutputInfo(path, fmt, entry["bytes"], entry.get("pages")))
+    return infos
+
+
+def _render(edition: Edition, markdown: str) -> Any:
+    from .render.edition import render  # heavy: pandoc and WeasyPrint load on first use
+
+    return render(edition, markdown)
+
+
+def _render_safely(edition: Edition, markdown: str) -> tuple[Any, str | None]:
+    try:
+        return _render(edition, markdown), None
+    except BriefError as exc:
+        return None, exc.format_message()
+
+
+def _store(edition: Edition, rendered: Any, digest: str, inputs: dict[str, str]) -> list[OutputInfo]:
+    folder = edition_dir(edition)
+    files = {f"{edition.name}.{fmt}": data for fmt, data in rendered.outputs.items()}
+    files[f"{edition.name}.md"] = rendered.markdown.encode("utf-8")
+    outputs = {
+        name: {
+            "sha256": write.sha256(data),
+            "bytes": len(data),
+            **({"pages": rendered.pages} if name.endswith(".pdf") else {}),
+        }
+        for name, data in sorted(files.items())
+    }
+    manifest = {
+        "brief": edition.brief.id,
+        "audience": edition.audience.name,
+        "title": edition.brief.title,
+        "date": edition.brief.date.isoformat(),
+        "layout": edition.audience.layout,
+        "marking": edition.marking.label,
+        "clearance": edition.audience.clearance.label,
+        "sections": [s.id for s in edition.sections],
+        "withheld_sections": len(edition.withheld),
+        "withheld_passages": edition.withheld_passages,
+        "pages": rendered.pages,
+        "inputs": inputs,
+        "outputs": outputs,
+        "tools": tool_versions(),
+        "fingerprint": digest,
+    }
+    write.write_edition(folder, files, manifest)
+    return [
+        OutputInfo(folder / f"{edition.name}.{fmt}", fmt, len(rendered.outputs[fmt]),
+                   rendered.pages if fmt == "pdf" else None)
+        for fmt in edition.audience.formats
+        if fmt in rendered.outputs
+    ]
+
+
+def build(
+    editions: list[Edition],
+    jobs: int = 1,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> list[EditionResult]:
+    """Build every edition that is out of date; return one result per edition, in order."""
+    notify = progress or (lambda *_: None)
+    results: dict[int, EditionResult] = {}
+    todo: list[tuple[int, Edition, str, str, dict[str, str]]] = []
+    for index, edition in enumerate(editions):
+        markdown = assemble(edition)
+        digest, inputs = fingerprint(edition, markdown)
+        current = None if force else _up_to_date(edition, digest)
+        if current is not None:
+            results[index] = EditionResult(edition, "up to date", current)
+            notify("done", results[index], edition)
+        else:
+            todo.append((index, edition, markdown, digest, inputs))
+
+    def finish(index: int, edition: Edition, rendered: Any, error: str | None,
+               digest: str, inputs: dict[str, str]) -> None:
+        if error is not None:
+            results[index] = EditionResult(edition, "failed", error=error)
+        else:
+            results[index] = EditionResult(edition, "built", _store(edition, rendered, digest, inputs))
+        notify("done", results[index], edition)
+
+    workers = max(1, min(jobs, len(todo)))
+    if workers == 1:
+        for index, edition, markdown, digest, inputs in todo:
+            notify("start", None, edition)
+            rendered, error = _render_safely(edition, markdown)
+            finish(index, edition, rendered, error, digest, inputs)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {}
+            for item in todo:
+                notify("start", None, item[1])
+                futures[pool.submit(_render_safely, item[1], item[2])] = item
+            for future in as_completed(futures):
+                index, edition, _, digest, inputs = futures[future]
+                try:
+                    rendered, error = future.result()
+                except Exception as exc:  # a worker died: report it as this edition's failure
+                    rendered, error = None, f"worker failed: {exc}"
+                finish(index, edition, rendered, error, digest, inputs)
+    return [results[i] for i in range(len(editions))]
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def raise_failures(results: list[EditionResult]) -> None:
+    failed = [r for r in results if r.status == "failed"]
+    if failed:
+        lines = [f"{r.edition.name}: {r.error}" for r in failed]
+        raise BuildError("\n".join(lines) + f"\n{len(failed)} edition(s) failed; "
+                         "their previous outputs were left as they were.")
+

@@ -1,0 +1,66 @@
+"""Marking schemes: ordered levels, TLP 2.0 by default, or briefs/markings.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+Release = Literal["anyone", "partners", "organisation", "named"]
+
+
+@dataclass(frozen=True, order=False)
+class Level:
+    """One marking level; ``rank`` orders levels from 0 (lowest)."""
+
+    label: str
+    rank: int
+    release: Release
+    colour: str
+    portion: str | None = None
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def slug(self) -> str:
+        """A CSS- and file-safe form of the label."""
+        return "".join(c if c.isalnum() else "-" for c in self.label.lower()).strip("-")
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """An ordered list of marking levels, lowest first."""
+
+    name: str
+    levels: tuple[Level, ...]
+
+    def get(self, label: str) -> Level | None:
+        for level in self.levels:
+            if level.label == label:
+                return level
+        return None
+
+    def highest(self, levels: Iterable[Level]) -> Level | None:
+        return max(levels, key=lambda level: level.rank, default=None)
+
+    @property
+    def labels(self) -> list[str]:
+        return [level.label for level in self.levels]
+
+    def expected(self) -> str:
+        """The labels as a message fragment: 'one of A, B, C'."""
+        return "one of " + ", ".join(self.labels)
+
+
+# FIRST Traffic Light Protocol 2.0; colours are for label text on black.
+TLP = Scheme(
+    "TLP 2.0",
+    (
+        Level("TLP:CLEAR", 0, "anyone", "#FFFFFF"),
+        Level("TLP:GREEN", 1, "partners", "#33FF00"),
+        Level("TLP:AMBER", 2, "partners", "#FFC000"),
+        Level("TLP:AMBER+STRICT", 3, "organisation", "#FFC000"),
+        Level("TLP:RED", 4, "named", "#FF2B2B"),
+    ),
+)

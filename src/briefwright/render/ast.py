@@ -1,0 +1,191 @@
+"""Transformations of pandoc's JSON document tree, done in Python between pandoc calls."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import mimetypes
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from ..errors import BuildError
+from ..passages import RESTRICTING
+
+Node = dict[str, Any]
+SAFE_SCHEMES = {"http", "https", "mailto"}
+MAX_IMAGE_BYTES = 5_000_000
+
+
+def nodes(value: Any) -> Iterator[Node]:
+    """Yield every element node in a tree, depth first."""
+    if isinstance(value, dict):
+        if "t" in value:
+            yield value
+        for child in value.values():
+            yield from nodes(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from nodes(child)
+
+
+def map_lists(value: Any, fn: Callable[[list[Any]], list[Any]]) -> Any:
+    """Rewrite every list in the tree bottom-up with ``fn`` (to drop or replace nodes)."""
+    if isinstance(value, dict):
+        return {key: map_lists(child, fn) for key, child in value.items()}
+    if isinstance(value, list):
+        return fn([map_lists(child, fn) for child in value])
+    return value
+
+
+def attr_pairs(node: Node) -> dict[str, str]:
+    """Return the key-value attributes of a Div, Span, Header, Link, Image, ..."""
+    content = node.get("c")
+    attr = None
+    if node["t"] in ("Div", "Span", "CodeBlock", "Code", "Table", "Figure"):
+        attr = content[0]
+    elif node["t"] == "Header":
+        attr = content[1]
+    elif node["t"] in ("Link", "Image"):
+        attr = content[0]
+    if not attr:
+        return {}
+    return dict(attr[2])
+
+
+def classes(node: Node) -> list[str]:
+    content = node["c"]
+    attr = content[1] if node["t"] == "Header" else content[0]
+    return list(attr[1])
+
+
+def check_restrictions(doc: Node) -> None:
+    """Fail closed if a marked or audience-restricted div survived selection."""
+    for node in nodes(doc["blocks"]):
+        if node["t"] in ("Div", "Span") and any(k in attr_pairs(node) for k in RESTRICTING):
+            raise BuildError(
+                "a marked passage reached the renderer unfiltered; nothing was written. "
+                "Put each ::: {marking=...} fence on its own line, not inside a list or quote"
+            )
+
+
+def sanitise(doc: Node) -> list[str]:
+    """Drop raw HTML/TeX/OpenXML and unsafe link targets; return what was removed."""
+    removed: list[str] = []
+
+    def clean(items: list[Any]) -> list[Any]:
+        kept = []
+        for item in items:
+            if isinstance(item, dict) and item.get("t") in ("RawBlock", "RawInline"):
+                removed.append(f"raw {item['c'][0]}")
+                continue
+            if isinstance(item, dict) and item.get("t") == "Link":
+                target = item["c"][2][0]
+                if not _safe_target(target):
+                    removed.append(f"link to {target[:40]!r}")
+                    kept.append({"t": "Span", "c": [["", [], []], item["c"][1]]})
+                    continue
+            kept.append(item)
+        return kept
+
+    doc["blocks"] = map_lists(doc["blocks"], clean)
+    return removed
+
+
+def _safe_target(target: str) -> bool:
+    if target.startswith("#"):
+        return True
+    scheme = urlsplit(target.strip()).scheme.lower()
+    return scheme in SAFE_SCHEMES
+
+
+def shift_body_headings(doc: Node) -> None:
+    """Demote headings inside section bodies so they nest under the section title."""
+    for node in nodes(doc["blocks"]):
+        if node["t"] == "Div" and "section-body" in classes(node):
+            for inner in nodes(node["c"][1]):
+                if inner["t"] == "Header":
+                    inner["c"][0] = min(inner["c"][0] + 1, 6)
+
+
+def embed_images(doc: Node, base: Path, root: Path) -> None:
+    """Replace image paths with data: URIs; refuse anything outside the project."""
+    for node in nodes(doc["blocks"]):
+        if node["t"] != "Image":
+            continue
+        target = node["c"][2][0]
+        if target.startswith("data:"):
+            continue
+        parts = urlsplit(target)
+        if parts.scheme and parts.scheme != "file" or parts.netloc:
+            raise BuildError(f"image '{target}' is not a file in the project; builds never fetch "
+                             "from the network (copy the image into the project)")
+        path = (base / unquote(parts.path)).resolve()
+        try:
+            path.relative_to(root)
+        except ValueError:
+            raise BuildError(f"image '{target}' lies outside the project root {root}") from None
+        if not path.is_file():
+            raise BuildError(f"image '{target}' does not exist (looked for {path})")
+        data = path.read_bytes()
+        if len(data) > MAX_IMAGE_BYTES:
+            raise BuildError(f"image '{target}' is over {MAX_IMAGE_BYTES // 1_000_000} MB")
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if not mime.startswith("image/"):
+            raise BuildError(f"'{target}' is not an image")
+        node["c"][2][0] = f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def drop_empty_references(doc: Node) -> None:
+    """Remove the References heading when the edition cites nothing."""
+    blocks = doc["blocks"]
+    for index, block in enumerate(blocks):
+        if block["t"] == "Div" and block["c"][0][0] == "refs" and not block["c"][1]:
+            del blocks[index]
+            if index and blocks[index - 1]["t"] == "Header" and blocks[index - 1]["c"][1][0] == "references":
+                del blocks[index - 1]
+            return
+
+
+def notes_to_spans(doc: Node) -> Node:
+    """Return a copy where footnotes are inline spans, for CSS ``float: footnote``."""
+    printed = copy.deepcopy(doc)
+
+    def convert(items: list[Any]) -> list[Any]:
+        out = []
+        for item in items:
+            if isinstance(item, dict) and item.get("t") == "Note":
+                inlines: list[Any] = []
+                for block in item["c"]:
+                    if block["t"] in ("Para", "Plain"):
+                        if inlines:
+                            inlines.append({"t": "Space"})
+                        inlines.extend(block["c"])
+                out.append({"t": "Span", "c": [["", ["footnote"], []], inlines]})
+            else:
+                out.append(item)
+        return out
+
+    printed["blocks"] = map_lists(printed["blocks"], convert)
+    return printed
+
+
+def set_meta(doc: Node, fields: dict[str, str | list[str]]) -> None:
+    """Replace the document metadata with plain strings (no Markdown parsing)."""
+    meta: dict[str, Any] = {}
+    for key, value in fields.items():
+        if isinstance(value, list):
+            meta[key] = {"t": "MetaList", "c": [_meta_str(v) for v in value]}
+        else:
+            meta[key] = _meta_str(value)
+    doc["meta"] = meta
+
+
+def _meta_str(text: str) -> Node:
+    inlines: list[Node] = []
+    for index, word in enumerate(text.split()):
+        if index:
+            inlines.append({"t": "Space"})
+        inlines.append({"t": "Str", "c": word})
+    return {"t": "MetaInlines", "c": inlines}

@@ -1,0 +1,71 @@
+"""DOCX: pandoc writes it with the layout's reference document; a post-pass marks it.
+
+The reference document carries a header and footer with a placeholder run;
+this pass puts the edition's marking (and its colour) there, writes the core
+properties, sets the paper size, and repacks the archive with fixed
+timestamps so that the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from xml.sax.saxutils import escape
+
+from ..models import Edition
+from ..reference_docx import COLOUR_PLACEHOLDER, MARKING_PLACEHOLDER
+
+PAPER = {"a4": (11906, 16838), "letter": (12240, 15840)}  # twentieths of a point
+
+CORE = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" \
+xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" \
+xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\
+<dc:title>{title}</dc:title><dc:subject>{subject}</dc:subject><dc:creator>{creator}</dc:creator>\
+<cp:keywords>{keywords}</cp:keywords><dc:description>{description}</dc:description>\
+<dc:language>{lang}</dc:language><cp:category>{marking}</cp:category>\
+<cp:contentStatus>{marking}</cp:contentStatus><cp:lastModifiedBy>briefwright</cp:lastModifiedBy>\
+<dcterms:created xsi:type="dcterms:W3CDTF">{date}</dcterms:created>\
+<dcterms:modified xsi:type="dcterms:W3CDTF">{date}</dcterms:modified></cp:coreProperties>"""
+
+
+def finish(data: bytes, edition: Edition, keywords: list[str], description: str) -> bytes:
+    """Return the DOCX with markings, core properties, paper size and fixed timestamps."""
+    brief = edition.brief
+    marking = edition.marking
+    stamp = dt.datetime.combine(brief.date, dt.time())
+    core = CORE.format(
+        title=escape(brief.title),
+        subject=escape(f"{brief.subtitle or brief.title} ({edition.audience.label})"),
+        creator=escape("; ".join(brief.authors) or "briefwright"),
+        keywords=escape(", ".join(keywords)),
+        description=escape(description),
+        lang=escape(brief.lang),
+        marking=escape(marking.label),
+        date=f"{brief.date.isoformat()}T00:00:00Z",
+    )
+    width, height = PAPER[edition.audience.paper]
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            name = info.filename
+            if re.fullmatch(r"word/(header|footer)\d*\.xml", name):
+                text = content.decode("utf-8")
+                text = text.replace(MARKING_PLACEHOLDER, escape(marking.label))
+                text = text.replace(COLOUR_PLACEHOLDER, marking.colour.lstrip("#").upper())
+                content = text.encode("utf-8")
+            elif name == "docProps/core.xml":
+                content = core.encode("utf-8")
+            elif name == "word/document.xml":
+                text = content.decode("utf-8")
+                text = re.sub(r'<w:pgSz w:w="\d+" w:h="\d+"', f'<w:pgSz w:w="{width}" w:h="{height}"', text)
+                content = text.encode("utf-8")
+            entry = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, content)
+    return out.getvalue()

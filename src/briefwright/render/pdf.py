@@ -1,0 +1,112 @@
+"""PDF through WeasyPrint, from the print HTML, with a fetcher that stays in the project.
+
+WeasyPrint would otherwise fetch any URL the HTML names, ``file:`` paths and
+``<link rel=attachment>`` included; here everything is refused except data:
+URIs, the fonts briefwright ships, and files inside the project root.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from ..errors import BuildError
+
+log = logging.getLogger(__name__)
+
+PDF_VARIANT = "pdf/ua-1"
+
+
+def font_dirs() -> list[Path]:
+    """Return the folders of the fonts the layouts ask for."""
+    dirs = []
+    for module in ("font_source_serif_pro", "font_source_sans_pro"):
+        try:
+            package = __import__(module)
+        except ImportError:
+            continue
+        dirs.append(Path(package.__file__).parent / "files")
+    return dirs
+
+
+def font_faces() -> str:
+    """Return @font-face rules for the shipped fonts, for the print stylesheet."""
+    faces = []
+    for family, prefix, folder in (
+        ("Source Serif Pro", "SourceSerifPro", "font_source_serif_pro"),
+        ("Source Sans Pro", "SourceSansPro", "font_source_sans_pro"),
+    ):
+        base = next((d for d in font_dirs() if d.parent.name == folder), None)
+        if base is None:
+            continue
+        for style, weight, suffix in (
+            ("normal", 400, "Regular"), ("italic", 400, "It"),
+            ("normal", 700, "Bold"), ("italic", 700, "BoldIt"),
+            ("normal", 600, "Semibold"),
+        ):
+            path = base / f"{prefix}-{suffix}.ttf"
+            if path.is_file():
+                faces.append(
+                    f'@font-face {{ font-family: "{family}"; font-style: {style}; '
+                    f'font-weight: {weight}; src: url("{path.as_uri()}"); }}'
+                )
+    return "\n".join(faces)
+
+
+@cache
+def _weasyprint() -> Any:
+    import weasyprint  # noqa: PLC0415 - heavy; only builds that write a PDF pay for it
+
+    return weasyprint
+
+
+def version() -> str:
+    return str(_weasyprint().__version__)
+
+
+def _fetcher_class() -> Any:
+    weasyprint = _weasyprint()
+
+    class ProjectFetcher(weasyprint.URLFetcher):  # type: ignore[misc,name-defined]
+        """Fetch data: URIs and files under the allowed folders; refuse everything else."""
+
+        def __init__(self, allowed: list[Path]) -> None:
+            super().__init__(allowed_protocols={"file", "data"})
+            self.allowed = [p.resolve() for p in allowed]
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            parts = urlsplit(url)
+            if parts.scheme == "data":
+                return super().fetch(url, headers)
+            if parts.scheme == "file" and not parts.netloc:
+                path = Path(unquote(parts.path)).resolve()
+                if any(path.is_relative_to(base) for base in self.allowed) and path.is_file():
+                    return super().fetch(url, headers)
+            self.refused.append(url)
+            raise ValueError(f"refused: {url}")
+
+    return ProjectFetcher
+
+
+def render(html: str, root: Path, label: str) -> tuple[bytes, int]:
+    """Return the PDF bytes and page count of the print HTML."""
+    weasyprint = _weasyprint()
+    fetcher = _fetcher_class()([root, *font_dirs()])
+    try:
+        document = weasyprint.HTML(
+            string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher
+        ).render(pdf_variant=PDF_VARIANT)
+        data = document.write_pdf(pdf_variant=PDF_VARIANT, uncompressed_pdf=False)
+    except Exception as exc:  # WeasyPrint raises many types; report them as one
+        raise BuildError(f"WeasyPrint could not write the PDF for {label}: {exc}") from None
+    if fetcher.refused:
+        refused = ", ".join(sorted(set(fetcher.refused))[:3])
+        raise BuildError(
+            f"{label}: the layout asks for resources outside the project ({refused}); "
+            "builds use only files inside the project root"
+        )
+    return bytes(data), len(document.pages)

@@ -1,0 +1,141 @@
+"""What the ``brief`` command shows: build progress, the result table, checks, listings."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import load, select
+from .errors import ConfigError
+from .log import consoles
+from .models import Edition, Project
+
+log = logging.getLogger(__name__)
+
+
+def with_formats(edition: Edition, formats: tuple[str, ...]) -> Edition:
+    """Return the edition limited to the formats asked for on the command line."""
+    keep = tuple(f for f in edition.audience.formats if f in formats)
+    return dataclasses.replace(edition, audience=dataclasses.replace(edition.audience, formats=keep))
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / 1048576:.1f} MB"
+
+
+def _marking(level: Any) -> str:
+    return f"[bold {level.colour} on black] {level.label} [/]"
+
+
+def run_build(pipeline: ModuleType, editions: list[Edition], jobs: int, force: bool,
+              quiet: bool) -> list[Any]:
+    """Build with a live progress display on a terminal, one line per edition elsewhere."""
+    out, err = consoles()
+    started = time.monotonic()
+    for edition in editions:
+        if edition.withheld or edition.withheld_passages:
+            log.warning(
+                "%s: withheld from %s (above %s): %d section(s)%s, %d passage(s)",
+                edition.brief.id, edition.audience.name, edition.audience.clearance,
+                len(edition.withheld),
+                f" ({', '.join(edition.withheld)})" if edition.withheld else "",
+                edition.withheld_passages,
+            )
+    if err.is_terminal and not quiet:
+        with Progress(
+            TextColumn("[bold]Building"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True,
+        ) as bar:
+            task = bar.add_task("", total=len(editions))
+
+            def notify(kind: str, result: Any, edition: Edition) -> None:
+                if kind == "start":
+                    bar.update(task, description=edition.name)
+                else:
+                    bar.advance(task)
+
+            results = pipeline.build(editions, jobs, force, notify)
+    else:
+        def notify(kind: str, result: Any, edition: Edition) -> None:
+            if kind == "done" and not quiet:
+                err.print(f"{result.status}: {edition.name}", highlight=False)
+
+        results = pipeline.build(editions, jobs, force, notify)
+    if quiet:
+        return results  # type: ignore[no-any-return]
+    table = Table(title=None, box=None, pad_edge=False, header_style="bold")
+    for column in ("Output", "Pages", "Size", "Marking", "Status"):
+        table.add_column(column, justify="right" if column in ("Pages", "Size") else "left")
+    root = editions[0].root if editions else Path.cwd()
+    for result in results:
+        for info in result.outputs:
+            table.add_row(
+                str(info.path.relative_to(root)), str(info.pages or ""), _size(info.size),
+                _marking(result.edition.marking), result.status,
+            )
+        if result.status == "failed":
+            table.add_row(f"build/{result.edition.brief.id}/{result.edition.audience.name}/",
+                          "", "", _marking(result.edition.marking), "[red]failed[/]")
+    out.print(table)
+    built = sum(r.status == "built" for r in results)
+    fresh = sum(r.status == "up to date" for r in results)
+    out.print(f"{built} edition(s) built, {fresh} up to date, in {time.monotonic() - started:.1f} s. "
+              f"Outputs are in {root / 'build'}/")
+    return results  # type: ignore[no-any-return]
+
+
+def check(root: Path, briefs: list[str], strict: bool) -> None:
+    """Validate the project and print every problem; raise ConfigError if any is an error."""
+    out, _ = consoles()
+    project, problems = load.load_with_problems(root)
+    if project is not None and not problems.errors:
+        unknown = [b for b in briefs if b not in project.briefs]
+        for brief in unknown:
+            problems.error(f"briefs/{brief}.yaml", None, "no such brief",
+                           "expected one of " + ", ".join(sorted(project.briefs)))
+        if not unknown:
+            editions, selection = select.plan(project, briefs or None)
+            problems.items.extend(selection.items)
+    for problem in problems.warnings:
+        out.print(f"[yellow]warning[/]: {problem}", highlight=False)
+    failing = problems.errors + (problems.warnings if strict else [])
+    if failing:
+        raise ConfigError.from_problems(failing) if not strict else ConfigError(
+            "\n".join(str(p) for p in failing) + f"\n{len(failing)} problem(s) found (--strict)."
+        )
+    count = len(project.briefs) if project else 0
+    out.print(f"No errors in {count} brief(s); {len(problems.warnings)} warning(s).")
+
+
+def listing(project: Project) -> None:
+    """Print the project's briefs, audiences, collections and sections."""
+    out, _ = consoles()
+    briefs = Table(title="Briefs", title_justify="left", header_style="bold")
+    for column in ("Brief", "Title", "Collection", "Audiences", "Sections"):
+        briefs.add_column(column)
+    for brief in project.briefs.values():
+        briefs.add_row(brief.id, brief.title, brief.collection, ", ".join(brief.audiences),
+                       str(len(brief.sections)))
+    audiences = Table(title="Audiences", title_justify="left", header_style="bold")
+    for column in ("Audience", "Label", "Layout", "Depth", "Clearance", "Pages", "Formats"):
+        audiences.add_column(column)
+    for a in project.audiences.values():
+        audiences.add_row(a.name, a.label, a.layout, a.depth, _marking(a.clearance),
+                          str(a.max_pages or ""), ", ".join(a.formats))
+    sections = Table(title="Sections", title_justify="left", header_style="bold")
+    for column in ("Collection", "Section", "Marking", "Title"):
+        sections.add_column(column)
+    for collection in project.collections.values():
+        for section in collection.sections.values():
+            sections.add_row(collection.name, section.id,
+                             _marking(section.marking) if section.marking else "(brief default)",
+                             section.title)
+    for table in (briefs, audiences, sections):
+        out.print(table)

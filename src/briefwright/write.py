@@ -1,0 +1,76 @@
+"""Write stage: atomic files and a manifest per edition.
+
+Every file is written to a temporary name in its final folder and renamed
+into place, so a failed or killed build leaves the previous outputs whole. An
+edition's folder is locked while it is written, so two builds at once cannot
+interleave their files. The manifest is written last.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` for the duration of the block."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """Return the folder's manifest, or None if it is missing or unreadable."""
+    try:
+        data = json.loads((folder / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_edition(folder: Path, files: dict[str, bytes], manifest: dict[str, Any]) -> None:
+    """Write an edition's files, then its manifest, under the folder's lock."""
+    with locked(folder):
+        for name, data in sorted(files.items()):
+            atomic_write(folder / name, data)
+        text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        atomic_write(folder / MANIFEST, text.encode("utf-8"))
+        for stale in folder.glob(".*.tmp"):
+            stale.unlink(missing_ok=True)
