@@ -42,6 +42,7 @@ BIBLIOGRAPHY_NAMES = ("references.bib", "references.json", "references.yaml")
 CITATION = re.compile(r"(?:^|[^\w@])@\{?([A-Za-z0-9_][\w:.#$%&+?<>~/-]*?)\}?(?=[.,;:!?]*(?:[\s\];,)]|$))")
 
 M = TypeVar("M", bound=BaseModel)
+FAILED = object()  # returned by _Reader.yaml when the problem is already reported
 
 
 def find_root(start: Path) -> Path | None:
@@ -67,6 +68,7 @@ class _Reader:
     def __init__(self, root: Path, problems: Problems) -> None:
         self.root = root
         self.problems = problems
+        self.broken: set[str] = set()  # section files that exist but did not load
 
     def rel(self, path: Path) -> str:
         try:
@@ -110,15 +112,19 @@ class _Reader:
         if text is None:
             text = self.text(path)
             if text is None:
-                return None
+                return FAILED
         try:
             return yamlfile.parse(text)
         except yamlfile.YamlSyntaxError as exc:
             line = exc.line + line_offset if exc.line else None
-            self.problems.error(self.rel(path), line, f"invalid YAML: {exc}", "check indentation and quoting")
-            return None
+            self.problems.error(
+                self.rel(path), line, f"invalid YAML: {exc}", "check indentation and quoting"
+            )
+            return FAILED
 
     def model(self, model: type[M], data: Any, path: Path, what: str, offset: int = 0) -> M | None:
+        if data is FAILED:
+            return None
         if not isinstance(data, dict):
             found = "nothing" if data is None else type(data).__name__
             self.problems.error(
@@ -226,7 +232,7 @@ def _load_audiences(reader: _Reader, scheme: Scheme) -> dict[str, tuple[Audience
         )
         return {}
     data = reader.yaml(path)
-    if data is None:
+    if data is FAILED:
         return {}
     if not isinstance(data, dict):
         reader.problems.error(reader.rel(path), 1, "must map audience names to their settings")
@@ -379,6 +385,8 @@ def _load_collection(
         if loaded:
             sections[path.stem] = loaded[0]
             bodies[path.stem] = loaded[1]
+        else:
+            reader.broken.add(f"{folder.name}/{path.stem}")
     bibs = [folder / name for name in BIBLIOGRAPHY_NAMES if (folder / name).is_file()]
     if len(bibs) > 1:
         reader.problems.error(
@@ -437,7 +445,8 @@ def _load_brief(
 
     def check_sections(ids: list[str], loc: list[Any]) -> None:
         for index, section_id in enumerate(ids):
-            if section_id not in collection.sections:
+            broken = f"{collection.name}/{section_id}" in reader.broken
+            if section_id not in collection.sections and not broken:
                 reader.problems.error(
                     rel, yamlfile.line_of(data, [*loc, index]),
                     f"section '{section_id}' is not in sources/{collection.name}/",

@@ -136,6 +136,8 @@ def build(out: Path) -> None:
         marking.font.size = Pt(8.5)
         marking.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
         _shade(marking.element.get_or_add_rPr(), "000000")
+    if "Footer" in [s.name for s in styles]:
+        _font(styles["Footer"], SANS, 8.5, colour=MUTED)
     table = styles["Table"] if "Table" in [s.name for s in styles] else None
     if table is not None:
         _font(table, SANS, 9.5)

@@ -1,0 +1,139 @@
+"""Shared fixtures: small projects written from dicts, the sample built once, error helpers."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from dataclasses import dataclass
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from briefwright.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+
+AUDIENCES = """\
+executive:
+  label: Ministers
+  layout: one-pager
+  depth: summary
+  max_pages: 1
+  clearance: TLP:AMBER
+analyst:
+  label: Analysts
+  layout: full
+  depth: full
+  clearance: TLP:RED
+public:
+  label: Public
+  layout: full
+  depth: full
+  clearance: TLP:CLEAR
+"""
+
+BRIEF = """\
+title: Test Brief
+date: 2026-11-29
+authors: [Unit A]
+collection: demo
+marking: TLP:CLEAR
+sections: [intro, judgement]
+audiences:
+  executive: {}
+  analyst: {}
+  public: {}
+"""
+
+
+def section(title: str, summary: str, body: str = "Body text.", **front: str) -> str:
+    """Return the text of a section file."""
+    lines = ["---", f"title: {title}", f"summary: {summary}"]
+    lines += [f"{key}: {value}" for key, value in front.items()]
+    lines += ["---", textwrap.dedent(body).strip(), ""]
+    return "\n".join(lines)
+
+
+SMALL_PROJECT = {
+    "briefs/audiences.yaml": AUDIENCES,
+    "briefs/demo.yaml": BRIEF,
+    "sources/demo/intro.md": section(
+        "What is this?", "An introduction that states the bottom line.",
+        "Plain public text.\n\n::: {audience=\"analyst\"}\nAnalyst-only advice.\n:::\n",
+        marking="TLP:CLEAR",
+    ),
+    "sources/demo/judgement.md": section(
+        "What do we judge?", "A judgement kept from the public.",
+        "We judge that things will happen.", marking="TLP:AMBER",
+    ),
+}
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Write ``{path: text}`` under ``root`` and return ``root``."""
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Callable[..., Path]:
+    """Return a function that writes a project (SMALL_PROJECT plus changes) into tmp_path."""
+
+    def make(files: dict[str, str | bytes] | None = None, base: bool = True) -> Path:
+        root = tmp_path / "proj"
+        content: dict[str, str | bytes] = dict(SMALL_PROJECT) if base else {}
+        content.update(files or {})
+        for rel in [k for k, v in content.items() if v is None]:
+            del content[rel]
+        return write_files(root, content)
+
+    return make
+
+
+def run(root: Path, *args: str) -> Result:
+    """Run the brief command on a project root."""
+    return CliRunner().invoke(cli, ["--root", str(root), *args], catch_exceptions=True)
+
+
+def expect_error(result: Result, *fragments: str, code: int = 1) -> None:
+    """Assert a user-facing failure: the exit code, each fragment, and no traceback."""
+    output = result.output + (result.stderr if result.stderr_bytes else "")
+    assert result.exit_code == code, output
+    assert "Traceback" not in output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), (
+        repr(result.exception)
+    )
+    for fragment in fragments:
+        assert fragment in output, f"{fragment!r} not in:\n{output}"
+
+
+@dataclass
+class Built:
+    root: Path
+    output: str
+
+    def path(self, audience: str, ext: str, brief: str = "ukraine-security-guarantees") -> Path:
+        return self.root / "build" / brief / audience / f"{brief}-{audience}.{ext}"
+
+
+def build_copy(root: Path, *args: str) -> Built:
+    """Copy the repository's sample project to ``root`` and build it."""
+    for folder in ("briefs", "sources"):
+        shutil.copytree(REPO / folder, root / folder)
+    result = run(root, "build", *args)
+    assert result.exit_code == 0, result.output
+    return Built(root, result.output)
+
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Build the repository's sample brief once, in a copy."""
+    return build_copy(tmp_path_factory.mktemp("sample"), "-j", "2")

@@ -1,0 +1,80 @@
+"""The command line: flags reach the library, exit codes and messages are right."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from briefwright import __version__
+from briefwright.cli import cli
+
+from .conftest import BRIEF, expect_error, run
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+def test_list_shows_briefs_audiences_and_sections(project: Callable[..., Path]) -> None:
+    result = run(project(), "list")
+    assert result.exit_code == 0, result.output
+    for word in ("demo", "executive", "one-pager", "judgement", "TLP:AMBER"):
+        assert word in result.output
+
+
+def test_check_passes_on_a_good_project(project: Callable[..., Path]) -> None:
+    result = run(project(), "check")
+    assert result.exit_code == 0, result.output
+    assert "No errors in 1 brief(s)" in result.output
+    assert not (project() / "build").exists()
+
+
+def test_check_reports_every_problem_and_exits_1(project: Callable[..., Path]) -> None:
+    root = project({
+        "briefs/demo.yaml": BRIEF + "colour: blue\n",
+        "briefs/other.yaml": BRIEF + "  minister: {}\n",
+    })
+    expect_error(run(root, "check"), "briefs/demo.yaml:11: unknown key 'colour'",
+                 "briefs/other.yaml:11: audience 'minister'", "2 problems found")
+
+
+def test_broken_yaml_exits_1_naming_the_file(project: Callable[..., Path]) -> None:
+    root = project({"briefs/audiences.yaml": "executive: [\n"})
+    expect_error(run(root, "build"), "briefs/audiences.yaml:", "invalid YAML")
+
+
+def test_missing_required_field_exits_1(project: Callable[..., Path]) -> None:
+    root = project({"briefs/demo.yaml": BRIEF.replace("collection: demo\n", "")})
+    expect_error(run(root, "build"), "briefs/demo.yaml:1: 'collection' is required")
+
+
+def test_unknown_section_id_exits_1(project: Callable[..., Path]) -> None:
+    root = project({"briefs/demo.yaml": BRIEF.replace("[intro, judgement]", "[intro, nope]")})
+    expect_error(run(root, "build"), "briefs/demo.yaml:6: section 'nope' is not in sources/demo/")
+
+
+def test_unknown_audience_exits_1(project: Callable[..., Path]) -> None:
+    root = project({"briefs/demo.yaml": BRIEF + "  minister: {}\n"})
+    expect_error(run(root, "build"), "audience 'minister' is not defined")
+
+
+def test_release_error_exits_1_and_writes_nothing(project: Callable[..., Path]) -> None:
+    root = project({"briefs/demo.yaml": BRIEF.replace("  public: {}", "  public:\n    sections: [judgement]")})
+    expect_error(run(root, "build"), "section 'judgement' is marked TLP:AMBER", "TLP:CLEAR")
+    assert not (root / "build").exists()
+
+
+def test_unknown_brief_on_the_command_line_is_a_usage_error(project: Callable[..., Path]) -> None:
+    expect_error(run(project(), "build", "nope"), "no brief 'nope'", code=2)
+
+
+def test_unknown_option_is_a_usage_error(project: Callable[..., Path]) -> None:
+    expect_error(run(project(), "build", "--colour"), "No such option", code=2)
+
+
+def test_not_a_project_root(tmp_path: Path) -> None:
+    expect_error(run(tmp_path, "list"), "not a project root")
