@@ -20,8 +20,12 @@ from rich.logging import RichHandler
 def consoles() -> tuple[Console, Console]:
     """Return (stdout, stderr) consoles that honour NO_COLOR."""
     no_color = bool(os.environ.get("NO_COLOR"))
-    return Console(no_color=no_color, highlight=False), Console(
-        stderr=True, no_color=no_color, highlight=False
+    # Logs and pipes have no width of their own; give tables room rather than folding paths.
+    out_width = None if sys.stdout.isatty() else 120
+    err_width = None if sys.stderr.isatty() else 120
+    return (
+        Console(no_color=no_color, highlight=False, width=out_width),
+        Console(stderr=True, no_color=no_color, highlight=False, width=err_width),
     )
 
 

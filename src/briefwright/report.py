@@ -74,20 +74,22 @@ def run_build(pipeline: ModuleType, editions: list[Edition], jobs: int, force: b
     for column in ("Output", "Pages", "Size", "Marking", "Status"):
         table.add_column(column, justify="right" if column in ("Pages", "Size") else "left")
     root = editions[0].root if editions else Path.cwd()
+    folders: list[str] = []
     for result in results:
+        edition = result.edition
+        folders.append(f"build/{edition.brief.id}/{edition.audience.name}/")
         for info in result.outputs:
-            table.add_row(
-                str(info.path.relative_to(root)), str(info.pages or ""), _size(info.size),
-                _marking(result.edition.marking), result.status,
-            )
+            table.add_row(info.path.name, str(info.pages or ""), _size(info.size),
+                          _marking(edition.marking), result.status)
         if result.status == "failed":
-            table.add_row(f"build/{result.edition.brief.id}/{result.edition.audience.name}/",
-                          "", "", _marking(result.edition.marking), "[red]failed[/]")
+            table.add_row(f"{edition.name}.*", "", "", _marking(edition.marking), "[red]failed[/]")
     out.print(table)
     built = sum(r.status == "built" for r in results)
     fresh = sum(r.status == "up to date" for r in results)
-    out.print(f"{built} edition(s) built, {fresh} up to date, in {time.monotonic() - started:.1f} s. "
-              f"Outputs are in {root / 'build'}/")
+    elapsed = time.monotonic() - started
+    out.print(f"{built} edition(s) built, {fresh} up to date, in {elapsed:.1f} s. Files are in:")
+    for folder in dict.fromkeys(folders):
+        out.print(f"  {root / folder}", highlight=False, soft_wrap=True)
     return results  # type: ignore[no-any-return]
 
 

@@ -1,0 +1,57 @@
+"""The README documents every key the file schemas accept, so docs and code cannot drift."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from pydantic import BaseModel
+
+from briefwright.models import (
+    AudienceFile,
+    BriefAudience,
+    BriefFile,
+    MarkingLevelFile,
+    MarkingsFile,
+    SectionFile,
+)
+
+from .conftest import REPO
+
+README = (REPO / "README.md").read_text("utf-8")
+
+
+def documented_keys(heading: str) -> set[str]:
+    """Return the keys in the first table after the README heading that starts with ``heading``."""
+    start = README.index(heading)
+    table = README[start:].split("\n| Key |", 1)[1].split("\n\n", 1)[0]
+    return set(re.findall(r"^\| `([\w\[\].]+)` \|", table, flags=re.M))
+
+
+@pytest.mark.parametrize(
+    ("heading", "models", "prefix"),
+    [
+        ("## Writing a section", [SectionFile], ""),
+        ("## Describing a brief", [BriefFile], ""),
+        ("## Audiences", [AudienceFile], ""),
+        ("## Markings", [MarkingsFile], ""),
+        ("## Markings", [MarkingLevelFile], "levels[]."),
+    ],
+)
+def test_every_schema_key_is_in_the_readme(
+    heading: str, models: list[type[BaseModel]], prefix: str
+) -> None:
+    keys = {prefix + name for model in models for name in model.model_fields}
+    assert keys <= documented_keys(heading)
+
+
+def test_brief_audience_entries_are_documented() -> None:
+    # A brief's audience entry takes the audience keys plus its own section list.
+    extra = set(BriefAudience.model_fields) - set(AudienceFile.model_fields)
+    assert extra == {"sections"}
+    assert "give `sections`, its own list and order" in README
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    opening = README[:1500]
+    assert "make brief" in opening and "make test" in opening
