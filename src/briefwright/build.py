@@ -15,6 +15,7 @@ import platform
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,17 @@ def tool_versions() -> dict[str, str]:
     }
 
 
+@cache
+def code_digest() -> str:
+    """Hash briefwright's own code, so that a changed program never reuses old outputs."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def edition_dir(edition: Edition) -> Path:
     return edition.root / "build" / edition.brief.id / edition.audience.name
 
@@ -84,6 +96,7 @@ def fingerprint(edition: Edition, markdown: str) -> tuple[str, dict[str, str]]:
                      audience.clearance.label, audience.formats, audience.paper],
         "marking": [edition.marking.label, edition.marking.colour],
         "tools": tool_versions(),
+        "code": code_digest(),
     }
     digest = hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
     return digest, inputs

@@ -109,6 +109,15 @@ def shift_body_headings(doc: Node) -> None:
                     inner["c"][0] = min(inner["c"][0] + 1, 6)
 
 
+def shifted_headings(doc: Node, by: int) -> Node:
+    """Return a copy with every heading ``by`` levels deeper (the page title is the h1)."""
+    shifted = copy.deepcopy(doc)
+    for node in nodes(shifted["blocks"]):
+        if node["t"] == "Header":
+            node["c"][0] = min(node["c"][0] + by, 6)
+    return shifted
+
+
 def embed_images(doc: Node, base: Path, root: Path) -> None:
     """Replace image paths with data: URIs; refuse anything outside the project."""
     for node in nodes(doc["blocks"]):

@@ -58,10 +58,11 @@ def render(edition: Edition, markdown: str | None = None) -> Rendered:
     result = Rendered(markdown=markdown, removed=removed)
     formats = edition.audience.formats
 
+    web = ast.shifted_headings(doc, 1)  # in HTML the brief's title is the one h1
     if "html" in formats:
-        result.outputs["html"] = html.page(edition, pandoc.write_html(doc, label)).encode("utf-8")
+        result.outputs["html"] = html.page(edition, pandoc.write_html(web, label)).encode("utf-8")
     if "pdf" in formats or edition.audience.max_pages:
-        body = pandoc.write_html(ast.notes_to_spans(doc), label)
+        body = pandoc.write_html(ast.notes_to_spans(web), label)
         data, pages = pdf.render(html.print_page(edition, body), root, label)
         _check_pages(edition, pages)
         result.pages = pages

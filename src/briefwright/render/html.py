@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from markupsafe import Markup
 
 from .. import layouts
@@ -26,8 +28,20 @@ def stylesheet(edition: Edition, medium: str) -> str:
     return "\n".join(parts)
 
 
+def _title_notes(body: str) -> str:
+    # pandoc's endnotes section has no heading; give it one for navigation and validators.
+    return re.sub(
+        r'<section id="footnotes" ([^>]*)>\s*<hr\s*/?>',
+        r'<section id="footnotes" \1 aria-labelledby="notes-title">'
+        r'<h2 id="notes-title">Notes</h2>',
+        body,
+        count=1,
+    )
+
+
 def page(edition: Edition, body: str) -> str:
     """Return the self-contained screen HTML page."""
+    body = _title_notes(body)
     return render_template(
         edition, "page.html.j2", body=Markup(body), css=Markup(stylesheet(edition, "screen"))
     )
