@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shutil
 import textwrap
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -60,13 +60,16 @@ SMALL_PROJECT = {
     "briefs/audiences.yaml": AUDIENCES,
     "briefs/demo.yaml": BRIEF,
     "sources/demo/intro.md": section(
-        "What is this?", "An introduction that states the bottom line.",
-        "Plain public text.\n\n::: {audience=\"analyst\"}\nAnalyst-only advice.\n:::\n",
+        "What is this?",
+        "An introduction that states the bottom line.",
+        'Plain public text.\n\n::: {audience="analyst"}\nAnalyst-only advice.\n:::\n',
         marking="TLP:CLEAR",
     ),
     "sources/demo/judgement.md": section(
-        "What do we judge?", "A judgement kept from the public.",
-        "We judge that things will happen.", marking="TLP:AMBER",
+        "What do we judge?",
+        "A judgement kept from the public.",
+        "We judge that things will happen.",
+        marking="TLP:AMBER",
     ),
 }
 
@@ -108,9 +111,9 @@ def expect_error(result: Result, *fragments: str, code: int = 1) -> None:
     output = result.output + (result.stderr if result.stderr_bytes else "")
     assert result.exit_code == code, output
     assert "Traceback" not in output
-    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), (
-        repr(result.exception)
-    )
+    assert not isinstance(result.exception, Exception) or isinstance(
+        result.exception, SystemExit
+    ), repr(result.exception)
     for fragment in fragments:
         assert fragment in output, f"{fragment!r} not in:\n{output}"
 

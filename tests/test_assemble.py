@@ -19,7 +19,9 @@ def edition(root: Path, audience: str):  # type: ignore[no-untyped-def]
     return next(e for e in plan_or_raise(load_project(root)) if e.audience.name == audience)
 
 
-def test_full_layout_numbers_sections_and_lists_key_judgements(project: Callable[..., Path]) -> None:
+def test_full_layout_numbers_sections_and_lists_key_judgements(
+    project: Callable[..., Path],
+) -> None:
     text = assemble(edition(project(), "analyst"))
     assert "# Key judgements" in text
     assert "# [1]{.secno} What is this? { #sec-intro}" in text
@@ -33,10 +35,16 @@ def test_one_pager_leads_with_the_bottom_line(project: Callable[..., Path]) -> N
 
 
 def test_source_text_is_never_a_template(project: Callable[..., Path]) -> None:
-    root = project({
-        "sources/demo/intro.md": section("Is {{ 7*7 }} evaluated?", "'{% raw %} no {{ brief }}'",
-                                         "Body {{ 7*7 }} {# x #}", marking="TLP:CLEAR"),
-    })
+    root = project(
+        {
+            "sources/demo/intro.md": section(
+                "Is {{ 7*7 }} evaluated?",
+                "'{% raw %} no {{ brief }}'",
+                "Body {{ 7*7 }} {# x #}",
+                marking="TLP:CLEAR",
+            ),
+        }
+    )
     text = assemble(edition(root, "analyst"))
     assert "Is {{ 7*7 }} evaluated?" in text
     assert "{% raw %} no {{ brief }}" in text

@@ -34,12 +34,18 @@ def test_check_passes_on_a_good_project(project: Callable[..., Path]) -> None:
 
 
 def test_check_reports_every_problem_and_exits_1(project: Callable[..., Path]) -> None:
-    root = project({
-        "briefs/demo.yaml": BRIEF + "colour: blue\n",
-        "briefs/other.yaml": BRIEF + "  minister: {}\n",
-    })
-    expect_error(run(root, "check"), "briefs/demo.yaml:11: unknown key 'colour'",
-                 "briefs/other.yaml:11: audience 'minister'", "2 problems found")
+    root = project(
+        {
+            "briefs/demo.yaml": BRIEF + "colour: blue\n",
+            "briefs/other.yaml": BRIEF + "  minister: {}\n",
+        }
+    )
+    expect_error(
+        run(root, "check"),
+        "briefs/demo.yaml:11: unknown key 'colour'",
+        "briefs/other.yaml:11: audience 'minister'",
+        "2 problems found",
+    )
 
 
 def test_broken_yaml_exits_1_naming_the_file(project: Callable[..., Path]) -> None:
@@ -63,7 +69,9 @@ def test_unknown_audience_exits_1(project: Callable[..., Path]) -> None:
 
 
 def test_release_error_exits_1_and_writes_nothing(project: Callable[..., Path]) -> None:
-    root = project({"briefs/demo.yaml": BRIEF.replace("  public: {}", "  public:\n    sections: [judgement]")})
+    root = project(
+        {"briefs/demo.yaml": BRIEF.replace("  public: {}", "  public:\n    sections: [judgement]")}
+    )
     expect_error(run(root, "build"), "section 'judgement' is marked TLP:AMBER", "TLP:CLEAR")
     assert not (root / "build").exists()
 

@@ -152,7 +152,7 @@ def test_html_is_self_contained_with_marking_top_and_bottom(sample: Built, audie
     assert "script" not in page.tags
     assert {"main", "header", "footer"} <= set(page.tags)
     text = "".join(page.text).strip()
-    body_text = text[text.index("Skip to content"):]
+    body_text = text[text.index("Skip to content") :]
     assert body_text.split()[3] == MARKINGS[audience] or MARKINGS[audience] in body_text[:80]
     assert MARKINGS[audience] in body_text[-200:]
 
@@ -168,7 +168,9 @@ def test_manifest_records_inputs_outputs_and_marking(sample: Built) -> None:
     assert "sources/ukraine-security-guarantees/paris-meeting.md" in manifest["inputs"]
     for name, entry in manifest["outputs"].items():
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == entry["sha256"]
-    assert manifest["outputs"]["ukraine-security-guarantees-public.pdf"]["pages"] == manifest["pages"]
+    assert (
+        manifest["outputs"]["ukraine-security-guarantees-public.pdf"]["pages"] == manifest["pages"]
+    )
     assert set(manifest["tools"]) >= {"briefwright", "pypandoc-binary", "weasyprint"}
 
 

@@ -60,7 +60,9 @@ def test_unknown_section_id_suggests_the_closest(project: Callable[..., Path]) -
 def test_unknown_audience_lists_the_defined_ones(project: Callable[..., Path]) -> None:
     root = project({"briefs/demo.yaml": BRIEF + "  minister: {}\n"})
     (found,) = messages(root)
-    assert "briefs/demo.yaml:11: audience 'minister' is not defined in briefs/audiences.yaml" in found
+    assert (
+        "briefs/demo.yaml:11: audience 'minister' is not defined in briefs/audiences.yaml" in found
+    )
     assert "analyst, executive, public" in found
 
 
@@ -72,10 +74,12 @@ def test_unknown_marking_lists_the_scheme(project: Callable[..., Path]) -> None:
 
 
 def test_unmarked_section_without_brief_default_fails_closed(project: Callable[..., Path]) -> None:
-    root = project({
-        "briefs/demo.yaml": BRIEF.replace("marking: TLP:CLEAR\n", ""),
-        "sources/demo/intro.md": section("Q?", "S."),
-    })
+    root = project(
+        {
+            "briefs/demo.yaml": BRIEF.replace("marking: TLP:CLEAR\n", ""),
+            "sources/demo/intro.md": section("Q?", "S."),
+        }
+    )
     (found,) = messages(root)
     assert "sources/demo/intro.md" in found and "has no marking" in found
 
@@ -87,12 +91,18 @@ def test_summary_over_sixty_words_is_an_error(project: Callable[..., Path]) -> N
 
 
 def test_citation_missing_from_the_bibliography(project: Callable[..., Path]) -> None:
-    root = project({
-        "sources/demo/intro.md": section("Q?", "S.", "As agreed [@paris-2026].", marking="TLP:CLEAR"),
-        "sources/demo/references.yaml": "references:\n- id: other\n  title: X\n",
-    })
+    root = project(
+        {
+            "sources/demo/intro.md": section(
+                "Q?", "S.", "As agreed [@paris-2026].", marking="TLP:CLEAR"
+            ),
+            "sources/demo/references.yaml": "references:\n- id: other\n  title: X\n",
+        }
+    )
     (found,) = messages(root)
-    assert found.startswith("sources/demo/intro.md:6: citation '@paris-2026' is not in the bibliography")
+    assert found.startswith(
+        "sources/demo/intro.md:6: citation '@paris-2026' is not in the bibliography"
+    )
 
 
 @pytest.mark.parametrize(
@@ -113,10 +123,12 @@ def test_unreadable_sources_get_a_clear_error(
 
 
 def test_every_problem_is_reported_at_once(project: Callable[..., Path]) -> None:
-    root = project({
-        "briefs/demo.yaml": BRIEF + "colour: blue\n",
-        "sources/demo/intro.md": section("Q?", "S.", marking="TLP:PURPLE"),
-    })
+    root = project(
+        {
+            "briefs/demo.yaml": BRIEF + "colour: blue\n",
+            "sources/demo/intro.md": section("Q?", "S.", marking="TLP:PURPLE"),
+        }
+    )
     with pytest.raises(ConfigError) as caught:
         load_project(root)
     assert len(caught.value.problems) == 2

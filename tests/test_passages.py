@@ -55,7 +55,7 @@ def test_render_keeps_passages_without_their_restricting_attributes() -> None:
 @pytest.mark.parametrize(
     ("body", "line", "message"),
     [
-        ("::: {marking=\"TLP:AMBER\"}\nNever closed.\n", 1, "never closed"),
+        ('::: {marking="TLP:AMBER"}\nNever closed.\n', 1, "never closed"),
         ("Text.\n\n:::\n", 3, "without an opening fence"),
     ],
 )

@@ -46,10 +46,12 @@ def test_summary_depth_carries_no_body(project: Callable[..., Path]) -> None:
 
 def test_passage_markings_roll_up_after_filtering(project: Callable[..., Path]) -> None:
     body = 'Open.\n\n::: {marking="TLP:AMBER+STRICT"}\nStrict passage.\n:::\n'
-    root = project({
-        "briefs/demo.yaml": BRIEF.replace("[intro, judgement]", "[intro]"),
-        "sources/demo/intro.md": section("Q?", "S.", body, marking="TLP:CLEAR"),
-    })
+    root = project(
+        {
+            "briefs/demo.yaml": BRIEF.replace("[intro, judgement]", "[intro]"),
+            "sources/demo/intro.md": section("Q?", "S.", body, marking="TLP:CLEAR"),
+        }
+    )
     found = editions(root)
     assert found["analyst"].marking.label == "TLP:AMBER+STRICT"  # type: ignore[attr-defined]
     assert found["public"].marking.label == "TLP:CLEAR"  # type: ignore[attr-defined]
@@ -58,7 +60,13 @@ def test_passage_markings_roll_up_after_filtering(project: Callable[..., Path]) 
 
 
 def test_explicit_request_above_clearance_is_an_error(project: Callable[..., Path]) -> None:
-    root = project({"briefs/demo.yaml": BRIEF.replace("  public: {}", "  public:\n    sections: [intro, judgement]")})
+    root = project(
+        {
+            "briefs/demo.yaml": BRIEF.replace(
+                "  public: {}", "  public:\n    sections: [intro, judgement]"
+            )
+        }
+    )
     with pytest.raises(ReleaseError) as caught:
         plan_or_raise(load_project(root))
     message = caught.value.message

@@ -92,8 +92,15 @@ def fingerprint(edition: Edition, markdown: str) -> tuple[str, dict[str, str]]:
         "markdown": markdown,
         "inputs": inputs,
         "brief": [brief.title, brief.subtitle, brief.date.isoformat(), brief.authors, brief.lang],
-        "audience": [audience.label, audience.layout, audience.depth, audience.max_pages,
-                     audience.clearance.label, audience.formats, audience.paper],
+        "audience": [
+            audience.label,
+            audience.layout,
+            audience.depth,
+            audience.max_pages,
+            audience.clearance.label,
+            audience.formats,
+            audience.paper,
+        ],
         "marking": [edition.marking.label, edition.marking.colour],
         "tools": tool_versions(),
         "code": code_digest(),
@@ -113,7 +120,11 @@ def _up_to_date(edition: Edition, digest: str) -> list[OutputInfo] | None:
         name = f"{edition.name}.{fmt}"
         entry = outputs.get(name)
         path = folder / name
-        if not isinstance(entry, dict) or not path.is_file() or path.stat().st_size != entry.get("bytes"):
+        if (
+            not isinstance(entry, dict)
+            or not path.is_file()
+            or path.stat().st_size != entry.get("bytes")
+        ):
             return None
         infos.append(OutputInfo(path, fmt, entry["bytes"], entry.get("pages")))
     return infos
@@ -132,7 +143,9 @@ def _render_safely(edition: Edition, markdown: str) -> tuple[Any, str | None]:
         return None, exc.format_message()
 
 
-def _store(edition: Edition, rendered: Any, digest: str, inputs: dict[str, str]) -> list[OutputInfo]:
+def _store(
+    edition: Edition, rendered: Any, digest: str, inputs: dict[str, str]
+) -> list[OutputInfo]:
     folder = edition_dir(edition)
     files = {f"{edition.name}.{fmt}": data for fmt, data in rendered.outputs.items()}
     files[f"{edition.name}.md"] = rendered.markdown.encode("utf-8")
@@ -163,8 +176,12 @@ def _store(edition: Edition, rendered: Any, digest: str, inputs: dict[str, str])
     }
     write.write_edition(folder, files, manifest)
     return [
-        OutputInfo(folder / f"{edition.name}.{fmt}", fmt, len(rendered.outputs[fmt]),
-                   rendered.pages if fmt == "pdf" else None)
+        OutputInfo(
+            folder / f"{edition.name}.{fmt}",
+            fmt,
+            len(rendered.outputs[fmt]),
+            rendered.pages if fmt == "pdf" else None,
+        )
         for fmt in edition.audience.formats
         if fmt in rendered.outputs
     ]
@@ -190,12 +207,20 @@ def build(
         else:
             todo.append((index, edition, markdown, digest, inputs))
 
-    def finish(index: int, edition: Edition, rendered: Any, error: str | None,
-               digest: str, inputs: dict[str, str]) -> None:
+    def finish(
+        index: int,
+        edition: Edition,
+        rendered: Any,
+        error: str | None,
+        digest: str,
+        inputs: dict[str, str],
+    ) -> None:
         if error is not None:
             results[index] = EditionResult(edition, "failed", error=error)
         else:
-            results[index] = EditionResult(edition, "built", _store(edition, rendered, digest, inputs))
+            results[index] = EditionResult(
+                edition, "built", _store(edition, rendered, digest, inputs)
+            )
         notify("done", results[index], edition)
 
     workers = max(1, min(jobs, len(todo)))
@@ -228,6 +253,7 @@ def raise_failures(results: list[EditionResult]) -> None:
     failed = [r for r in results if r.status == "failed"]
     if failed:
         lines = [f"{r.edition.name}: {r.error}" for r in failed]
-        raise BuildError("\n".join(lines) + f"\n{len(failed)} edition(s) failed; "
-                         "their previous outputs were left as they were.")
-
+        raise BuildError(
+            "\n".join(lines) + f"\n{len(failed)} edition(s) failed; "
+            "their previous outputs were left as they were."
+        )

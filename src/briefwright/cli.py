@@ -53,16 +53,21 @@ def _root(ctx: click.Context) -> Context:
 
 @click.group(cls=BriefGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="briefwright")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Project root (the folder with briefs/ and sources/). Default: found upwards "
-                   "from the working directory.")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Project root (the folder with briefs/ and sources/). Default: found upwards "
+    "from the working directory.",
+)
 @click.option("-v", "--verbose", count=True, help="Say more (-vv for debugging detail).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks.")
 @click.pass_context
 def cli(ctx: click.Context, root: Path | None, verbose: int, quiet: bool, debug: bool) -> None:
     """Build policy briefs for several audiences as PDF, DOCX and HTML."""
-    from . import load, log as logsetup
+    from . import load
+    from . import log as logsetup
 
     _, err = logsetup.consoles()
     logsetup.setup(verbose, quiet, err)
@@ -79,35 +84,59 @@ def cli(ctx: click.Context, root: Path | None, verbose: int, quiet: bool, debug:
     ctx.obj = Context(root.resolve(), debug, verbose, quiet)
 
 
-def _known(ctx: click.Context, project: Any, briefs: tuple[str, ...], audiences: tuple[str, ...]) -> None:
+def _known(
+    ctx: click.Context, project: Any, briefs: tuple[str, ...], audiences: tuple[str, ...]
+) -> None:
     for brief in briefs:
         if brief not in project.briefs:
             raise click.BadParameter(
                 f"no brief '{brief}'; expected one of {', '.join(sorted(project.briefs))}",
-                ctx, param_hint="BRIEF",
+                ctx,
+                param_hint="BRIEF",
             )
     known = {a for b in project.briefs.values() for a in b.audiences}
     for audience in audiences:
         if audience not in known:
             raise click.BadParameter(
                 f"no audience '{audience}'; expected one of {', '.join(sorted(known))}",
-                ctx, param_hint="'-a'",
+                ctx,
+                param_hint="'-a'",
             )
 
 
 @cli.command()
 @click.argument("briefs", nargs=-1)
-@click.option("-a", "--audience", "audiences", multiple=True, help="Only this audience (repeatable).")
-@click.option("-f", "--format", "formats", multiple=True, type=click.Choice(["pdf", "docx", "html"]),
-              help="Only this format (repeatable). Default: each audience's formats.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Editions built at once. Default: the number of cores.")
+@click.option(
+    "-a", "--audience", "audiences", multiple=True, help="Only this audience (repeatable)."
+)
+@click.option(
+    "-f",
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(["pdf", "docx", "html"]),
+    help="Only this format (repeatable). Default: each audience's formats.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Editions built at once. Default: the number of cores.",
+)
 @click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
 @click.pass_context
-def build(ctx: click.Context, briefs: tuple[str, ...], audiences: tuple[str, ...],
-          formats: tuple[str, ...], jobs: int | None, force: bool) -> None:
+def build(
+    ctx: click.Context,
+    briefs: tuple[str, ...],
+    audiences: tuple[str, ...],
+    formats: tuple[str, ...],
+    jobs: int | None,
+    force: bool,
+) -> None:
     """Build briefs (default: all) for their audiences."""
-    from . import build as pipeline, load, report, select
+    from . import build as pipeline
+    from . import load, report, select
 
     obj = _root(ctx)
     project = load.load_project(obj.root)
@@ -115,7 +144,9 @@ def build(ctx: click.Context, briefs: tuple[str, ...], audiences: tuple[str, ...
     editions = select.plan_or_raise(project, list(briefs), list(audiences))
     if formats:
         editions = [report.with_formats(e, formats) for e in editions]
-    results = report.run_build(pipeline, editions, jobs or pipeline.default_jobs(), force, obj.quiet)
+    results = report.run_build(
+        pipeline, editions, jobs or pipeline.default_jobs(), force, obj.quiet
+    )
     pipeline.raise_failures(results)
 
 

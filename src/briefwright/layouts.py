@@ -58,7 +58,7 @@ def layout_file(root: Path, layout: str, name: str) -> Path | None:
 
 def layout_files(root: Path, layout: str) -> list[Path]:
     """Return every file a layout may use: its own folder and ``_base``, on the search path."""
-    files = []
+    files: list[Path] = []
     for folder in (layout, BASE):
         for base in search_path(root):
             if (base / folder).is_dir():
@@ -93,6 +93,4 @@ def template(root: Path, layout: str, name: str) -> jinja2.Template:
         return env.select_template([f"{layout}/{name}", f"{BASE}/{name}"])
     except jinja2.TemplatesNotFound:
         searched = ", ".join(str(p) for p in search_path(root))
-        raise jinja2.TemplateNotFound(
-            f"{layout}/{name} (searched {searched})"
-        ) from None
+        raise jinja2.TemplateNotFound(f"{layout}/{name} (searched {searched})") from None

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from . import layouts, passages, yamlfile
-from .errors import ConfigError, Problems
+from .errors import Problems
 from .markings import TLP, Level, Scheme
 from .models import (
     ID_RE,
@@ -39,7 +39,9 @@ log = logging.getLogger(__name__)
 MAX_SOURCE_BYTES = 2_000_000
 RESERVED_BRIEF_FILES = {"audiences.yaml", "markings.yaml", "distribution.yaml"}
 BIBLIOGRAPHY_NAMES = ("references.bib", "references.json", "references.yaml")
-CITATION = re.compile(r"(?:^|[^\w@])@\{?([A-Za-z0-9_][\w:.#$%&+?<>~/-]*?)\}?(?=[.,;:!?]*(?:[\s\];,)]|$))")
+CITATION = re.compile(
+    r"(?:^|[^\w@])@\{?([A-Za-z0-9_][\w:.#$%&+?<>~/-]*?)\}?(?=[.,;:!?]*(?:[\s\];,)]|$))"
+)
 
 M = TypeVar("M", bound=BaseModel)
 FAILED = object()  # returned by _Reader.yaml when the problem is already reported
@@ -128,7 +130,8 @@ class _Reader:
         if not isinstance(data, dict):
             found = "nothing" if data is None else type(data).__name__
             self.problems.error(
-                self.rel(path), (getattr(data, "line", 1) or 1) + offset,
+                self.rel(path),
+                (getattr(data, "line", 1) or 1) + offset,
                 f"{what} must be a mapping of keys to values, found {found}",
                 "see the file formats in README.md",
             )
@@ -137,7 +140,9 @@ class _Reader:
             return model.model_validate(data)
         except ValidationError as exc:
             for err in exc.errors():
-                loc = [part for part in err["loc"] if not str(part).startswith(("function-", "list["))]
+                loc = [
+                    part for part in err["loc"] if not str(part).startswith(("function-", "list["))
+                ]
                 line = yamlfile.line_of(data, loc)
                 self.problems.error(
                     self.rel(path),
@@ -196,8 +201,10 @@ def _load_scheme(reader: _Reader) -> Scheme:
     for index, label in enumerate(labels):
         if label in labels[:index]:
             reader.problems.error(
-                reader.rel(path), yamlfile.line_of(data, ["levels", index]),
-                f"marking '{label}' is defined twice", "give each level its own label",
+                reader.rel(path),
+                yamlfile.line_of(data, ["levels", index]),
+                f"marking '{label}' is defined twice",
+                "give each level its own label",
             )
     return Scheme(
         spec.name,
@@ -234,7 +241,7 @@ def _load_audiences(reader: _Reader, scheme: Scheme) -> dict[str, tuple[Audience
     data = reader.yaml(path)
     if data is FAILED:
         return {}
-    if not isinstance(data, dict):
+    if not isinstance(data, yamlfile.LineDict):
         reader.problems.error(reader.rel(path), 1, "must map audience names to their settings")
         return {}
     found: dict[str, tuple[AudienceFile, Any]] = {}
@@ -242,7 +249,9 @@ def _load_audiences(reader: _Reader, scheme: Scheme) -> dict[str, tuple[Audience
         line = data.key_lines.get(name)
         if not isinstance(name, str) or not ID_RE.match(name):
             reader.problems.error(
-                reader.rel(path), line, f"audience name {name!r} is not allowed",
+                reader.rel(path),
+                line,
+                f"audience name {name!r} is not allowed",
                 "use lowercase letters, digits and hyphens",
             )
             continue
@@ -264,8 +273,11 @@ def _resolve_audience(
     fields = base.model_dump()
     if override is not None:
         fields.update(
-            {key: value for key, value in override.model_dump(exclude={"sections"}).items()
-             if value is not None}
+            {
+                key: value
+                for key, value in override.model_dump(exclude={"sections"}).items()
+                if value is not None
+            }
         )
     path, data = where
     clearance = _marking(
@@ -274,7 +286,8 @@ def _resolve_audience(
     layout = fields["layout"]
     if layout not in layouts.available(reader.root):
         reader.problems.error(
-            reader.rel(path), yamlfile.line_of(data, ["layout"]),
+            reader.rel(path),
+            yamlfile.line_of(data, ["layout"]),
             f"audience '{name}': layout '{layout}' does not exist",
             "expected one of " + ", ".join(layouts.available(reader.root)),
         )
@@ -315,12 +328,16 @@ def _load_section(
     if text is None:
         return None
     if not text.strip():
-        reader.problems.error(rel, None, "is empty", "start it with front matter: ---, title:, summary:, ---")
+        reader.problems.error(
+            rel, None, "is empty", "start it with front matter: ---, title:, summary:, ---"
+        )
         return None
     split = _split_front_matter(text)
     if split is None:
         reader.problems.error(
-            rel, 1, "has no front matter",
+            rel,
+            1,
+            "has no front matter",
             "start the file with a line '---', the title: and summary: keys, and a closing '---'",
         )
         return None
@@ -332,7 +349,8 @@ def _load_section(
     words = len(meta.summary.split())
     if words > 60:
         reader.problems.error(
-            rel, yamlfile.line_of(data, ["summary"]) + 1 if data else None,
+            rel,
+            _line(data, "summary", 1),
             f"summary has {words} words; the limit is 60",
             "keep the bottom line to one or two sentences",
         )
@@ -377,7 +395,9 @@ def _load_collection(
             continue
         if not ID_RE.match(path.stem):
             reader.problems.error(
-                reader.rel(path), None, f"section id '{path.stem}' is not allowed",
+                reader.rel(path),
+                None,
+                f"section id '{path.stem}' is not allowed",
                 "name section files with lowercase letters, digits and hyphens",
             )
             continue
@@ -390,8 +410,10 @@ def _load_collection(
     bibs = [folder / name for name in BIBLIOGRAPHY_NAMES if (folder / name).is_file()]
     if len(bibs) > 1:
         reader.problems.error(
-            reader.rel(folder), None, "has more than one bibliography: "
-            + ", ".join(p.name for p in bibs), "keep one of them",
+            reader.rel(folder),
+            None,
+            "has more than one bibliography: " + ", ".join(p.name for p in bibs),
+            "keep one of them",
         )
     return Collection(folder.name, folder, sections, bibs[0] if bibs else None), bodies
 
@@ -406,7 +428,11 @@ def bibliography_keys(reader: _Reader, path: Path) -> set[str]:
     try:
         data = json.loads(text) if path.suffix == ".json" else yamlfile.parse(text)
     except (json.JSONDecodeError, yamlfile.YamlSyntaxError) as exc:
-        reader.problems.error(reader.rel(path), getattr(exc, "line", None) or getattr(exc, "lineno", None), f"cannot be parsed: {exc}")
+        reader.problems.error(
+            reader.rel(path),
+            getattr(exc, "line", None) or getattr(exc, "lineno", None),
+            f"cannot be parsed: {exc}",
+        )
         return set()
     entries = data.get("references", []) if isinstance(data, dict) else data
     if not isinstance(entries, list):
@@ -431,14 +457,20 @@ def _load_brief(
     if spec is None:
         return None
     if not ID_RE.match(path.stem):
-        reader.problems.error(rel, None, f"brief id '{path.stem}' is not allowed",
-                              "name brief files with lowercase letters, digits and hyphens")
+        reader.problems.error(
+            rel,
+            None,
+            f"brief id '{path.stem}' is not allowed",
+            "name brief files with lowercase letters, digits and hyphens",
+        )
         return None
     marking = _marking(reader, scheme, spec.marking, path, _line(data, "marking"))
     collection = collections.get(spec.collection)
     if collection is None:
         reader.problems.error(
-            rel, _line(data, "collection"), f"collection '{spec.collection}' does not exist",
+            rel,
+            _line(data, "collection"),
+            f"collection '{spec.collection}' does not exist",
             "expected a folder of sources/: " + (", ".join(sorted(collections)) or "none found"),
         )
         return None
@@ -448,40 +480,56 @@ def _load_brief(
             broken = f"{collection.name}/{section_id}" in reader.broken
             if section_id not in collection.sections and not broken:
                 reader.problems.error(
-                    rel, yamlfile.line_of(data, [*loc, index]),
+                    rel,
+                    yamlfile.line_of(data, [*loc, index]),
                     f"section '{section_id}' is not in sources/{collection.name}/",
                     _closest(section_id, collection.sections),
                 )
         for index, section_id in enumerate(ids):
             if section_id in ids[:index]:
-                reader.problems.error(rel, yamlfile.line_of(data, [*loc, index]),
-                                      f"section '{section_id}' is listed twice", "list it once")
+                reader.problems.error(
+                    rel,
+                    yamlfile.line_of(data, [*loc, index]),
+                    f"section '{section_id}' is listed twice",
+                    "list it once",
+                )
 
     check_sections(spec.sections, ["sections"])
     resolved: dict[str, BriefAudienceSpec] = {}
     for name, override in spec.audiences.items():
         if name not in audiences:
             reader.problems.error(
-                rel, yamlfile.line_of(data, ["audiences", name]),
+                rel,
+                yamlfile.line_of(data, ["audiences", name]),
                 f"audience '{name}' is not defined in briefs/audiences.yaml",
                 "expected one of " + (", ".join(sorted(audiences)) or "none defined"),
             )
             continue
         if override and override.sections is not None:
             check_sections(override.sections, ["audiences", name, "sections"])
-        where = (path, data["audiences"][name]) if override and override.model_fields_set - {"sections"} else (
-            reader.root / "briefs" / "audiences.yaml", audiences[name][1])
+        where = (
+            (path, data["audiences"][name])
+            if override and override.model_fields_set - {"sections"}
+            else (reader.root / "briefs" / "audiences.yaml", audiences[name][1])
+        )
         audience = _resolve_audience(reader, scheme, name, audiences[name][0], override, where)
         if audience is not None:
-            sections = tuple(override.sections) if override and override.sections is not None else None
+            sections = (
+                tuple(override.sections) if override and override.sections is not None else None
+            )
             resolved[name] = BriefAudienceSpec(audience, sections)
     for section_id in dict.fromkeys(
-        [*spec.sections, *(s for a in spec.audiences.values() if a and a.sections for s in a.sections)]
+        [
+            *spec.sections,
+            *(s for a in spec.audiences.values() if a and a.sections for s in a.sections),
+        ]
     ):
         section = collection.sections.get(section_id)
         if section is not None and section.marking is None and marking is None:
             reader.problems.error(
-                section.rel, 2, "has no marking, and brief "
+                section.rel,
+                2,
+                "has no marking, and brief "
                 f"'{path.stem}' gives no default; unmarked text is never assumed public",
                 f"add 'marking:' to the section, or a default 'marking:' to {rel}",
             )
@@ -534,34 +582,56 @@ def load_with_problems(root: Path) -> tuple[Project | None, Problems]:
     sources = root / "sources"
     for folder in sorted(p for p in sources.iterdir() if p.is_dir() and not p.name.startswith(".")):
         if not ID_RE.match(folder.name):
-            problems.error(reader.rel(folder), None, f"collection name '{folder.name}' is not allowed",
-                           "use lowercase letters, digits and hyphens")
+            problems.error(
+                reader.rel(folder),
+                None,
+                f"collection name '{folder.name}' is not allowed",
+                "use lowercase letters, digits and hyphens",
+            )
             continue
         collections[folder.name], bodies[folder.name] = _load_collection(reader, scheme, folder)
 
     for collection in collections.values():
-        keys = bibliography_keys(reader, collection.bibliography) if collection.bibliography else set()
+        keys = (
+            bibliography_keys(reader, collection.bibliography) if collection.bibliography else set()
+        )
         for section_id, blocks in bodies[collection.name].items():
             section = collection.sections[section_id]
             for div in passages.walk(blocks):
                 for name in div.audiences or ():
                     if name not in audiences:
-                        problems.error(section.rel, div.line, f"audience '{name}' is not defined",
-                                       "expected one of " + ", ".join(sorted(audiences)))
+                        problems.error(
+                            section.rel,
+                            div.line,
+                            f"audience '{name}' is not defined",
+                            "expected one of " + ", ".join(sorted(audiences)),
+                        )
             for name in section.audiences or ():
                 if name not in audiences:
-                    problems.error(section.rel, 2, f"audience '{name}' is not defined",
-                                   "expected one of " + ", ".join(sorted(audiences)))
+                    problems.error(
+                        section.rel,
+                        2,
+                        f"audience '{name}' is not defined",
+                        "expected one of " + ", ".join(sorted(audiences)),
+                    )
             for key, line in _citations(section, blocks):
                 if key not in keys:
-                    where = reader.rel(collection.bibliography) if collection.bibliography else (
-                        f"sources/{collection.name}/references.yaml")
-                    problems.error(section.rel, line, f"citation '@{key}' is not in the bibliography",
-                                   f"add it to {where}")
+                    where = (
+                        reader.rel(collection.bibliography)
+                        if collection.bibliography
+                        else (f"sources/{collection.name}/references.yaml")
+                    )
+                    problems.error(
+                        section.rel,
+                        line,
+                        f"citation '@{key}' is not in the bibliography",
+                        f"add it to {where}",
+                    )
 
     briefs: dict[str, Brief] = {}
     brief_paths = sorted(
-        p for p in (root / "briefs").glob("*.y*ml")
+        p
+        for p in (root / "briefs").glob("*.y*ml")
         if p.name not in RESERVED_BRIEF_FILES and p.suffix in (".yaml", ".yml")
     )
     for path in brief_paths:
@@ -573,7 +643,10 @@ def load_with_problems(root: Path) -> tuple[Project | None, Problems]:
     project = Project(
         root=root,
         scheme=scheme,
-        audiences={name: _plain_audience(reader, scheme, name, spec) for name, (spec, _) in audiences.items()},
+        audiences={
+            name: _plain_audience(reader, scheme, name, spec)
+            for name, (spec, _) in audiences.items()
+        },
         briefs=briefs,
         collections=collections,
     )
@@ -582,8 +655,16 @@ def load_with_problems(root: Path) -> tuple[Project | None, Problems]:
 
 def _plain_audience(reader: _Reader, scheme: Scheme, name: str, spec: AudienceFile) -> Audience:
     clearance = scheme.get(spec.clearance) or scheme.levels[0]
-    return Audience(name, spec.label, spec.layout, spec.depth, spec.max_pages, clearance,
-                    tuple(spec.formats), spec.paper)
+    return Audience(
+        name,
+        spec.label,
+        spec.layout,
+        spec.depth,
+        spec.max_pages,
+        clearance,
+        tuple(spec.formats),
+        spec.paper,
+    )
 
 
 def _citations(section: Section, blocks: list[passages.Div | str]) -> list[tuple[str, int]]:

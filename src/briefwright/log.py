@@ -31,7 +31,11 @@ def consoles() -> tuple[Console, Console]:
 
 def setup(verbosity: int, quiet: bool, err: Console) -> None:
     """Send the library's log records to stderr at the level the flags ask for."""
-    level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbosity, 2)]
+    level = (
+        logging.ERROR
+        if quiet
+        else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbosity, 2)]
+    )
     logger = logging.getLogger("briefwright")
     logger.handlers.clear()
     if err.is_terminal:

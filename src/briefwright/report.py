@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 def with_formats(edition: Edition, formats: tuple[str, ...]) -> Edition:
     """Return the edition limited to the formats asked for on the command line."""
     keep = tuple(f for f in edition.audience.formats if f in formats)
-    return dataclasses.replace(edition, audience=dataclasses.replace(edition.audience, formats=keep))
+    return dataclasses.replace(
+        edition, audience=dataclasses.replace(edition.audience, formats=keep)
+    )
 
 
 def _size(n: int) -> str:
@@ -34,8 +36,9 @@ def _marking(level: Any) -> str:
     return f"[bold {level.colour} on black] {level.label} [/]"
 
 
-def run_build(pipeline: ModuleType, editions: list[Edition], jobs: int, force: bool,
-              quiet: bool) -> list[Any]:
+def run_build(
+    pipeline: ModuleType, editions: list[Edition], jobs: int, force: bool, quiet: bool
+) -> list[Any]:
     """Build with a live progress display on a terminal, one line per edition elsewhere."""
     out, err = consoles()
     started = time.monotonic()
@@ -43,15 +46,22 @@ def run_build(pipeline: ModuleType, editions: list[Edition], jobs: int, force: b
         if edition.withheld or edition.withheld_passages:
             log.warning(
                 "%s: withheld from %s (above %s): %d section(s)%s, %d passage(s)",
-                edition.brief.id, edition.audience.name, edition.audience.clearance,
+                edition.brief.id,
+                edition.audience.name,
+                edition.audience.clearance,
                 len(edition.withheld),
                 f" ({', '.join(edition.withheld)})" if edition.withheld else "",
                 edition.withheld_passages,
             )
     if err.is_terminal and not quiet:
         with Progress(
-            TextColumn("[bold]Building"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True,
+            TextColumn("[bold]Building"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
         ) as bar:
             task = bar.add_task("", total=len(editions))
 
@@ -63,6 +73,7 @@ def run_build(pipeline: ModuleType, editions: list[Edition], jobs: int, force: b
 
             results = pipeline.build(editions, jobs, force, notify)
     else:
+
         def notify(kind: str, result: Any, edition: Edition) -> None:
             if kind == "done" and not quiet:
                 err.print(f"{result.status}: {edition.name}", highlight=False)
@@ -79,8 +90,13 @@ def run_build(pipeline: ModuleType, editions: list[Edition], jobs: int, force: b
         edition = result.edition
         folders.append(f"build/{edition.brief.id}/{edition.audience.name}/")
         for info in result.outputs:
-            table.add_row(info.path.name, str(info.pages or ""), _size(info.size),
-                          _marking(edition.marking), result.status)
+            table.add_row(
+                info.path.name,
+                str(info.pages or ""),
+                _size(info.size),
+                _marking(edition.marking),
+                result.status,
+            )
         if result.status == "failed":
             table.add_row(f"{edition.name}.*", "", "", _marking(edition.marking), "[red]failed[/]")
     out.print(table)
@@ -100,8 +116,12 @@ def check(root: Path, briefs: list[str], strict: bool) -> None:
     if project is not None and not problems.errors:
         unknown = [b for b in briefs if b not in project.briefs]
         for brief in unknown:
-            problems.error(f"briefs/{brief}.yaml", None, "no such brief",
-                           "expected one of " + ", ".join(sorted(project.briefs)))
+            problems.error(
+                f"briefs/{brief}.yaml",
+                None,
+                "no such brief",
+                "expected one of " + ", ".join(sorted(project.briefs)),
+            )
         if not unknown:
             editions, selection = select.plan(project, briefs or None)
             problems.items.extend(selection.items)
@@ -109,8 +129,13 @@ def check(root: Path, briefs: list[str], strict: bool) -> None:
         out.print(f"[yellow]warning[/]: {problem}", highlight=False)
     failing = problems.errors + (problems.warnings if strict else [])
     if failing:
-        raise ConfigError.from_problems(failing) if not strict else ConfigError(
-            "\n".join(str(p) for p in failing) + f"\n{len(failing)} problem(s) found (--strict)."
+        raise (
+            ConfigError.from_problems(failing)
+            if not strict
+            else ConfigError(
+                "\n".join(str(p) for p in failing)
+                + f"\n{len(failing)} problem(s) found (--strict)."
+            )
         )
     count = len(project.briefs) if project else 0
     out.print(f"No errors in {count} brief(s); {len(problems.warnings)} warning(s).")
@@ -123,21 +148,36 @@ def listing(project: Project) -> None:
     for column in ("Brief", "Title", "Collection", "Audiences", "Sections"):
         briefs.add_column(column)
     for brief in project.briefs.values():
-        briefs.add_row(brief.id, brief.title, brief.collection, ", ".join(brief.audiences),
-                       str(len(brief.sections)))
+        briefs.add_row(
+            brief.id,
+            brief.title,
+            brief.collection,
+            ", ".join(brief.audiences),
+            str(len(brief.sections)),
+        )
     audiences = Table(title="Audiences", title_justify="left", header_style="bold")
     for column in ("Audience", "Label", "Layout", "Depth", "Clearance", "Pages", "Formats"):
         audiences.add_column(column)
     for a in project.audiences.values():
-        audiences.add_row(a.name, a.label, a.layout, a.depth, _marking(a.clearance),
-                          str(a.max_pages or ""), ", ".join(a.formats))
+        audiences.add_row(
+            a.name,
+            a.label,
+            a.layout,
+            a.depth,
+            _marking(a.clearance),
+            str(a.max_pages or ""),
+            ", ".join(a.formats),
+        )
     sections = Table(title="Sections", title_justify="left", header_style="bold")
     for column in ("Collection", "Section", "Marking", "Title"):
         sections.add_column(column)
     for collection in project.collections.values():
         for section in collection.sections.values():
-            sections.add_row(collection.name, section.id,
-                             _marking(section.marking) if section.marking else "(brief default)",
-                             section.title)
+            sections.add_row(
+                collection.name,
+                section.id,
+                _marking(section.marking) if section.marking else "(brief default)",
+                section.title,
+            )
     for table in (briefs, audiences, sections):
         out.print(table)

@@ -14,12 +14,15 @@ from pathlib import Path
 
 from . import passages
 from .errors import Problems, ReleaseError
-from .models import Brief, Edition, Project, SelectedSection
+from .markings import Level
+from .models import Brief, Edition, Project, Section, SelectedSection
 
 log = logging.getLogger(__name__)
 
 
-def select(project: Project, brief: Brief, audience_name: str, problems: Problems) -> Edition | None:
+def select(
+    project: Project, brief: Brief, audience_name: str, problems: Problems
+) -> Edition | None:
     """Return what ``audience_name`` receives of ``brief``; report faults into ``problems``."""
     spec = brief.audiences[audience_name]
     audience = spec.audience
@@ -37,7 +40,8 @@ def select(project: Project, brief: Brief, audience_name: str, problems: Problem
         if section.audiences is not None and audience_name not in section.audiences:
             if explicit:
                 problems.error(
-                    brief.rel, None,
+                    brief.rel,
+                    None,
                     f"audience '{audience_name}' lists section '{section_id}', which is only for "
                     + ", ".join(section.audiences),
                     f"remove it from audiences.{audience_name}.sections, or add "
@@ -50,7 +54,8 @@ def select(project: Project, brief: Brief, audience_name: str, problems: Problem
         if marking.rank > clearance.rank:
             if explicit:
                 problems.error(
-                    brief.rel, None,
+                    brief.rel,
+                    None,
                     f"section '{section_id}' is marked {marking} but audience '{audience_name}' "
                     f"is cleared only to {clearance}",
                     f"remove '{section_id}' from audiences.{audience_name}.sections, "
@@ -61,29 +66,9 @@ def select(project: Project, brief: Brief, audience_name: str, problems: Problem
             continue
         body = ""
         if audience.depth == "full":
-            blocks = passages.parse(section.body, section.body_line)
-            kept: list[passages.Div] = []
-
-            def keep(div: passages.Div) -> bool:
-                nonlocal cut
-                names = div.audiences
-                if names is not None and audience_name not in names:
-                    return False
-                label = div.attrs.get("marking")
-                if label is not None:
-                    level = project.scheme.get(label)
-                    if level is None or level.rank > clearance.rank:
-                        cut += 1
-                        return False
-                kept.append(div)
-                return True
-
-            body = passages.render(blocks, keep, section_id)
-            for div in kept:
-                label = div.attrs.get("marking")
-                level = project.scheme.get(label) if label else None
-                if level is not None:
-                    levels.append(level)
+            body, passage_levels, dropped = _filter_body(section, audience_name, clearance, project)
+            levels.extend(passage_levels)
+            cut += dropped
         levels.append(marking)
         chosen.append(
             SelectedSection(
@@ -99,7 +84,8 @@ def select(project: Project, brief: Brief, audience_name: str, problems: Problem
         )
     if not chosen:
         problems.error(
-            brief.rel, None,
+            brief.rel,
+            None,
             f"audience '{audience_name}' receives no section of this brief",
             "check the sections' markings and 'audiences:' against its clearance",
         )
@@ -118,6 +104,31 @@ def select(project: Project, brief: Brief, audience_name: str, problems: Problem
         withheld_passages=cut,
         inputs=inputs,
     )
+
+
+def _filter_body(
+    section: Section, audience_name: str, clearance: Level, project: Project
+) -> tuple[str, list[Level], int]:
+    """Return the body this audience receives, the markings it keeps, and passages cut."""
+    kept: list[Level] = []
+    cut = 0
+
+    def keep(div: passages.Div) -> bool:
+        nonlocal cut
+        names = div.audiences
+        if names is not None and audience_name not in names:
+            return False
+        label = div.attrs.get("marking")
+        if label is not None:
+            level = project.scheme.get(label)
+            if level is None or level.rank > clearance.rank:  # unknown labels fail closed
+                cut += 1
+                return False
+            kept.append(level)
+        return True
+
+    blocks = passages.parse(section.body, section.body_line)
+    return passages.render(blocks, keep, section.id), kept, cut
 
 
 def _inputs(project: Project, brief: Brief, sections: list[Path]) -> tuple[Path, ...]:

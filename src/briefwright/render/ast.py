@@ -41,7 +41,7 @@ def map_lists(value: Any, fn: Callable[[list[Any]], list[Any]]) -> Any:
 
 def attr_pairs(node: Node) -> dict[str, str]:
     """Return the key-value attributes of a Div, Span, Header, Link, Image, ..."""
-    content = node.get("c")
+    content: Any = node.get("c")
     attr = None
     if node["t"] in ("Div", "Span", "CodeBlock", "Code", "Table", "Figure"):
         attr = content[0]
@@ -128,8 +128,10 @@ def embed_images(doc: Node, base: Path, root: Path) -> None:
             continue
         parts = urlsplit(target)
         if parts.scheme and parts.scheme != "file" or parts.netloc:
-            raise BuildError(f"image '{target}' is not a file in the project; builds never fetch "
-                             "from the network (copy the image into the project)")
+            raise BuildError(
+                f"image '{target}' is not a file in the project; builds never fetch "
+                "from the network (copy the image into the project)"
+            )
         path = (base / unquote(parts.path)).resolve()
         try:
             path.relative_to(root)
@@ -152,7 +154,11 @@ def drop_empty_references(doc: Node) -> None:
     for index, block in enumerate(blocks):
         if block["t"] == "Div" and block["c"][0][0] == "refs" and not block["c"][1]:
             del blocks[index]
-            if index and blocks[index - 1]["t"] == "Header" and blocks[index - 1]["c"][1][0] == "references":
+            if (
+                index
+                and blocks[index - 1]["t"] == "Header"
+                and blocks[index - 1]["c"][1][0] == "references"
+            ):
                 del blocks[index - 1]
             return
 

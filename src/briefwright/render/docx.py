@@ -20,7 +20,8 @@ from ..reference_docx import COLOUR_PLACEHOLDER, MARKING_PLACEHOLDER
 PAPER = {"a4": (11906, 16838), "letter": (12240, 15840)}  # twentieths of a point
 
 CORE = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" \
+<cp:coreProperties \
+xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" \
 xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" \
 xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\
 <dc:title>{title}</dc:title><dc:subject>{subject}</dc:subject><dc:creator>{creator}</dc:creator>\
@@ -62,7 +63,9 @@ def finish(data: bytes, edition: Edition, keywords: list[str], description: str)
                 content = core.encode("utf-8")
             elif name == "word/document.xml":
                 text = content.decode("utf-8")
-                text = re.sub(r'<w:pgSz w:w="\d+" w:h="\d+"', f'<w:pgSz w:w="{width}" w:h="{height}"', text)
+                text = re.sub(
+                    r'<w:pgSz w:w="\d+" w:h="\d+"', f'<w:pgSz w:w="{width}" w:h="{height}"', text
+                )
                 content = text.encode("utf-8")
             entry = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
             entry.compress_type = zipfile.ZIP_DEFLATED

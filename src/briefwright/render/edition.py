@@ -38,7 +38,9 @@ def render(edition: Edition, markdown: str | None = None) -> Rendered:
     ast.check_restrictions(doc)
     removed = ast.sanitise(doc)
     for item in removed:
-        log.warning("%s: removed %s (sources may not carry raw markup or script links)", label, item)
+        log.warning(
+            "%s: removed %s (sources may not carry raw markup or script links)", label, item
+        )
     ast.shift_body_headings(doc)
     ast.embed_images(doc, collection_dir, root)
     ast.drop_empty_references(doc)
@@ -46,15 +48,18 @@ def render(edition: Edition, markdown: str | None = None) -> Rendered:
     keywords = sorted({tag for s in edition.sections for tag in s.tags})
     description = brief.subtitle or edition.sections[0].summary
     date_text = f"{brief.date.day} {brief.date:%B %Y}"
-    ast.set_meta(doc, {
-        "title": brief.title,
-        **({"subtitle": brief.subtitle} if brief.subtitle else {}),
-        "author": list(brief.authors),
-        "date": f"{date_text} · {edition.audience.label} · {edition.marking.label}",
-        "lang": brief.lang,
-        "subject": description,
-        "keywords": keywords,
-    })
+    ast.set_meta(
+        doc,
+        {
+            "title": brief.title,
+            **({"subtitle": brief.subtitle} if brief.subtitle else {}),
+            "author": list(brief.authors),
+            "date": f"{date_text} · {edition.audience.label} · {edition.marking.label}",
+            "lang": brief.lang,
+            "subject": description,
+            "keywords": keywords,
+        },
+    )
     result = Rendered(markdown=markdown, removed=removed)
     formats = edition.audience.formats
 
@@ -90,9 +95,7 @@ def _check_pages(edition: Edition, pages: int) -> None:
     longest = sorted(
         edition.sections, key=lambda s: len((s.summary + " " + s.body).split()), reverse=True
     )[:3]
-    names = ", ".join(
-        f"{s.id} ({len((s.summary + ' ' + s.body).split())} words)" for s in longest
-    )
+    names = ", ".join(f"{s.id} ({len((s.summary + ' ' + s.body).split())} words)" for s in longest)
     over = pages - limit
     raise BuildError(
         f"{edition.brief.rel}: the {edition.audience.name} edition runs to {pages} pages; "

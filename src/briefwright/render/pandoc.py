@@ -50,9 +50,7 @@ def _run(source: str, to: str, fmt: str, args: list[str], what: str, **kw: Any) 
         )
     except RuntimeError as exc:
         detail = str(exc).strip().splitlines()
-        raise BuildError(
-            f"pandoc could not {what}: " + " ".join(detail[-3:])
-        ) from None
+        raise BuildError(f"pandoc could not {what}: " + " ".join(detail[-3:])) from None
     except OSError as exc:
         raise BuildError(
             f"pandoc could not be started ({exc}); reinstall with 'make distclean brief'"
@@ -72,18 +70,22 @@ def parse(markdown: str, bibliography: Path | None, label: str) -> dict[str, Any
 def write_html(doc: dict[str, Any], label: str) -> str:
     """Write an HTML fragment (the page template supplies <head> and frame)."""
     return _run(
-        json.dumps(doc), "html5", "json",
-        ["--wrap=none", "--section-divs", "--html-q-tags"], f"write HTML for {label}",
+        json.dumps(doc),
+        "html5",
+        "json",
+        ["--wrap=none", "--section-divs", "--html-q-tags"],
+        f"write HTML for {label}",
     )
 
 
-def write_docx(
-    doc: dict[str, Any], reference: Path, out: Path, epoch: int, label: str
-) -> None:
+def write_docx(doc: dict[str, Any], reference: Path, out: Path, epoch: int, label: str) -> None:
     """Write a DOCX with the reference document's styles."""
     with _fixed_epoch(epoch):
         _run(
-            json.dumps(doc), "docx", "json",
-            ["--reference-doc", str(reference)], f"write DOCX for {label}",
+            json.dumps(doc),
+            "docx",
+            "json",
+            ["--reference-doc", str(reference)],
+            f"write DOCX for {label}",
             outputfile=str(out),
         )

@@ -28,7 +28,8 @@ def font_dirs() -> list[Path]:
             package = __import__(module)
         except ImportError:
             continue
-        dirs.append(Path(package.__file__).parent / "files")
+        if package.__file__:
+            dirs.append(Path(package.__file__).parent / "files")
     return dirs
 
 
@@ -43,8 +44,10 @@ def font_faces() -> str:
         if base is None:
             continue
         for style, weight, suffix in (
-            ("normal", 400, "Regular"), ("italic", 400, "It"),
-            ("normal", 700, "Bold"), ("italic", 700, "BoldIt"),
+            ("normal", 400, "Regular"),
+            ("italic", 400, "It"),
+            ("normal", 700, "Bold"),
+            ("italic", 700, "BoldIt"),
             ("normal", 600, "Semibold"),
         ):
             path = base / f"{prefix}-{suffix}.ttf"
