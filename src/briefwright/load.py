@@ -303,6 +303,7 @@ def _resolve_audience(
         clearance=clearance,
         formats=tuple(dict.fromkeys(fields["formats"])),
         paper=fields["paper"],
+        portion_marks=fields["portion_marks"],
     )
 
 

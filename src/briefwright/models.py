@@ -54,6 +54,7 @@ class AudienceFields(_Strict):
     clearance: Line | None = None
     formats: list[Format] | None = None
     paper: Literal["a4", "letter"] | None = None
+    portion_marks: bool | None = None
 
 
 class AudienceFile(AudienceFields):
@@ -65,6 +66,7 @@ class AudienceFile(AudienceFields):
     depth: Literal["summary", "full"] = "full"
     formats: list[Format] = list(FORMATS)
     paper: Literal["a4", "letter"] = "a4"
+    portion_marks: bool = False
 
 
 class BriefAudience(AudienceFields):
@@ -152,6 +154,7 @@ class Audience:
     clearance: Level
     formats: tuple[Format, ...]
     paper: Literal["a4", "letter"]
+    portion_marks: bool = False
 
 
 @dataclass(frozen=True)
@@ -211,6 +214,7 @@ class Edition:
     audience: Audience
     sections: tuple[SelectedSection, ...]
     marking: Level
+    scheme: Scheme
     bibliography: Path | None = None
     withheld: tuple[str, ...] = ()
     withheld_passages: int = 0
@@ -219,3 +223,16 @@ class Edition:
     @property
     def name(self) -> str:
         return f"{self.brief.id}-{self.audience.name}"
+
+    def portion(self, label: str) -> str | None:
+        """Return the portion mark for a marking label, or None when none is shown.
+
+        A level's own ``portion`` form is always shown; an audience with
+        ``portion_marks: true`` gets ``(LABEL)`` before every marked paragraph.
+        """
+        level = self.scheme.get(label)
+        if level is None:
+            return None
+        if level.portion:
+            return level.portion
+        return f"({level.label})" if self.audience.portion_marks else None

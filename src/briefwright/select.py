@@ -99,6 +99,7 @@ def select(
         audience=audience,
         sections=tuple(chosen),
         marking=top,
+        scheme=project.scheme,
         bibliography=collection.bibliography,
         withheld=tuple(withheld),
         withheld_passages=cut,

@@ -109,6 +109,31 @@ def shift_body_headings(doc: Node) -> None:
                     inner["c"][0] = min(inner["c"][0] + 1, 6)
 
 
+def add_portion_marks(doc: Node, portion: Callable[[str], str | None]) -> None:
+    """Put each marked passage's portion mark before its paragraphs and list items."""
+
+    def mark(blocks: list[Node], text: str) -> None:
+        for block in blocks:
+            if block["t"] in ("Para", "Plain"):
+                block["c"][:0] = [
+                    {"t": "Span", "c": [["", ["portion"], []], [{"t": "Str", "c": text}]]},
+                    {"t": "Space"},
+                ]
+            elif block["t"] in ("BulletList", "OrderedList"):
+                items = block["c"] if block["t"] == "BulletList" else block["c"][1]
+                for item in items:
+                    mark(item[:1], text)
+            elif block["t"] == "BlockQuote":
+                mark(block["c"], text)
+
+    for node in nodes(doc["blocks"]):
+        if node["t"] == "Div" and "passage" in classes(node):
+            label = attr_pairs(node).get("data-marking")
+            text = portion(label) if label else None
+            if text:
+                mark(node["c"][1], text)
+
+
 def shifted_headings(doc: Node, by: int) -> Node:
     """Return a copy with every heading ``by`` levels deeper (the page title is the h1)."""
     shifted = copy.deepcopy(doc)

@@ -41,6 +41,7 @@ def render(edition: Edition, markdown: str | None = None) -> Rendered:
         log.warning(
             "%s: removed %s (sources may not carry raw markup or script links)", label, item
         )
+    ast.add_portion_marks(doc, edition.portion)
     ast.shift_body_headings(doc)
     ast.embed_images(doc, collection_dir, root)
     ast.drop_empty_references(doc)

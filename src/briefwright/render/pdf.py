@@ -102,8 +102,8 @@ def render(html: str, root: Path, label: str) -> tuple[bytes, int]:
     try:
         document = weasyprint.HTML(
             string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher
-        ).render(pdf_variant=PDF_VARIANT)
-        data = document.write_pdf(pdf_variant=PDF_VARIANT, uncompressed_pdf=False)
+        ).render(pdf_variant=PDF_VARIANT, custom_metadata=True)
+        data = document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=True)
     except Exception as exc:  # WeasyPrint raises many types; report them as one
         raise BuildError(f"WeasyPrint could not write the PDF for {label}: {exc}") from None
     if fetcher.refused:
