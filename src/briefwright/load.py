@@ -364,6 +364,13 @@ def _load_section(
     for div in passages.walk(blocks):
         if "marking" in div.attrs:
             _marking(reader, scheme, div.attrs["marking"], path, div.line)
+        if "data-marking" in div.attrs:
+            reader.problems.error(
+                rel,
+                div.line,
+                "'data-marking' is reserved for briefwright",
+                'mark a passage with ::: {marking="LABEL"}',
+            )
     section = Section(
         id=path.stem,
         collection=collection,

@@ -16,6 +16,8 @@ _FENCE_OPEN = re.compile(r"^ {0,3}(:{3,})\s*(\{(?P<attrs>[^}]*)\}|(?P<cls>[\w-]+
 _FENCE_CLOSE = re.compile(r"^ {0,3}(:{3,})\s*$")
 _CODE_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _ATTR = re.compile(r'([\w-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\'|([^\s"\']+))')
+# A restricting fence anywhere else on a line (in a list, a quote, indented): refuse it.
+_STRAY_FENCE = re.compile(r":{3,}\s*\{[^}]*\b(marking|audience)\s*=")
 _NOTE_LABEL = re.compile(r"\[\^([^\]\s]+)\]")
 
 RESTRICTING = ("marking", "audience")
@@ -79,6 +81,13 @@ def parse(body: str, first_line: int) -> list[Div | str]:
             target.append(div)
             stack.append(div)
             continue
+        if _STRAY_FENCE.search(line):
+            raise PassageSyntaxError(
+                "a marked or audience passage must open at the start of a line",
+                number,
+                "move the ::: {...} line to the left margin, outside lists and quotes, "
+                "so that it can be withheld from audiences not cleared for it",
+            )
         if _FENCE_CLOSE.match(line):
             if not stack:
                 raise PassageSyntaxError(

@@ -15,6 +15,19 @@ from ..passages import RESTRICTING
 
 Node = dict[str, Any]
 SAFE_SCHEMES = {"http", "https", "mailto"}
+# Attributes a source may set; everything else (style, on*, href, src...) is dropped.
+SAFE_ATTRIBUTES = {"data-marking", "custom-style", "lang", "dir", "width", "height"}
+_ATTR_INDEX = {
+    "Div": 0,
+    "Span": 0,
+    "CodeBlock": 0,
+    "Code": 0,
+    "Link": 0,
+    "Image": 0,
+    "Table": 0,
+    "Figure": 0,
+    "Header": 1,
+}
 MAX_IMAGE_BYTES = 5_000_000
 
 
@@ -39,25 +52,20 @@ def map_lists(value: Any, fn: Callable[[list[Any]], list[Any]]) -> Any:
     return value
 
 
+def _attr(node: Node) -> list[Any] | None:
+    index = _ATTR_INDEX.get(node["t"])
+    return None if index is None else node["c"][index]  # type: ignore[no-any-return]
+
+
 def attr_pairs(node: Node) -> dict[str, str]:
     """Return the key-value attributes of a Div, Span, Header, Link, Image, ..."""
-    content: Any = node.get("c")
-    attr = None
-    if node["t"] in ("Div", "Span", "CodeBlock", "Code", "Table", "Figure"):
-        attr = content[0]
-    elif node["t"] == "Header":
-        attr = content[1]
-    elif node["t"] in ("Link", "Image"):
-        attr = content[0]
-    if not attr:
-        return {}
-    return dict(attr[2])
+    attr = _attr(node)
+    return dict(attr[2]) if attr else {}
 
 
 def classes(node: Node) -> list[str]:
-    content = node["c"]
-    attr = content[1] if node["t"] == "Header" else content[0]
-    return list(attr[1])
+    attr = _attr(node)
+    return list(attr[1]) if attr else []
 
 
 def check_restrictions(doc: Node) -> None:
@@ -90,6 +98,14 @@ def sanitise(doc: Node) -> list[str]:
         return kept
 
     doc["blocks"] = map_lists(doc["blocks"], clean)
+    for node in nodes(doc["blocks"]):
+        attr = _attr(node)
+        if attr is None:
+            continue
+        unsafe = [key for key, _ in attr[2] if key not in SAFE_ATTRIBUTES]
+        if unsafe:
+            removed.extend(f"attribute {key!r}" for key in unsafe)
+            attr[2] = [[key, value] for key, value in attr[2] if key in SAFE_ATTRIBUTES]
     return removed
 
 
