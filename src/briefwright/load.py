@@ -80,7 +80,7 @@ class _Reader:
 
     def text(self, path: Path) -> str | None:
         rel = self.rel(path)
-        if path.is_symlink() and not _inside(path.resolve(), self.root):
+        if not _inside(path.resolve(), self.root):
             self.problems.error(rel, None, "is a link to a file outside the project", "copy it in")
             return None
         try:

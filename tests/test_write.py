@@ -1,0 +1,109 @@
+"""Atomic writes: killed or concurrent builds leave whole, consistent outputs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from briefwright import write
+
+from .conftest import REPO, run
+
+BUILD = [sys.executable, "-c", "from briefwright.cli import main; main()"]
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "out.pdf"
+    target.write_bytes(b"old")
+
+    def fail(*_: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError):
+        write.atomic_write(target, b"new")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.pdf"]
+
+
+def assert_whole(folder: Path) -> None:
+    """Every output in the folder is complete and readable."""
+    for path in folder.iterdir():
+        if path.name.startswith("."):
+            continue
+        if path.suffix == ".pdf":
+            assert len(PdfReader(path).pages) >= 1, path
+            assert path.read_bytes().rstrip().endswith(b"%%EOF"), path
+        elif path.suffix == ".docx":
+            with zipfile.ZipFile(path) as archive:
+                assert archive.testzip() is None, path
+        elif path.suffix == ".html":
+            assert path.read_text().rstrip().endswith("</html>"), path
+        elif path.suffix == ".json":
+            json.loads(path.read_text())
+
+
+def consistent(folder: Path) -> bool:
+    manifest = json.loads((folder / "manifest.json").read_text())
+    return all(
+        hashlib.sha256((folder / name).read_bytes()).hexdigest() == entry["sha256"]
+        for name, entry in manifest["outputs"].items()
+    )
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    for folder in ("briefs", "sources"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    result = run(tmp_path, "build", "-j", "2")
+    assert result.exit_code == 0, result.output
+    return tmp_path
+
+
+def test_builds_killed_at_any_moment_leave_previous_outputs_whole(sample_copy: Path) -> None:
+    root = sample_copy
+    source = root / "sources" / "ukraine-security-guarantees" / "paris-meeting.md"
+    editions = sorted((root / "build" / "ukraine-security-guarantees").iterdir())
+    for round_, delay in enumerate((0.4, 0.9, 1.5, 2.2, 3.0)):
+        source.write_text(source.read_text() + f"\nEdit number {round_}.\n")
+        process = subprocess.Popen(
+            [*BUILD, "--root", str(root), "-q", "build", "-j", "1"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        for folder in editions:
+            assert_whole(folder)
+    result = run(root, "build")
+    assert result.exit_code == 0, result.output
+    for folder in editions:
+        assert_whole(folder)
+        assert consistent(folder)
+        assert not list(folder.glob(".*.tmp"))
+
+
+def test_two_builds_at_once_leave_consistent_outputs(sample_copy: Path) -> None:
+    root = sample_copy
+    command = [*BUILD, "--root", str(root), "-q", "build", "--force", "-j", "1"]
+    first = subprocess.Popen(command, stderr=subprocess.PIPE)
+    second = subprocess.Popen(command, stderr=subprocess.PIPE)
+    assert first.wait() == 0, first.stderr.read() if first.stderr else ""
+    assert second.wait() == 0, second.stderr.read() if second.stderr else ""
+    for folder in (root / "build" / "ukraine-security-guarantees").iterdir():
+        assert_whole(folder)
+        assert consistent(folder)
