@@ -55,3 +55,20 @@ def test_brief_audience_entries_are_documented() -> None:
 def test_readme_opens_with_the_two_commands() -> None:
     opening = README[:1500]
     assert "make brief" in opening and "make test" in opening
+
+
+def test_every_guarantee_names_a_test_that_exists() -> None:
+    table = README.split("## What briefwright guarantees", 1)[1].split("\n\n")[2]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert len(rows) >= 15
+    for row in rows:
+        proof = row.rsplit("|", 2)[1]
+        current = None
+        names = re.findall(r"`(tests/[\w/]+\.py)?(?:::(\w+))?`", proof)
+        assert names, row
+        for path, function in names:
+            current = path or current
+            assert current is not None, row
+            source = (REPO / current).read_text("utf-8")
+            if function:
+                assert f"def {function}(" in source, f"{current}::{function} does not exist"

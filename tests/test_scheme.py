@@ -56,12 +56,15 @@ def files() -> dict[str, str]:
         "briefs/audiences.yaml": AUDIENCES,
         "briefs/scheme.yaml": BRIEF,
         "sources/gsc/open.md": section(
-            "What is open?", "Open text.",
+            "What is open?",
+            "Open text.",
             'Open body.\n\n::: {marking="OFFICIAL-SENSITIVE"}\nSensitive passage.\n:::\n\n'
             '::: {marking="SECRET"}\nSecret passage.\n:::\n',
         ),
         "sources/gsc/sensitive.md": section(
-            "What is sensitive?", "Sensitive summary.", "Sensitive body.",
+            "What is sensitive?",
+            "Sensitive summary.",
+            "Sensitive body.",
             marking="OFFICIAL-SENSITIVE",
         ),
     }

@@ -82,7 +82,8 @@ def test_builds_killed_at_any_moment_leave_previous_outputs_whole(sample_copy: P
         source.write_text(source.read_text() + f"\nEdit number {round_}.\n")
         process = subprocess.Popen(
             [*BUILD, "--root", str(root), "-q", "build", "-j", "1"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
