@@ -139,4 +139,4 @@ def build_copy(root: Path, *args: str) -> Built:
 @pytest.fixture(scope="session")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """Build the repository's sample brief once, in a copy."""
-    return build_copy(tmp_path_factory.mktemp("sample"), "-j", "2")
+    return build_copy(tmp_path_factory.mktemp("sample"), "-j", "1")

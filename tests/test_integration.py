@@ -183,7 +183,7 @@ def test_a_second_build_is_up_to_date(sample: Built) -> None:
 def test_builds_are_byte_identical_across_folders_and_job_counts(
     sample: Built, tmp_path: Path
 ) -> None:
-    again = build_copy(tmp_path, "-j", "1")
+    again = build_copy(tmp_path, "-j", "4")
     for audience in AUDIENCES:
         for ext in ("pdf", "docx", "html", "md"):
             first = sample.path(audience, ext).read_bytes()

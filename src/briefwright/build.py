@@ -7,13 +7,14 @@ the main process writes them, so the files on disk do not depend on ``jobs``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
 import os
 import platform
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
@@ -83,25 +84,23 @@ def _rel(path: Path, root: Path) -> str:
 
 
 def fingerprint(edition: Edition, markdown: str) -> tuple[str, dict[str, str]]:
-    """Return a hash of everything the edition's outputs depend on, and the input hashes."""
+    """Return a hash of everything the edition's outputs depend on, and every input's hash.
+
+    Sections count by what the edition actually receives of them (the assembled
+    Markdown), not by their files, so an edit to a passage one audience never
+    gets does not rebuild that audience's edition.
+    """
     root = edition.root
+    sections = {s.path for s in edition.sections}
     files = [*edition.inputs, *layouts.layout_files(root, edition.audience.layout)]
     inputs = {_rel(p, root): write.sha256(p.read_bytes()) for p in dict.fromkeys(files)}
-    brief, audience = edition.brief, edition.audience
+    brief = edition.brief
     state = {
         "markdown": markdown,
-        "inputs": inputs,
+        "inputs": {_rel(p, root): inputs[_rel(p, root)] for p in files if p not in sections},
         "brief": [brief.title, brief.subtitle, brief.date.isoformat(), brief.authors, brief.lang],
-        "audience": [
-            audience.label,
-            audience.layout,
-            audience.depth,
-            audience.max_pages,
-            audience.clearance.label,
-            audience.formats,
-            audience.paper,
-        ],
-        "marking": [edition.marking.label, edition.marking.colour],
+        "audience": dataclasses.asdict(edition.audience),
+        "marking": dataclasses.asdict(edition.marking),
         "tools": tool_versions(),
         "code": code_digest(),
     }
@@ -130,17 +129,36 @@ def _up_to_date(edition: Edition, digest: str) -> list[OutputInfo] | None:
     return infos
 
 
-def _render(edition: Edition, markdown: str) -> Any:
+def _refresh_inputs(edition: Edition, inputs: dict[str, str]) -> None:
+    """Record new input hashes of an up-to-date edition (an edit that changed nothing it gets)."""
+    folder = edition_dir(edition)
+    manifest = write.read_manifest(folder)
+    if manifest is not None and manifest.get("inputs") != inputs:
+        manifest["inputs"] = inputs
+        write.write_edition(folder, {}, manifest)
+
+
+def _render_safely(
+    edition: Edition, markdown: str, submit_pdf: Any = None
+) -> tuple[Any, str | None]:
     from .render.edition import render  # heavy: pandoc and WeasyPrint load on first use
 
-    return render(edition, markdown)
-
-
-def _render_safely(edition: Edition, markdown: str) -> tuple[Any, str | None]:
     try:
-        return _render(edition, markdown), None
+        return render(edition, markdown, submit_pdf), None
     except BriefError as exc:
         return None, exc.format_message()
+
+
+def _warm_worker() -> None:
+    from .render import pdf
+
+    pdf.warm()
+
+
+def _pdf_in_worker(html: str, root: Path, label: str) -> tuple[bytes, int]:
+    from .render import pdf
+
+    return pdf.render(html, root, label)
 
 
 def _store(
@@ -202,6 +220,7 @@ def build(
         digest, inputs = fingerprint(edition, markdown)
         current = None if force else _up_to_date(edition, digest)
         if current is not None:
+            _refresh_inputs(edition, inputs)
             results[index] = EditionResult(edition, "up to date", current)
             notify("done", results[index], edition)
         else:
@@ -223,6 +242,8 @@ def build(
             )
         notify("done", results[index], edition)
 
+    # Longest first, so that no worker is left with a big edition at the end.
+    todo.sort(key=lambda item: len(item[2]), reverse=True)
     workers = max(1, min(jobs, len(todo)))
     if workers == 1:
         for index, edition, markdown, digest, inputs in todo:
@@ -230,18 +251,29 @@ def build(
             rendered, error = _render_safely(edition, markdown)
             finish(index, edition, rendered, error, digest, inputs)
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {}
-            for item in todo:
-                notify("start", None, item[1])
-                futures[pool.submit(_render_safely, item[1], item[2])] = item
-            for future in as_completed(futures):
-                index, edition, _, digest, inputs = futures[future]
-                try:
-                    rendered, error = future.result()
-                except Exception as exc:  # a worker died: report it as this edition's failure
-                    rendered, error = None, f"worker failed: {exc}"
-                finish(index, edition, rendered, error, digest, inputs)
+        # WeasyPrint lays out PDFs in worker processes; pandoc runs as subprocesses from
+        # threads here, writing HTML and DOCX while the PDFs are laid out. WeasyPrint is
+        # imported once, here, and the forked workers inherit it.
+        _warm_worker()
+        with ProcessPoolExecutor(max_workers=workers) as processes:
+            processes.submit(_warm_worker)  # fork every worker now, before any thread starts
+
+            def submit_pdf(html: str, root: Path, label: str) -> Any:
+                return processes.submit(_pdf_in_worker, html, root, label)
+
+            with ThreadPoolExecutor(max_workers=workers) as threads:
+                futures = {}
+                for item in todo:
+                    notify("start", None, item[1])
+                    future = threads.submit(_render_safely, item[1], item[2], submit_pdf)
+                    futures[future] = item
+                for future in as_completed(futures):
+                    index, edition, _, digest, inputs = futures[future]
+                    try:
+                        rendered, error = future.result()
+                    except Exception as exc:  # a worker died: report it as this edition's failure
+                        rendered, error = None, f"worker failed: {exc}"
+                    finish(index, edition, rendered, error, digest, inputs)
     return [results[i] for i in range(len(editions))]
 
 

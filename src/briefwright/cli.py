@@ -84,6 +84,18 @@ def cli(ctx: click.Context, root: Path | None, verbose: int, quiet: bool, debug:
     ctx.obj = Context(root.resolve(), debug, verbose, quiet)
 
 
+def _shard(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    try:
+        k, n = (int(part) for part in value.split("/"))
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not K/N, such as 1/4") from None
+    if not 1 <= k <= n:
+        raise click.BadParameter(f"'{value}': K must be between 1 and N")
+    return k, n
+
+
 def _known(
     ctx: click.Context, project: Any, briefs: tuple[str, ...], audiences: tuple[str, ...]
 ) -> None:
@@ -125,6 +137,12 @@ def _known(
     help="Editions built at once. Default: the number of cores.",
 )
 @click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
+@click.option(
+    "--shard",
+    callback=_shard,
+    metavar="K/N",
+    help="Build only the K-th of N equal shares of the editions (for CI matrices).",
+)
 @click.pass_context
 def build(
     ctx: click.Context,
@@ -133,6 +151,7 @@ def build(
     formats: tuple[str, ...],
     jobs: int | None,
     force: bool,
+    shard: tuple[int, int] | None,
 ) -> None:
     """Build briefs (default: all) for their audiences."""
     from . import build as pipeline
@@ -142,6 +161,8 @@ def build(
     project = load.load_project(obj.root)
     _known(ctx, project, briefs, audiences)
     editions = select.plan_or_raise(project, list(briefs), list(audiences))
+    if shard:
+        editions = select.shard(editions, *shard)
     if formats:
         editions = [report.with_formats(e, formats) for e in editions]
     results = report.run_build(

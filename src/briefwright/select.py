@@ -163,6 +163,12 @@ def plan(
     return editions, problems
 
 
+def shard(editions: list[Edition], k: int, n: int) -> list[Edition]:
+    """Return the k-th (1-based) of n deterministic, near-equal shares of the editions."""
+    ordered = sorted(editions, key=lambda e: e.name)
+    return [edition for index, edition in enumerate(ordered) if index % n == k - 1]
+
+
 def plan_or_raise(
     project: Project, briefs: list[str] | None = None, audiences: list[str] | None = None
 ) -> list[Edition]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import tempfile
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +17,9 @@ from ..models import Edition, Format
 from . import ast, docx, html, pandoc, pdf
 
 log = logging.getLogger(__name__)
+
+# Lays out print HTML as a PDF elsewhere (a worker process) while pandoc writes the rest.
+SubmitPdf = Callable[[str, Path, str], "Future[tuple[bytes, int]]"]
 
 
 @dataclass
@@ -27,8 +32,14 @@ class Rendered:
     removed: list[str] = field(default_factory=list)
 
 
-def render(edition: Edition, markdown: str | None = None) -> Rendered:
-    """Return every output the edition's audience asks for."""
+def render(
+    edition: Edition, markdown: str | None = None, submit_pdf: SubmitPdf | None = None
+) -> Rendered:
+    """Return every output the edition's audience asks for.
+
+    With ``submit_pdf``, WeasyPrint runs in another process while this one
+    has pandoc write the HTML and DOCX; without it, everything runs here.
+    """
     brief = edition.brief
     root = edition.root
     label = f"{brief.id} for {edition.audience.name}"
@@ -65,15 +76,17 @@ def render(edition: Edition, markdown: str | None = None) -> Rendered:
     formats = edition.audience.formats
 
     web = ast.shifted_headings(doc, 1)  # in HTML the brief's title is the one h1
-    if "html" in formats:
-        result.outputs["html"] = html.page(edition, pandoc.write_html(web, label)).encode("utf-8")
+    pdf_job: Future[tuple[bytes, int]] | None = None
+    pdf_result: tuple[bytes, int] | None = None
     if "pdf" in formats or edition.audience.max_pages:
         body = pandoc.write_html(ast.notes_to_spans(web), label)
-        data, pages = pdf.render(html.print_page(edition, body), root, label)
-        _check_pages(edition, pages)
-        result.pages = pages
-        if "pdf" in formats:
-            result.outputs["pdf"] = data
+        print_html = html.print_page(edition, body)
+        if submit_pdf is not None:
+            pdf_job = submit_pdf(print_html, root, label)
+        else:
+            pdf_result = pdf.render(print_html, root, label)
+    if "html" in formats:
+        result.outputs["html"] = html.page(edition, pandoc.write_html(web, label)).encode("utf-8")
     if "docx" in formats:
         reference = _reference_doc(edition)
         epoch = int(dt.datetime.combine(brief.date, dt.time(), dt.UTC).timestamp())
@@ -82,6 +95,14 @@ def render(edition: Edition, markdown: str | None = None) -> Rendered:
             pandoc.write_docx(doc, reference, out, epoch, label)
             raw = out.read_bytes()
         result.outputs["docx"] = docx.finish(raw, edition, keywords, description)
+    if pdf_job is not None:
+        pdf_result = pdf_job.result()
+    if pdf_result is not None:
+        data, pages = pdf_result
+        _check_pages(edition, pages)
+        result.pages = pages
+        if "pdf" in formats:
+            result.outputs["pdf"] = data
     return result
 
 

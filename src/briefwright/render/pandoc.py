@@ -59,8 +59,11 @@ def _run(source: str, to: str, fmt: str, args: list[str], what: str, **kw: Any) 
 
 def parse(markdown: str, bibliography: Path | None, label: str) -> dict[str, Any]:
     """Parse pandoc Markdown, resolving citations; return the JSON document."""
-    args = ["--citeproc"] if bibliography else []
-    if bibliography:
+    from ..load import CITATION
+
+    cites = bibliography is not None and CITATION.search(markdown) is not None
+    args = ["--citeproc"] if cites else []  # citeproc is the costliest part of a parse
+    if cites and bibliography:
         args += ["--bibliography", str(bibliography), "-M", "link-citations=true"]
     text = _run(markdown, "json", READER, args, f"read {label}")
     doc: dict[str, Any] = json.loads(text)

@@ -33,6 +33,7 @@ def font_dirs() -> list[Path]:
     return dirs
 
 
+@cache
 def font_faces() -> str:
     """Return @font-face rules for the shipped fonts, for the print stylesheet."""
     faces = []
@@ -64,6 +65,12 @@ def _weasyprint() -> Any:
     import weasyprint  # noqa: PLC0415 - heavy; only builds that write a PDF pay for it
 
     return weasyprint
+
+
+def warm() -> None:
+    """Import WeasyPrint now, so a worker process pays for it once, before its first PDF."""
+    _weasyprint()
+    font_faces()
 
 
 def version() -> str:

@@ -1,0 +1,124 @@
+"""Incremental and sharded builds: rebuild exactly what changed, never crash on old state."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from .conftest import expect_error, run
+
+EDITIONS = {"demo-analyst", "demo-executive", "demo-public"}
+
+
+def statuses(output: str) -> dict[str, str]:
+    return dict(
+        (name, status) for status, name in re.findall(r"^(built|up to date): (\S+)$", output, re.M)
+    )
+
+
+@pytest.fixture
+def built(project: Callable[..., Path]) -> Path:
+    root = project()
+    result = run(root, "build", "-j", "1")
+    assert result.exit_code == 0, result.output
+    assert statuses(result.output) == dict.fromkeys(EDITIONS, "built")
+    return root
+
+
+def test_nothing_changed_means_nothing_rebuilt(built: Path) -> None:
+    before = {p: p.stat().st_mtime_ns for p in (built / "build").rglob("*.pdf")}
+    result = run(built, "build")
+    assert statuses(result.output) == dict.fromkeys(EDITIONS, "up to date")
+    assert {p: p.stat().st_mtime_ns for p in (built / "build").rglob("*.pdf")} == before
+
+
+def test_an_edit_rebuilds_exactly_the_editions_that_include_it(built: Path) -> None:
+    section = built / "sources" / "demo" / "judgement.md"  # TLP:AMBER: not in the public edition
+    section.write_text(section.read_text().replace("kept from the public", "kept back"))
+    result = run(built, "build")
+    assert statuses(result.output) == {
+        "demo-analyst": "built",
+        "demo-executive": "built",
+        "demo-public": "up to date",
+    }
+    # A body edit leaves the summaries-only edition alone too.
+    section.write_text(section.read_text() + "\nOne more sentence.\n")
+    assert statuses(run(built, "build").output) == {
+        "demo-analyst": "built",
+        "demo-executive": "up to date",
+        "demo-public": "up to date",
+    }
+
+
+def test_a_passage_edit_rebuilds_only_the_audiences_that_receive_it(built: Path) -> None:
+    section = built / "sources" / "demo" / "intro.md"
+    section.write_text(section.read_text().replace("Analyst-only advice.", "New advice."))
+    result = run(built, "build")
+    # Executive gets summaries only; public never gets the analyst-only passage.
+    assert statuses(result.output) == {
+        "demo-analyst": "built",
+        "demo-executive": "up to date",
+        "demo-public": "up to date",
+    }
+
+
+def test_a_layout_change_rebuilds_the_editions_that_use_it(built: Path) -> None:
+    (built / "templates" / "one-pager").mkdir(parents=True)
+    (built / "templates" / "one-pager" / "style.css").write_text(".bluf { color: navy; }\n")
+    result = run(built, "build")
+    assert statuses(result.output)["demo-executive"] == "built"
+    assert statuses(result.output)["demo-public"] == "up to date"
+
+
+@pytest.mark.parametrize(
+    "manifest", ["{not json", "", '{"fingerprint": "someone else"}', "[1, 2]", "\x00\x01"]
+)
+def test_a_corrupt_or_foreign_manifest_means_rebuild(built: Path, manifest: str) -> None:
+    (built / "build" / "demo" / "public" / "manifest.json").write_text(manifest)
+    result = run(built, "build")
+    assert result.exit_code == 0, result.output
+    assert statuses(result.output) == {
+        "demo-analyst": "up to date",
+        "demo-executive": "up to date",
+        "demo-public": "built",
+    }
+
+
+def test_a_missing_output_means_rebuild(built: Path) -> None:
+    (built / "build" / "demo" / "analyst" / "demo-analyst.docx").unlink()
+    assert statuses(run(built, "build").output)["demo-analyst"] == "built"
+
+
+def test_force_rebuilds_everything(built: Path) -> None:
+    assert statuses(run(built, "build", "--force").output) == dict.fromkeys(EDITIONS, "built")
+
+
+def test_a_no_op_build_imports_neither_weasyprint_nor_pypandoc(built: Path) -> None:
+    code = (
+        "import sys\n"
+        "from briefwright.cli import cli\n"
+        f"try:\n    cli(['--root', {str(built)!r}, '-q', 'build'])\n"
+        "except SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n"
+        "heavy = sorted(m for m in ('weasyprint', 'pypandoc', 'docx') if m in sys.modules)\n"
+        "print(','.join(heavy) or 'none')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "none"
+
+
+def test_shards_partition_the_editions(built: Path) -> None:
+    shards = [statuses(run(built, "build", "--force", "--shard", f"{k}/2").output) for k in (1, 2)]
+    assert set(shards[0]) | set(shards[1]) == EDITIONS
+    assert not set(shards[0]) & set(shards[1])
+    assert statuses(run(built, "build", "--force", "--shard", "1/2").output) == shards[0]
+
+
+@pytest.mark.parametrize("value", ["3/2", "0/2", "a/b", "1"])
+def test_a_bad_shard_is_a_usage_error(built: Path, value: str) -> None:
+    expect_error(run(built, "build", "--shard", value), "--shard", code=2)
