@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: brief test check list lint reference-docx golden clean distclean
+.PHONY: brief test check list lint bench reference-docx golden clean distclean
 
 brief: $(STAMP)
 	$(BIN)/brief build
@@ -17,6 +17,10 @@ list: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest -q
+
+# Time briefwright against the by-hand way; writes bench/results.md (takes a while).
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
