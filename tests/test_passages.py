@@ -48,7 +48,7 @@ def test_render_keeps_passages_without_their_restricting_attributes() -> None:
     outside_code = text.split("```")[0]
     assert "{marking=" not in outside_code
     assert "audience=" not in outside_code
-    assert '{.passage data-marking="TLP:AMBER"}' in text
+    assert '{.passage data-marking="TLP:AMBER" custom-style="Passage"}' in text
     assert "[^sec-1]" in text and "[^sec-1]: A note." in text
 
 

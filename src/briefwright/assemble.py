@@ -18,7 +18,7 @@ from .models import Edition
 
 log = logging.getLogger(__name__)
 
-KICKERS = {"summary": "Brief for", "full": "Policy brief for"}
+KICKERS = {"summary": "Brief for", "full": "Prepared for"}
 
 
 def context(edition: Edition) -> dict[str, Any]:

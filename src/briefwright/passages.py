@@ -139,6 +139,7 @@ def render(
             if item.restricts:
                 marking = item.attrs.get("marking")
                 attrs = ".passage" + (f' data-marking="{marking}"' if marking else "")
+                attrs += ' custom-style="Passage"'
                 out.extend(["", f"{fence} {{{attrs}}}"])
             else:
                 out.extend(["", f"{fence} {item.raw}"])

@@ -26,6 +26,7 @@ MARKING_PLACEHOLDER = "BRIEFWRIGHT-MARKING"
 COLOUR_PLACEHOLDER = "FFFFFE"
 
 ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
+ACCENT_HEX = "1F3A5F"
 MUTED = RGBColor(0x55, 0x55, 0x55)
 SERIF = "Cambria"
 SANS = "Calibri"
@@ -55,6 +56,41 @@ def _shade(element, fill: str) -> None:  # type: ignore[no-untyped-def]
     shd.set(qn("w:color"), "auto")
     shd.set(qn("w:fill"), fill)
     element.append(shd)
+
+
+def _border(ppr, side: str, colour: str) -> None:  # type: ignore[no-untyped-def]
+    borders = OxmlElement("w:pBdr")
+    edge = OxmlElement(f"w:{side}")
+    for key, value in (("w:val", "single"), ("w:sz", "18"), ("w:space", "8"), ("w:color", colour)):
+        edge.set(qn(key), value)
+    borders.append(edge)
+    ppr.append(borders)
+
+
+def _table_style(style) -> None:  # type: ignore[no-untyped-def]
+    """Rules above, below and between rows; a bold header row."""
+    tblpr = style.element.find(qn("w:tblPr"))
+    if tblpr is None:
+        tblpr = OxmlElement("w:tblPr")
+        style.element.append(tblpr)
+    borders = OxmlElement("w:tblBorders")
+    for side, size, colour in (("top", "8", ACCENT_HEX), ("bottom", "8", ACCENT_HEX),
+                               ("insideH", "4", "C9CED6")):
+        edge = OxmlElement(f"w:{side}")
+        for key, value in (("w:val", "single"), ("w:sz", size), ("w:space", "0"),
+                           ("w:color", colour)):
+            edge.set(qn(key), value)
+        borders.append(edge)
+    tblpr.append(borders)
+    header = OxmlElement("w:tblStylePr")
+    header.set(qn("w:type"), "firstRow")
+    rpr = OxmlElement("w:rPr")
+    rpr.append(OxmlElement("w:b"))
+    colour = OxmlElement("w:color")
+    colour.set(qn("w:val"), ACCENT_HEX)
+    rpr.append(colour)
+    header.append(rpr)
+    style.element.append(header)
 
 
 def _field(paragraph, instruction: str) -> None:  # type: ignore[no-untyped-def]
@@ -143,9 +179,25 @@ def build(out: Path) -> None:
         _shade(marking.element.get_or_add_rPr(), "000000")
     if "Footer" in [s.name for s in styles]:
         _font(styles["Footer"], SANS, 8.5, colour=MUTED)
+    section_marking = styles.add_style("Section Marking", WD_STYLE_TYPE.PARAGRAPH)
+    section_marking.base_style = styles["Normal"]
+    _font(section_marking, SANS, 8.5, bold=True, colour=MUTED)
+    section_marking.paragraph_format.keep_with_next = True
+    section_marking.paragraph_format.space_after = Pt(4)
+    passage = styles.add_style("Passage", WD_STYLE_TYPE.PARAGRAPH)
+    passage.base_style = styles["Body Text"]
+    passage.paragraph_format.left_indent = Mm(4)
+    _border(passage.element.get_or_add_pPr(), "left", ACCENT_HEX)
+    if "Hyperlink" in [s.name for s in styles]:
+        styles["Hyperlink"].font.color.rgb = ACCENT
+        styles["Hyperlink"].font.underline = False
+    for name in ("Table Caption", "Image Caption"):
+        if name in [s.name for s in styles]:
+            styles[name].font.italic = False
     table = styles["Table"] if "Table" in [s.name for s in styles] else None
     if table is not None:
         _font(table, SANS, 9.5)
+        _table_style(table)
 
     section = doc.sections[0]
     section.start_type = WD_SECTION.NEW_PAGE

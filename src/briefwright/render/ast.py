@@ -190,7 +190,7 @@ def embed_images(doc: Node, base: Path, root: Path) -> None:
 
 
 def drop_empty_references(doc: Node) -> None:
-    """Remove the References heading when the edition cites nothing."""
+    """Remove the References heading, and links to it, when the edition cites nothing."""
     blocks = doc["blocks"]
     for index, block in enumerate(blocks):
         if block["t"] == "Div" and block["c"][0][0] == "refs" and not block["c"][1]:
@@ -201,7 +201,18 @@ def drop_empty_references(doc: Node) -> None:
                 and blocks[index - 1]["c"][1][0] == "references"
             ):
                 del blocks[index - 1]
-            return
+            break
+    else:
+        return
+
+    def links_to_references(item: Any) -> bool:
+        return any(
+            node["t"] == "Link" and node["c"][2][0] == "#references" for node in nodes(item)
+        )
+
+    for node in nodes(doc["blocks"]):
+        if node["t"] == "BulletList":
+            node["c"] = [item for item in node["c"] if not links_to_references(item)]
 
 
 def notes_to_spans(doc: Node) -> Node:

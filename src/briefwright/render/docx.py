@@ -63,9 +63,9 @@ def finish(data: bytes, edition: Edition, keywords: list[str], description: str)
                 content = core.encode("utf-8")
             elif name == "word/document.xml":
                 text = content.decode("utf-8")
-                text = re.sub(
-                    r'<w:pgSz w:w="\d+" w:h="\d+"', f'<w:pgSz w:w="{width}" w:h="{height}"', text
-                )
+                text = re.sub(r"<w:pgSz [^>]*/>", f'<w:pgSz w:w="{width}" w:h="{height}" />', text)
+                # Number footnotes through the document (LibreOffice restarts them otherwise).
+                text = re.sub(r"<w:footnotePr>\s*<w:numRestart [^>]*/>\s*</w:footnotePr>", "", text)
                 content = text.encode("utf-8")
             entry = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
             entry.compress_type = zipfile.ZIP_DEFLATED

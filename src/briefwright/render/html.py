@@ -42,6 +42,9 @@ def _title_notes(body: str) -> str:
 def page(edition: Edition, body: str) -> str:
     """Return the self-contained screen HTML page."""
     body = _title_notes(body)
+    # Wide tables scroll sideways on a phone instead of breaking words.
+    wrap = '<div class="table-wrap" tabindex="0" role="region" aria-label="Table">'
+    body = body.replace("<table", wrap + "<table").replace("</table>", "</table></div>")
     return render_template(
         edition, "page.html.j2", body=Markup(body), css=Markup(stylesheet(edition, "screen"))
     )
