@@ -29,7 +29,7 @@ def test_list_shows_briefs_audiences_and_sections(project: Callable[..., Path]) 
 def test_check_passes_on_a_good_project(project: Callable[..., Path]) -> None:
     result = run(project(), "check")
     assert result.exit_code == 0, result.output
-    assert "No errors in 1 brief(s)" in result.output
+    assert "No errors: 0 error(s), 0 warning(s) in 1 brief(s)." in result.output
     assert not (project() / "build").exists()
 
 

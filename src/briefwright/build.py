@@ -155,10 +155,10 @@ def _warm_worker() -> None:
     pdf.warm()
 
 
-def _pdf_in_worker(html: str, root: Path, label: str) -> tuple[bytes, int]:
+def _pdf_in_worker(html: str, root: Path, label: str, variant: str) -> tuple[bytes, int]:
     from .render import pdf
 
-    return pdf.render(html, root, label)
+    return pdf.render(html, root, label, variant)
 
 
 def _store(
@@ -258,8 +258,8 @@ def build(
         with ProcessPoolExecutor(max_workers=workers) as processes:
             processes.submit(_warm_worker)  # fork every worker now, before any thread starts
 
-            def submit_pdf(html: str, root: Path, label: str) -> Any:
-                return processes.submit(_pdf_in_worker, html, root, label)
+            def submit_pdf(html: str, root: Path, label: str, variant: str) -> Any:
+                return processes.submit(_pdf_in_worker, html, root, label, variant)
 
             with ThreadPoolExecutor(max_workers=workers) as threads:
                 futures = {}

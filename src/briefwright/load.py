@@ -304,6 +304,9 @@ def _resolve_audience(
         formats=tuple(dict.fromkeys(fields["formats"])),
         paper=fields["paper"],
         portion_marks=fields["portion_marks"],
+        max_words=fields["max_words"],
+        reading_grade=fields["reading_grade"],
+        pdf_variant=fields["pdf_variant"],
     )
 
 
@@ -541,7 +544,19 @@ def _load_brief(
                 f"'{path.stem}' gives no default; unmarked text is never assumed public",
                 f"add 'marking:' to the section, or a default 'marking:' to {rel}",
             )
+    csl = None
+    if spec.csl is not None:
+        csl = (reader.root / spec.csl).resolve()
+        if not _inside(csl, reader.root) or not csl.is_file():
+            reader.problems.error(
+                rel,
+                _line(data, "csl"),
+                f"citation style '{spec.csl}' is not a file in the project",
+                "give a path from the project root, such as styles/chicago-note.csl",
+            )
+            csl = None
     return Brief(
+        csl=csl,
         id=path.stem,
         path=path,
         rel=rel,

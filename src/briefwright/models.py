@@ -20,6 +20,7 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 ID_RE = re.compile(ID_PATTERN)
 
 Format = Literal["pdf", "docx", "html"]
+PdfVariant = Literal["pdf/ua-1", "pdf/a-3b", "pdf/a-3a"]
 FORMATS: tuple[Format, ...] = ("pdf", "docx", "html")
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=80)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^[^\n]*$")]
@@ -55,6 +56,9 @@ class AudienceFields(_Strict):
     formats: list[Format] | None = None
     paper: Literal["a4", "letter"] | None = None
     portion_marks: bool | None = None
+    max_words: Annotated[int, Field(ge=1)] | None = None
+    reading_grade: Annotated[float, Field(gt=0, le=30)] | None = None
+    pdf_variant: PdfVariant | None = None
 
 
 class AudienceFile(AudienceFields):
@@ -67,6 +71,7 @@ class AudienceFile(AudienceFields):
     formats: list[Format] = list(FORMATS)
     paper: Literal["a4", "letter"] = "a4"
     portion_marks: bool = False
+    pdf_variant: PdfVariant = "pdf/ua-1"
 
 
 class BriefAudience(AudienceFields):
@@ -87,6 +92,7 @@ class BriefFile(_Strict):
     lang: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = (
         "en-GB"
     )
+    csl: Line | None = None
     sections: Annotated[list[Id], Field(min_length=1)]
     audiences: Annotated[dict[Id, BriefAudience | None], Field(min_length=1)]
 
@@ -155,6 +161,9 @@ class Audience:
     formats: tuple[Format, ...]
     paper: Literal["a4", "letter"]
     portion_marks: bool = False
+    max_words: int | None = None
+    reading_grade: float | None = None
+    pdf_variant: PdfVariant = "pdf/ua-1"
 
 
 @dataclass(frozen=True)
@@ -179,6 +188,7 @@ class Brief:
     lang: str
     sections: tuple[str, ...]
     audiences: dict[str, BriefAudienceSpec]
+    csl: Path | None = None
 
 
 @dataclass(frozen=True)

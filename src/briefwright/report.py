@@ -9,10 +9,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import click
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import load, select
+from . import load, quality, select
 from .errors import ConfigError
 from .log import consoles
 from .models import Edition, Project
@@ -20,12 +22,15 @@ from .models import Edition, Project
 log = logging.getLogger(__name__)
 
 
-def with_formats(edition: Edition, formats: tuple[str, ...]) -> Edition:
-    """Return the edition limited to the formats asked for on the command line."""
-    keep = tuple(f for f in edition.audience.formats if f in formats)
-    return dataclasses.replace(
-        edition, audience=dataclasses.replace(edition.audience, formats=keep)
-    )
+def with_options(edition: Edition, formats: tuple[str, ...], pdf_variant: str | None) -> Edition:
+    """Return the edition with the formats and PDF variant asked for on the command line."""
+    audience = edition.audience
+    if formats:
+        keep = tuple(f for f in audience.formats if f in formats)
+        audience = dataclasses.replace(audience, formats=keep)
+    if pdf_variant:
+        audience = dataclasses.replace(audience, pdf_variant=pdf_variant)  # type: ignore[arg-type]
+    return dataclasses.replace(edition, audience=audience)
 
 
 def _size(n: int) -> str:
@@ -109,8 +114,10 @@ def run_build(
     return results  # type: ignore[no-any-return]
 
 
-def check(root: Path, briefs: list[str], strict: bool) -> None:
-    """Validate the project and print every problem; raise ConfigError if any is an error."""
+def check(
+    root: Path, briefs: list[str], strict: bool, output: str = "text", max_age: int = 180
+) -> None:
+    """Validate the project and print every problem; raise ConfigError if any fails."""
     out, _ = consoles()
     project, problems = load.load_with_problems(root)
     if project is not None and not problems.errors:
@@ -125,20 +132,37 @@ def check(root: Path, briefs: list[str], strict: bool) -> None:
         if not unknown:
             editions, selection = select.plan(project, briefs or None)
             problems.items.extend(selection.items)
-    for problem in problems.warnings:
-        out.print(f"[yellow]warning[/]: {problem}", highlight=False)
-    failing = problems.errors + (problems.warnings if strict else [])
-    if failing:
-        raise (
-            ConfigError.from_problems(failing)
-            if not strict
-            else ConfigError(
-                "\n".join(str(p) for p in failing)
-                + f"\n{len(failing)} problem(s) found (--strict)."
-            )
-        )
+            if not problems.errors:
+                quality.run_checks(project, editions, problems, max_age)
+    items = sorted(problems.items, key=lambda p: (p.path, p.line or 0))
+    failing = [p for p in items if p.severity == "error" or strict]
     count = len(project.briefs) if project else 0
-    out.print(f"No errors in {count} brief(s); {len(problems.warnings)} warning(s).")
+    if output == "json":
+        out.print_json(
+            data={
+                "ok": not failing,
+                "briefs": count,
+                "errors": [dataclasses.asdict(p) for p in items if p.severity == "error"],
+                "warnings": [dataclasses.asdict(p) for p in items if p.severity == "warning"],
+            }
+        )
+        if failing:
+            raise click.exceptions.Exit(1)
+        return
+    for problem in items:
+        colour = "red" if problem.severity == "error" else "yellow"
+        out.print(
+            f"[{colour}]{problem.severity}[/]: {escape(str(problem))}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    errors, warnings = len(problems.errors), len(problems.warnings)
+    summary = f"{errors} error(s), {warnings} warning(s) in {count} brief(s)"
+    if failing:
+        noun = "problem" if len(failing) == 1 else "problems"
+        strict_note = " (warnings count as errors with --strict)" if strict and warnings else ""
+        raise ConfigError(f"{len(failing)} {noun} found: {summary}{strict_note}.", failing)
+    out.print(f"No errors: {summary}.")
 
 
 def listing(project: Project) -> None:

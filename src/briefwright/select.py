@@ -135,6 +135,8 @@ def _filter_body(
 def _inputs(project: Project, brief: Brief, sections: list[Path]) -> tuple[Path, ...]:
     root = project.root
     files = [brief.path, root / "briefs" / "audiences.yaml", *sections]
+    if brief.csl is not None:
+        files.append(brief.csl)
     markings = root / "briefs" / "markings.yaml"
     if markings.exists():
         files.append(markings)

@@ -19,7 +19,7 @@ from . import ast, docx, html, pandoc, pdf
 log = logging.getLogger(__name__)
 
 # Lays out print HTML as a PDF elsewhere (a worker process) while pandoc writes the rest.
-SubmitPdf = Callable[[str, Path, str], "Future[tuple[bytes, int]]"]
+SubmitPdf = Callable[[str, Path, str, str], "Future[tuple[bytes, int]]"]
 
 
 @dataclass
@@ -45,7 +45,7 @@ def render(
     label = f"{brief.id} for {edition.audience.name}"
     markdown = assemble(edition) if markdown is None else markdown
     collection_dir = root / "sources" / brief.collection
-    doc = pandoc.parse(markdown, edition.bibliography, label)
+    doc = pandoc.parse(markdown, edition.bibliography, label, brief.csl, brief.lang)
     ast.check_restrictions(doc)
     removed = ast.sanitise(doc)
     for item in removed:
@@ -82,9 +82,9 @@ def render(
         body = pandoc.write_html(ast.notes_to_spans(web), label)
         print_html = html.print_page(edition, body)
         if submit_pdf is not None:
-            pdf_job = submit_pdf(print_html, root, label)
+            pdf_job = submit_pdf(print_html, root, label, edition.audience.pdf_variant)
         else:
-            pdf_result = pdf.render(print_html, root, label)
+            pdf_result = pdf.render(print_html, root, label, edition.audience.pdf_variant)
     if "html" in formats:
         result.outputs["html"] = html.page(edition, pandoc.write_html(web, label)).encode("utf-8")
     if "docx" in formats:
@@ -120,7 +120,7 @@ def _check_pages(edition: Edition, pages: int) -> None:
     names = ", ".join(f"{s.id} ({len((s.summary + ' ' + s.body).split())} words)" for s in longest)
     over = pages - limit
     raise BuildError(
-        f"{edition.brief.rel}: the {edition.audience.name} edition runs to {pages} pages; "
+        f"the {edition.audience.name} edition runs to {pages} pages; "
         f"its limit is {limit} (over by {over} page{'s' if over > 1 else ''}). "
         f"Longest sections: {names}. Shorten them, drop one from "
         f"audiences.{edition.audience.name}.sections, or raise max_pages"

@@ -57,14 +57,23 @@ def _run(source: str, to: str, fmt: str, args: list[str], what: str, **kw: Any) 
         ) from None
 
 
-def parse(markdown: str, bibliography: Path | None, label: str) -> dict[str, Any]:
+def parse(
+    markdown: str,
+    bibliography: Path | None,
+    label: str,
+    csl: Path | None = None,
+    lang: str = "en-GB",
+) -> dict[str, Any]:
     """Parse pandoc Markdown, resolving citations; return the JSON document."""
     from ..load import CITATION
 
     cites = bibliography is not None and CITATION.search(markdown) is not None
     args = ["--citeproc"] if cites else []  # citeproc is the costliest part of a parse
     if cites and bibliography:
-        args += ["--bibliography", str(bibliography), "-M", "link-citations=true"]
+        # The language picks citeproc's locale: dates and terms in references.
+        args += ["--bibliography", str(bibliography), "-M", "link-citations=true", "-M", f"lang={lang}"]
+        if csl is not None:
+            args += ["--csl", str(csl)]
     text = _run(markdown, "json", READER, args, f"read {label}")
     doc: dict[str, Any] = json.loads(text)
     return doc

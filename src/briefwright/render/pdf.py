@@ -102,15 +102,15 @@ def _fetcher_class() -> Any:
     return ProjectFetcher
 
 
-def render(html: str, root: Path, label: str) -> tuple[bytes, int]:
+def render(html: str, root: Path, label: str, variant: str = PDF_VARIANT) -> tuple[bytes, int]:
     """Return the PDF bytes and page count of the print HTML."""
     weasyprint = _weasyprint()
     fetcher = _fetcher_class()([root, *font_dirs()])
     try:
         document = weasyprint.HTML(
             string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher
-        ).render(pdf_variant=PDF_VARIANT, custom_metadata=True)
-        data = document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=True)
+        ).render(pdf_variant=variant, custom_metadata=True)
+        data = document.write_pdf(pdf_variant=variant, custom_metadata=True)
     except Exception as exc:  # WeasyPrint raises many types; report them as one
         raise BuildError(f"WeasyPrint could not write the PDF for {label}: {exc}") from None
     if fetcher.refused:

@@ -1,0 +1,205 @@
+"""Quality gates for ``brief check``: what makes a brief complete, current and readable.
+
+``load`` and ``select`` already report what stops a build. This module adds
+the checks an editor would make before a deadline: unused bibliography
+entries, images and their descriptions, sections no brief uses, stale
+reviews, word budgets, reading grade, and page budgets measured on the
+rendered PDF.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import re
+from pathlib import Path
+
+from .errors import BriefError, Problems
+from .load import CITATION, build_date
+from .models import Edition, Project
+
+log = logging.getLogger(__name__)
+
+IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<target>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
+CODE_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+MARKUP = re.compile(r"\[\^[^\]]*\]|\[@[^\]]*\]|[*_`#>|]|\{[^}]*\}|^:::.*$|^\s*[-+] ", re.M)
+
+
+def _prose_lines(body: str, first_line: int) -> list[tuple[int, str]]:
+    """Return (line number, text) for body lines outside fenced code."""
+    lines, in_code = [], False
+    for offset, text in enumerate(body.split("\n")):
+        if CODE_FENCE.match(text):
+            in_code = not in_code
+            continue
+        if not in_code:
+            lines.append((first_line + offset, text))
+    return lines
+
+
+def check_sections(project: Project, problems: Problems, max_age: int, today: dt.date) -> None:
+    """Report images, stale reviews, unused sections and unused bibliography entries."""
+    used = {(b.collection, s) for b in project.briefs.values() for s in b.sections} | {
+        (b.collection, s)
+        for b in project.briefs.values()
+        for spec in b.audiences.values()
+        for s in spec.sections or ()
+    }
+    for collection in project.collections.values():
+        cited: set[str] = set()
+        for section in collection.sections.values():
+            for line, text in _prose_lines(section.body, section.body_line):
+                cited.update(m[1] for m in CITATION.finditer(text))
+                for image in IMAGE.finditer(text):
+                    _check_image(project.root, section.path, section.rel, line, image, problems)
+            if (collection.name, section.id) not in used:
+                problems.warning(
+                    section.rel,
+                    None,
+                    "no brief uses this section",
+                    "list it in a brief's sections, or remove it",
+                )
+            if section.reviewed and (today - section.reviewed).days > max_age:
+                problems.warning(
+                    section.rel,
+                    None,
+                    f"last reviewed {section.reviewed.isoformat()}, "
+                    f"{(today - section.reviewed).days} days ago (stale after {max_age})",
+                    "review it and update 'reviewed:'",
+                )
+        if collection.bibliography is not None:
+            _unused_references(project.root, collection.bibliography, cited, problems)
+
+
+def _check_image(
+    root: Path, source: Path, rel: str, line: int, image: re.Match[str], problems: Problems
+) -> None:
+    target = image["target"]
+    if not image["alt"].strip():
+        problems.error(
+            rel,
+            line,
+            f"image '{target}' has no description (alt text)",
+            "write one between the brackets: ![What the chart shows](file.png)",
+        )
+    if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):
+        problems.error(
+            rel,
+            line,
+            f"image '{target}' is not a file in the project",
+            "copy the image next to the section and name it by its file name",
+        )
+        return
+    path = (source.parent / target).resolve()
+    if not path.is_relative_to(root):
+        problems.error(
+            rel, line, f"image '{target}' lies outside the project", "copy it into the project"
+        )
+    elif not path.is_file():
+        problems.error(
+            rel, line, f"image '{target}' does not exist", f"looked for {path.relative_to(root)}"
+        )
+
+
+def _unused_references(root: Path, path: Path, cited: set[str], problems: Problems) -> None:
+    text = path.read_text("utf-8", errors="replace")
+    rel = path.relative_to(root).as_posix()
+    if path.suffix == ".bib":
+        entries = [
+            (m[1], text[: m.start()].count("\n") + 1)
+            for m in re.finditer(r"@\w+\s*\{\s*([^,\s]+)\s*,", text)
+        ]
+    else:
+        entries = []
+        for number, content in enumerate(text.split("\n"), 1):
+            match = re.search(r"""["']?id["']?\s*:\s*["']?([^"',\s}]+)""", content)
+            if match:
+                entries.append((match[1], number))
+    for key, line in entries:
+        if key not in cited:
+            problems.warning(
+                rel,
+                line,
+                f"reference '{key}' is never cited",
+                "cite it with [@" + key + "] or remove it",
+            )
+
+
+def _words(text: str) -> list[str]:
+    return MARKUP.sub(" ", text).split()
+
+
+def check_editions(editions: list[Edition], problems: Problems) -> None:
+    """Report word budgets and reading grades per edition."""
+    for edition in editions:
+        audience = edition.audience
+        where = edition.brief.rel
+        counts = {s.id: len(_words(s.summary + "\n" + s.body)) for s in edition.sections}
+        total = sum(counts.values())
+        if audience.max_words is not None and total > audience.max_words:
+            longest = sorted(counts.items(), key=lambda item: item[1], reverse=True)[:3]
+            problems.error(
+                where,
+                None,
+                f"the {audience.name} edition has {total} words; its budget is "
+                f"{audience.max_words} (over by {total - audience.max_words})",
+                "longest sections: " + ", ".join(f"{k} ({v})" for k, v in longest),
+            )
+        if audience.reading_grade is not None:
+            grades = {s.id: reading_grade(s.summary + "\n\n" + s.body) for s in edition.sections}
+            over = {k: v for k, v in grades.items() if v > audience.reading_grade}
+            if over:
+                worst = sorted(over.items(), key=lambda item: item[1], reverse=True)[:3]
+                problems.warning(
+                    where,
+                    None,
+                    f"{len(over)} section(s) of the {audience.name} edition read above grade "
+                    f"{audience.reading_grade:g} (Flesch-Kincaid)",
+                    "hardest: "
+                    + ", ".join(f"{k} ({v:.1f})" for k, v in worst)
+                    + "; shorten sentences and prefer plain words",
+                )
+
+
+def reading_grade(markdown: str) -> float:
+    """Return the Flesch-Kincaid grade of Markdown text."""
+    import readability  # small, pure Python; loaded only when a grade is asked for
+
+    text = MARKUP.sub(" ", markdown)
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if s.strip()]
+    if not sentences:
+        return 0.0
+    tokenised = "\n".join(" ".join(re.findall(r"\w[\w'’-]*|[^\w\s]", s)) for s in sentences)
+    return float(readability.getmeasures(tokenised, lang="en")["readability grades"]["Kincaid"])
+
+
+def check_pages(editions: list[Edition], problems: Problems) -> None:
+    """Render the PDF of every edition with a page budget, in memory, and report overflows."""
+    budgeted = [e for e in editions if e.audience.max_pages is not None]
+    if not budgeted:
+        return
+    from .assemble import assemble
+    from .render.edition import render
+
+    for edition in budgeted:
+        only_pdf = dataclasses.replace(
+            edition, audience=dataclasses.replace(edition.audience, formats=("pdf",))
+        )
+        try:
+            render(only_pdf, assemble(edition))
+        except BriefError as exc:
+            problems.error(edition.brief.rel, None, exc.format_message())
+
+
+def run_checks(
+    project: Project,
+    editions: list[Edition],
+    problems: Problems,
+    max_age: int = 180,
+    today: dt.date | None = None,
+) -> None:
+    """Run every quality gate, adding to ``problems``."""
+    check_sections(project, problems, max_age, today or build_date())
+    check_editions(editions, problems)
+    check_pages(editions, problems)
