@@ -1,0 +1,315 @@
+"""Live preview: serve a brief's editions on 127.0.0.1 and rebuild them on every save.
+
+The page at ``/`` frames one edition (HTML, or the PDF in the browser's own
+viewer) under a bar with the edition's marking and a switcher between
+audiences and formats. A watcher rebuilds what changed in ``sources/``,
+``briefs/`` and ``templates/`` and tells the page through server-sent events
+(``/events``) to reload; a broken save shows the error, as ``brief check``
+words it, over the last good output until the next good save.
+
+Only files named ``<brief>-<audience>.html`` or ``.pdf`` of this brief's
+editions are served, from ``build/<brief>/<audience>/``; no request path is
+ever joined to a folder, so nothing else can be reached.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from markupsafe import escape
+
+from . import build, load, select
+from .errors import BriefError
+
+log = logging.getLogger(__name__)
+
+WATCHED = ("sources", "briefs", "templates")
+FILE = re.compile(r"^/files/(?P<audience>[a-z0-9][a-z0-9-]*)/(?P<name>[a-z0-9-]+\.(?:html|pdf))$")
+
+
+@dataclass
+class State:
+    """What the preview knows: the last good build, the current error, the listeners."""
+
+    root: Path
+    brief: str
+    audiences: list[str]
+    version: int = 0
+    error: str | None = None
+    markings: dict[str, dict[str, str]] = field(default_factory=dict)
+    listeners: list[queue.Queue[str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def publish(self, event: str, data: dict[str, Any]) -> None:
+        message = f"event: {event}\ndata: {json.dumps(data)}\n\n"
+        with self.lock:
+            for listener in self.listeners:
+                listener.put(message)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "error": self.error,
+            "brief": self.brief,
+            "audiences": self.audiences,
+            "markings": self.markings,
+        }
+
+
+def rebuild(state: State) -> None:
+    """Build the brief's editions; publish 'reload' on success, 'error' on a fault."""
+    try:
+        project = load.load_project(state.root)
+        if state.brief not in project.briefs:
+            raise BriefError(f"briefs/{state.brief}.yaml: the brief no longer exists")
+        audiences = [a for a in state.audiences if a in project.briefs[state.brief].audiences]
+        editions = select.plan_or_raise(project, [state.brief], audiences)
+        results = build.build(editions, jobs=build.default_jobs())
+        build.raise_failures(results)
+    except BriefError as exc:
+        state.error = exc.format_message()
+        log.warning("preview: %s", state.error)
+        state.publish("problem", {"error": state.error, "version": state.version})
+        return
+    state.error = None
+    state.markings = {
+        r.edition.audience.name: {
+            "label": r.edition.marking.label,
+            "colour": r.edition.marking.colour,
+        }
+        for r in results
+    }
+    state.version += 1
+    built = [r.edition.audience.name for r in results if r.status == "built"]
+    log.info("preview: version %d (%s)", state.version, ", ".join(built) or "nothing changed")
+    state.publish("reload", state.snapshot())
+
+
+def watch(state: State, stop: threading.Event) -> None:
+    """Rebuild after every change under the watched folders until ``stop`` is set."""
+    import watchfiles
+
+    folders = [state.root / name for name in WATCHED if (state.root / name).is_dir()]
+    for _changes in watchfiles.watch(
+        *folders, stop_event=stop, debounce=150, step=50, rust_timeout=300, raise_interrupt=False
+    ):
+        rebuild(state)
+
+
+def page(state: State, audience: str, fmt: str) -> str:
+    """Return the preview page that frames one edition."""
+    marking = state.markings.get(audience, {"label": "", "colour": "#FFFFFF"})
+    tabs = "".join(
+        f'<a href="/?a={a}&amp;f={fmt}" {"aria-current=page" if a == audience else ""}>{a}</a>'
+        for a in state.audiences
+    )
+    formats = "".join(
+        f'<a href="/?a={audience}&amp;f={f}" {"aria-current=page" if f == fmt else ""}>'
+        f"{f.upper()}</a>"
+        for f in ("html", "pdf")
+    )
+    name = f"{state.brief}-{audience}.{fmt}"
+    return PAGE.format(
+        brief=escape(state.brief),
+        tabs=tabs,
+        formats=formats,
+        label=escape(marking["label"]),
+        colour=escape(marking["colour"]),
+        src=f"/files/{audience}/{name}",
+        state=json.dumps(state.snapshot()).replace("<", "\\u003c"),
+    )
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Serve the preview page, the edition files, the state and the event stream."""
+
+    state: State
+    server_version = "briefwright-preview"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        log.debug("preview: " + format, *args)
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        parts = urlsplit(self.path)
+        if parts.path == "/":
+            query = parse_qs(parts.query)
+            audience = query.get("a", [self.state.audiences[0]])[0]
+            fmt = query.get("f", ["html"])[0]
+            if audience not in self.state.audiences or fmt not in ("html", "pdf"):
+                return self._send(HTTPStatus.NOT_FOUND, b"no such edition", "text/plain")
+            body = page(self.state, audience, fmt).encode("utf-8")
+            return self._send(HTTPStatus.OK, body, "text/html; charset=utf-8")
+        if parts.path == "/state":
+            data = json.dumps(self.state.snapshot()).encode()
+            return self._send(HTTPStatus.OK, data, "application/json")
+        if parts.path == "/events":
+            return self._events()
+        match = FILE.match(parts.path)
+        if match and match["audience"] in self.state.audiences:
+            expected = f"{self.state.brief}-{match['audience']}"
+            if match["name"].rsplit(".", 1)[0] == expected:
+                path = self.state.root / "build" / self.state.brief / match["audience"]
+                return self._file(path / match["name"])
+        return self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
+
+    def _file(self, path: Path) -> None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return self._send(HTTPStatus.NOT_FOUND, b"not built yet", "text/plain")
+        kind = "application/pdf" if path.suffix == ".pdf" else "text/html; charset=utf-8"
+        self._send(HTTPStatus.OK, data, kind)
+
+    def _send(self, status: HTTPStatus, body: bytes, kind: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _events(self) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        listener: queue.Queue[str] = queue.Queue()
+        with self.state.lock:
+            self.state.listeners.append(listener)
+        try:
+            self.wfile.write(b"retry: 500\n\n")
+            self.wfile.flush()
+            for message in _messages(listener):
+                self.wfile.write(message.encode())
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        finally:
+            with self.state.lock:
+                self.state.listeners.remove(listener)
+
+
+def _messages(listener: queue.Queue[str]) -> Iterator[str]:
+    while True:
+        try:
+            yield listener.get(timeout=15)
+        except queue.Empty:
+            yield ": keep-alive\n\n"
+
+
+class Preview:
+    """A running preview: an HTTP server on 127.0.0.1 and a file watcher."""
+
+    def __init__(self, root: Path, brief: str, audiences: list[str], port: int = 0) -> None:
+        self.state = State(root, brief, audiences)
+        handler = type("BoundHandler", (Handler,), {"state": self.state})
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.server.daemon_threads = True
+        self.stop_event = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/"
+
+    def start(self) -> None:
+        """Build once, then serve and watch in background threads."""
+        rebuild(self.state)
+        for target in (self.server.serve_forever, lambda: watch(self.state, self.stop_event)):
+            thread = threading.Thread(target=target, daemon=True)
+            thread.start()
+            self.threads.append(thread)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.server.shutdown()
+        self.server.server_close()
+        for thread in self.threads:
+            thread.join(timeout=5)
+
+
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Preview · {brief}</title>
+<style>
+  html, body {{ margin: 0; height: 100%; font-family: "Source Sans Pro", Calibri, sans-serif; }}
+  body {{ display: flex; flex-direction: column; background: #e9ecf1; }}
+  header {{ display: flex; gap: 1.2em; align-items: center; flex-wrap: wrap;
+           padding: 0.4em 1em; background: #1f3a5f; color: #fff; }}
+  header strong {{ font-size: 1.05em; }}
+  nav {{ display: flex; gap: 0.3em; }}
+  nav a {{ color: #fff; text-decoration: none; padding: 0.2em 0.6em; border-radius: 3px; }}
+  nav a[aria-current] {{ background: #fff; color: #1f3a5f; font-weight: 700; }}
+  .marking {{ margin-left: auto; background: #000; font-weight: 700; padding: 0.15em 0.6em;
+              letter-spacing: 0.04em; }}
+  .status {{ font-size: 0.85em; opacity: 0.85; }}
+  main {{ position: relative; flex: 1; }}
+  iframe {{ border: 0; width: 100%; height: 100%; background: #fff; }}
+  #problem {{ position: absolute; inset: 1em 1em auto 1em; padding: 1em 1.2em;
+              background: #fff4f4; border: 2px solid #b00020; color: #5c0011;
+              box-shadow: 0 4px 16px rgba(0,0,0,.2); white-space: pre-wrap;
+              font-family: "DejaVu Sans Mono", monospace; font-size: 0.9em; }}
+  #problem[hidden] {{ display: none; }}
+  #problem h2 {{ margin: 0 0 0.4em; font-family: "Source Sans Pro", sans-serif; }}
+</style>
+</head>
+<body>
+<header>
+  <strong>{brief}</strong>
+  <nav aria-label="Audience">{tabs}</nav>
+  <nav aria-label="Format">{formats}</nav>
+  <span class="status" id="status" aria-live="polite">Watching for changes</span>
+  <span class="marking" id="marking" style="color: {colour}">{label}</span>
+</header>
+<main>
+  <div id="problem" role="alert" hidden><h2>The last save did not build</h2>
+  <div id="problem-text"></div>
+  <p>Showing the last good version below. Fix the file and save again.</p></div>
+  <iframe id="edition" title="The edition" src="{src}"></iframe>
+</main>
+<script type="application/json" id="state">{state}</script>
+<script>
+  const state = JSON.parse(document.getElementById("state").textContent);
+  const frame = document.getElementById("edition");
+  const problem = document.getElementById("problem");
+  const status = document.getElementById("status");
+  const audience = new URLSearchParams(location.search).get("a") || state.audiences[0];
+  function showProblem(text) {{
+    document.getElementById("problem-text").textContent = text;
+    problem.hidden = false;
+    status.textContent = "Error in the last save";
+  }}
+  if (state.error) showProblem(state.error);
+  const events = new EventSource("/events");
+  events.addEventListener("reload", (event) => {{
+    const data = JSON.parse(event.data);
+    problem.hidden = true;
+    const marking = data.markings[audience];
+    if (marking) {{
+      const badge = document.getElementById("marking");
+      badge.textContent = marking.label;
+      badge.style.color = marking.colour;
+    }}
+    status.textContent = "Updated (version " + data.version + ")";
+    const src = frame.src.split("?")[0];
+    frame.src = src + "?v=" + data.version;
+  }});
+  events.addEventListener("problem", (event) => showProblem(JSON.parse(event.data).error));
+</script>
+</body>
+</html>
+"""

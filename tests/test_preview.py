@@ -1,0 +1,131 @@
+"""Live preview: serves the edition, rebuilds on save, shows errors, serves nothing else."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import queue
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from briefwright.preview import Preview
+
+from .conftest import SMALL_PROJECT, write_files
+
+
+@pytest.fixture
+def preview(project: Callable[..., Path]) -> Iterator[Preview]:
+    server = Preview(project(), "demo", ["analyst", "public"])
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Preview]:
+    """One preview for the tests that only read from it."""
+    root = write_files(tmp_path_factory.mktemp("served"), dict(SMALL_PROJECT))
+    server = Preview(root, "demo", ["analyst", "public"])
+    server.start()
+    yield server
+    server.stop()
+
+
+def get(server: Preview, path: str) -> tuple[int, bytes, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", server.server.server_address[1], timeout=5)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    return response.status, response.read(), response.getheader("Content-Type") or ""
+
+
+def events(server: Preview) -> queue.Queue[tuple[str, dict[str, object]]]:
+    """Subscribe to the event stream; return a queue of (event, data)."""
+    found: queue.Queue[tuple[str, dict[str, object]]] = queue.Queue()
+    ready = threading.Event()
+
+    def listen() -> None:
+        with urllib.request.urlopen(server.url + "events", timeout=30) as stream:
+            ready.set()
+            name = None
+            for raw in stream:
+                line = raw.decode().rstrip("\n")
+                if line.startswith("event: "):
+                    name = line[7:]
+                elif line.startswith("data: ") and name:
+                    found.put((name, json.loads(line[6:])))
+
+    threading.Thread(target=listen, daemon=True).start()
+    ready.wait(5)
+    time.sleep(0.2)
+    return found
+
+
+def next_event(found: queue.Queue[tuple[str, dict[str, object]]]) -> tuple[str, dict[str, object]]:
+    return found.get(timeout=30)
+
+
+def test_serves_the_page_and_the_edition_on_loopback(served: Preview) -> None:
+    preview = served
+    assert preview.url.startswith("http://127.0.0.1:")
+    status, body, _ = get(preview, "/?a=analyst&f=html")
+    assert status == 200
+    assert b'src="/files/analyst/demo-analyst.html"' in body
+    assert b"TLP:AMBER" in body  # the edition's marking is in view
+    status, body, kind = get(preview, "/files/analyst/demo-analyst.html")
+    assert status == 200 and b"What is this?" in body and kind.startswith("text/html")
+    status, body, kind = get(preview, "/files/public/demo-public.pdf")
+    assert status == 200 and body.startswith(b"%PDF") and kind == "application/pdf"
+
+
+def test_an_edit_rebuilds_and_sends_a_reload(preview: Preview) -> None:
+    found = events(preview)
+    section_file = preview.state.root / "sources" / "demo" / "intro.md"
+    section_file.write_text(section_file.read_text().replace("Plain public text.", "Fresh text."))
+    name, data = next_event(found)
+    assert name == "reload" and data["version"] == 2
+    assert b"Fresh text." in get(preview, "/files/analyst/demo-analyst.html")[1]
+
+
+def test_a_broken_save_shows_the_error_and_a_fix_clears_it(preview: Preview) -> None:
+    found = events(preview)
+    brief = preview.state.root / "briefs" / "demo.yaml"
+    good = brief.read_text()
+    brief.write_text(good + "colour: blue\n")
+    name, data = next_event(found)
+    assert name == "problem"
+    assert "briefs/demo.yaml:11: unknown key 'colour'" in str(data["error"])
+    status, body, _ = get(preview, "/")
+    assert b"unknown key" in body  # a page opened now shows the error too
+    assert get(preview, "/files/analyst/demo-analyst.html")[0] == 200  # last good output stays
+    brief.write_text(good)
+    name, data = next_event(found)
+    assert name == "reload" and data["error"] is None
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../../etc/passwd",
+        "/files/../../../etc/passwd",
+        "/files/analyst/..%2f..%2f..%2fetc%2fpasswd",
+        "/files/%2e%2e/%2e%2e/etc/passwd",
+        "/files/analyst/demo-analyst.md",
+        "/files/analyst/manifest.json",
+        "/files/judgement/demo-judgement.html",
+        "/files/analyst/demo-public.html",
+        "//etc/passwd",
+    ],
+)
+def test_nothing_outside_the_editions_is_served(served: Preview, path: str) -> None:
+    status, body, _ = get(served, path)
+    assert status == 404
+    assert b"root:" not in body
+
+
+def test_it_listens_on_loopback_only(served: Preview) -> None:
+    assert served.server.server_address[0] == "127.0.0.1"
