@@ -4,10 +4,20 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: brief test check list lint bench reference-docx golden clean distclean
+.PHONY: brief test check list preview lint bench reference-docx golden clean distclean
 
 brief: $(STAMP)
 	$(BIN)/brief build
+
+# Write an email draft (.eml, PDF attached) of the sample brief for each of its audiences.
+email: $(STAMP)
+	for audience in executive analyst public; do \
+		$(BIN)/brief email ukraine-security-guarantees -a $$audience || exit 1; \
+	done
+
+# Show the sample brief in a browser, rebuilt on every save (Ctrl-C stops).
+preview: $(STAMP)
+	$(BIN)/brief preview ukraine-security-guarantees
 
 check: $(STAMP)
 	$(BIN)/brief check

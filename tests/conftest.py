@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from click.testing import CliRunner, Result
@@ -140,3 +143,43 @@ def build_copy(root: Path, *args: str) -> Built:
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """Build the repository's sample brief once, in a copy."""
     return build_copy(tmp_path_factory.mktemp("sample"), "-j", "1")
+
+
+# --- the browser: Debian's Chromium driven by playwright-core -----------------------------------
+
+BROWSER = REPO / "tests" / "browser"
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip a browser test on a developer's machine; fail it in CI, where it must run."""
+    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
+        pytest.fail(f"{reason}; CI must run the browser tests (.ci/run installs what they need)")
+    pytest.skip(f"{reason}; the browser tests need it (see .ci/run)")
+
+
+def npm_packages_installed() -> bool:
+    return all((BROWSER / "node_modules" / n).is_dir() for n in ("axe-core", "playwright-core"))
+
+
+@pytest.fixture(scope="session")
+def browser_node() -> str:
+    """Return node, with the browser tests' npm packages installed and Chromium present."""
+    node = shutil.which("node")
+    if node is None:
+        unavailable("node is not installed")
+    npm = shutil.which("npm")
+    if not npm_packages_installed() and npm is not None:
+        # The lock file pins exact versions; npm ci installs just those.
+        subprocess.run(
+            [npm, "ci", "--silent", "--no-audit", "--no-fund"],
+            cwd=BROWSER,
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
+    if not npm_packages_installed():
+        unavailable(f"the npm packages are missing from {BROWSER / 'node_modules'} (npm ci failed)")
+    if not CHROMIUM.is_file():
+        unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    return node

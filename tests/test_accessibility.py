@@ -1,16 +1,14 @@
 """Accessibility and archiving: the sample's HTML, PDF and DOCX read back as assistive tools do.
 
 The HTML audit runs axe-core in Debian's headless Chromium through
-``tests/a11y/audit.mjs``; its npm packages are installed on first use. Without
+``tests/browser/audit.mjs``; its npm packages are installed on first use. Without
 Chromium or the packages the audit skips locally, and fails when ``CI`` is set.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 import zipfile
@@ -20,19 +18,17 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from io import BytesIO
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import docx
 import pytest
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, BooleanObject, DictionaryObject
 
-from .conftest import BRIEF, REPO, Built, run, section
+from .conftest import BRIEF, BROWSER, Built, run, section
 
 AUDIENCES = ("executive", "analyst", "public")
 BLOCKING = ("serious", "critical")
-A11Y = REPO / "tests" / "a11y"
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 MARKINGS = ".marking-label, .marking-tag"
 NS = {
     "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
@@ -45,38 +41,10 @@ NS = {
 # --- HTML: axe-core in headless Chromium -------------------------------------------------------
 
 
-def unavailable(reason: str) -> NoReturn:
-    """Skip the audit on a developer's machine; fail it in CI, where it must run."""
-    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
-        pytest.fail(f"{reason}; CI must run the accessibility audit (.ci/run installs it)")
-    pytest.skip(f"{reason}; the accessibility audit needs it (see .ci/run)")
-
-
-def npm_packages_installed() -> bool:
-    return all((A11Y / "node_modules" / name).is_dir() for name in ("axe-core", "playwright-core"))
-
-
 @pytest.fixture(scope="session")
-def audit_command() -> list[str]:
-    """Return the command that runs the audit, installing its npm packages first if need be."""
-    node = shutil.which("node")
-    if node is None:
-        unavailable("node is not installed")
-    npm = shutil.which("npm")
-    if not npm_packages_installed() and npm is not None:
-        # The lock file pins exact versions; npm ci installs just those.
-        subprocess.run(
-            [npm, "ci", "--silent", "--no-audit", "--no-fund"],
-            cwd=A11Y,
-            capture_output=True,
-            timeout=300,
-            check=False,
-        )
-    if not npm_packages_installed():
-        unavailable(f"the npm packages are missing from {A11Y / 'node_modules'} (npm ci failed)")
-    if not CHROMIUM.is_file():
-        unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    return [node, str(A11Y / "audit.mjs"), "--require-contrast", MARKINGS]
+def audit_command(browser_node: str) -> list[str]:
+    """Return the command that runs the audit."""
+    return [browser_node, str(BROWSER / "audit.mjs"), "--require-contrast", MARKINGS]
 
 
 @dataclass

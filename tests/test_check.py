@@ -143,3 +143,12 @@ def test_json_report_for_ci(project: Callable[..., Path]) -> None:
 def test_a_citation_style_outside_the_project_is_refused(project: Callable[..., Path]) -> None:
     root = project({"briefs/demo.yaml": BRIEF + "csl: ../../style.csl\n"})
     expect_error(run(root, "check"), "briefs/demo.yaml:11: citation style '../../style.csl'")
+
+
+def test_distribution_file_is_checked(project: Callable[..., Path]) -> None:
+    root = project(
+        {"briefs/distribution.yaml": "sender: Unit <unit@example.org>\nlists:\n  nobody: [x@]\n"}
+    )
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert "briefs/distribution.yaml:3" in result.output

@@ -129,3 +129,72 @@ def test_nothing_outside_the_editions_is_served(served: Preview, path: str) -> N
 
 def test_it_listens_on_loopback_only(served: Preview) -> None:
     assert served.server.server_address[0] == "127.0.0.1"
+
+
+def test_a_browser_sees_an_edit_without_reloading(
+    preview: Preview, browser_node: str, tmp_path: Path
+) -> None:
+    import subprocess
+
+    from .conftest import BROWSER
+
+    section_file = preview.state.root / "sources" / "demo" / "intro.md"
+    result = subprocess.run(
+        [
+            browser_node,
+            str(BROWSER / "preview.mjs"),
+            preview.url + "?a=analyst&f=html",
+            str(section_file),
+            "Plain public text.",
+            "Text edited in the browser test.",
+            str(tmp_path / "preview.png"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert '"ok":true' in result.stdout and "Updated" in result.stdout
+    assert (tmp_path / "preview.png").stat().st_size > 10_000
+
+
+def test_the_command_serves_until_ctrl_c(project: Callable[..., Path]) -> None:
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    root = project()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from briefwright.cli import main; main()",
+            "--root",
+            str(root),
+            "preview",
+            "demo",
+            "-a",
+            "public",
+            "--port",
+            str(port),
+            "--no-open",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        assert f"at http://127.0.0.1:{port}/" in line
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/files/public/demo-public.html") as r:
+            assert b"What is this?" in r.read()
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert "Stopped." in out and "Traceback" not in err

@@ -138,6 +138,12 @@ def _known(
 )
 @click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
 @click.option(
+    "--pdf-variant",
+    type=click.Choice(["pdf/ua-1", "pdf/a-3b", "pdf/a-3a"]),
+    default=None,
+    help="PDF flavour: pdf/ua-1 (accessible, the default) or PDF/A-3 for archiving.",
+)
+@click.option(
     "--shard",
     callback=_shard,
     metavar="K/N",
@@ -151,6 +157,7 @@ def build(
     formats: tuple[str, ...],
     jobs: int | None,
     force: bool,
+    pdf_variant: str | None,
     shard: tuple[int, int] | None,
 ) -> None:
     """Build briefs (default: all) for their audiences."""
@@ -163,8 +170,8 @@ def build(
     editions = select.plan_or_raise(project, list(briefs), list(audiences))
     if shard:
         editions = select.shard(editions, *shard)
-    if formats:
-        editions = [report.with_formats(e, formats) for e in editions]
+    if formats or pdf_variant:
+        editions = [report.with_options(e, formats, pdf_variant) for e in editions]
     results = report.run_build(
         pipeline, editions, jobs or pipeline.default_jobs(), force, obj.quiet
     )
@@ -174,12 +181,28 @@ def build(
 @cli.command()
 @click.argument("briefs", nargs=-1)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="json: one machine-readable report, for CI.",
+)
+@click.option(
+    "--max-age",
+    type=click.IntRange(min=1),
+    default=180,
+    show_default=True,
+    help="Days after which a section's 'reviewed' date counts as stale.",
+)
 @click.pass_context
-def check(ctx: click.Context, briefs: tuple[str, ...], strict: bool) -> None:
-    """Validate everything and build nothing."""
+def check(
+    ctx: click.Context, briefs: tuple[str, ...], strict: bool, output: str, max_age: int
+) -> None:
+    """Validate everything and build nothing (but the PDFs a page budget needs)."""
     from . import report
 
-    report.check(_root(ctx).root, list(briefs), strict)
+    report.check(_root(ctx).root, list(briefs), strict, output, max_age)
 
 
 @cli.command("list")
@@ -189,6 +212,80 @@ def list_(ctx: click.Context) -> None:
     from . import load, report
 
     report.listing(load.load_project(_root(ctx).root))
+
+
+@cli.command("email")
+@click.argument("brief")
+@click.option("-a", "--audience", required=True, help="The audience whose edition is mailed.")
+@click.option("--to", multiple=True, metavar="ADDR", help="Another recipient (repeatable).")
+@click.option("--cc", multiple=True, metavar="ADDR", help="A copy recipient (repeatable).")
+@click.option("--attach", multiple=True, type=click.Choice(["docx"]), help="Attach the DOCX too.")
+@click.option("--send", is_flag=True, help="Send it over SMTP, set up by BRIEFWRIGHT_SMTP_*.")
+@click.option(
+    "--max-size",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="MB",
+    help="Largest total attachment size. Default: briefs/distribution.yaml, else 10.",
+)
+@click.pass_context
+def email_(
+    ctx: click.Context,
+    brief: str,
+    audience: str,
+    to: tuple[str, ...],
+    cc: tuple[str, ...],
+    attach: tuple[str, ...],
+    send: bool,
+    max_size: float | None,
+) -> None:
+    """Write an email draft of BRIEF for one audience (build/.../*.eml); --send sends it."""
+    from . import build as pipeline
+    from . import deliver, distribution, load, select
+
+    obj = _root(ctx)
+    project = load.load_project(obj.root)
+    _known(ctx, project, (brief,), (audience,))
+    editions = select.plan_or_raise(project, [brief], [audience])
+    if not editions:
+        raise click.BadParameter(f"brief '{brief}' is not made for '{audience}'", ctx, None, "'-a'")
+    settings = deliver.smtp_settings() if send else None  # fail before building anything
+    letter = distribution.address_to(project, editions[0], list(to), list(cc), max_size)
+    pipeline.raise_failures(pipeline.build(editions))
+    message = deliver.compose(letter, ("pdf", *attach))
+    path = deliver.write_draft(editions[0], message)
+    if not obj.quiet:
+        click.echo(f"Draft: {path}")
+    if settings is not None:
+        sent = deliver.send(message, settings)
+        click.echo(f"Sent to {', '.join(sent.recipients)} (Message-ID {sent.message_id}).")
+
+
+@cli.command()
+@click.argument("brief")
+@click.option(
+    "-a", "--audience", "audiences", multiple=True, help="Only this audience (repeatable)."
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    help="Port on 127.0.0.1. Default: a free one.",
+)
+@click.option("--no-open", is_flag=True, help="Do not open a browser.")
+@click.pass_context
+def preview(
+    ctx: click.Context, brief: str, audiences: tuple[str, ...], port: int, no_open: bool
+) -> None:
+    """Show BRIEF in a browser and rebuild it on every save (Ctrl-C stops)."""
+    from . import load
+    from . import preview as live
+
+    obj = _root(ctx)
+    project = load.load_project(obj.root)
+    _known(ctx, project, (brief,), audiences)
+    names = list(audiences) or list(project.briefs[brief].audiences)
+    live.serve(obj.root, brief, names, port, open_browser=not no_open, echo=click.echo)
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ import logging
 import queue
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -313,3 +313,35 @@ PAGE = """<!DOCTYPE html>
 </body>
 </html>
 """
+
+
+def serve(
+    root: Path,
+    brief: str,
+    audiences: list[str],
+    port: int = 0,
+    open_browser: bool = True,
+    echo: Callable[[str], None] = print,  # noqa: T202 - the CLI passes click.echo
+) -> None:
+    """Run a preview until interrupted (Ctrl-C)."""
+    try:
+        server = Preview(root, brief, audiences, port)
+    except OSError as exc:
+        raise BriefError(
+            f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); choose another with --port"
+        ) from None
+    server.start()
+    echo(f"Previewing {brief} at {server.url} (Ctrl-C to stop)")
+    if server.state.error:
+        echo(f"The first build failed; fix it and save:\n{server.state.error}")
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(server.url)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    echo("Stopped.")

@@ -132,6 +132,13 @@ def check(
         if not unknown:
             editions, selection = select.plan(project, briefs or None)
             problems.items.extend(selection.items)
+            if (root / "briefs" / "distribution.yaml").is_file():
+                from .distribution import load_distribution
+
+                try:
+                    load_distribution(project)
+                except ConfigError as exc:
+                    problems.items.extend(exc.problems)
             if not problems.errors:
                 quality.run_checks(project, editions, problems, max_age)
     items = sorted(problems.items, key=lambda p: (p.path, p.line or 0))
