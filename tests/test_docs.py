@@ -7,6 +7,7 @@ import re
 import pytest
 from pydantic import BaseModel
 
+from briefwright.distribution import DistributionFile
 from briefwright.models import (
     AudienceFile,
     BriefAudience,
@@ -36,6 +37,7 @@ def documented_keys(heading: str) -> set[str]:
         ("## Audiences", [AudienceFile], ""),
         ("## Markings", [MarkingsFile], ""),
         ("## Markings", [MarkingLevelFile], "levels[]."),
+        ("## Email", [DistributionFile], ""),
     ],
 )
 def test_every_schema_key_is_in_the_readme(

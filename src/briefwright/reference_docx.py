@@ -74,11 +74,18 @@ def _table_style(style) -> None:  # type: ignore[no-untyped-def]
         tblpr = OxmlElement("w:tblPr")
         style.element.append(tblpr)
     borders = OxmlElement("w:tblBorders")
-    for side, size, colour in (("top", "8", ACCENT_HEX), ("bottom", "8", ACCENT_HEX),
-                               ("insideH", "4", "C9CED6")):
+    for side, size, colour in (
+        ("top", "8", ACCENT_HEX),
+        ("bottom", "8", ACCENT_HEX),
+        ("insideH", "4", "C9CED6"),
+    ):
         edge = OxmlElement(f"w:{side}")
-        for key, value in (("w:val", "single"), ("w:sz", size), ("w:space", "0"),
-                           ("w:color", colour)):
+        for key, value in (
+            ("w:val", "single"),
+            ("w:sz", size),
+            ("w:space", "0"),
+            ("w:color", colour),
+        ):
             edge.set(qn(key), value)
         borders.append(edge)
     tblpr.append(borders)

@@ -206,9 +206,7 @@ def drop_empty_references(doc: Node) -> None:
         return
 
     def links_to_references(item: Any) -> bool:
-        return any(
-            node["t"] == "Link" and node["c"][2][0] == "#references" for node in nodes(item)
-        )
+        return any(node["t"] == "Link" and node["c"][2][0] == "#references" for node in nodes(item))
 
     for node in nodes(doc["blocks"]):
         if node["t"] == "BulletList":

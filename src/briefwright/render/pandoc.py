@@ -71,7 +71,14 @@ def parse(
     args = ["--citeproc"] if cites else []  # citeproc is the costliest part of a parse
     if cites and bibliography:
         # The language picks citeproc's locale: dates and terms in references.
-        args += ["--bibliography", str(bibliography), "-M", "link-citations=true", "-M", f"lang={lang}"]
+        args += [
+            "--bibliography",
+            str(bibliography),
+            "-M",
+            "link-citations=true",
+            "-M",
+            f"lang={lang}",
+        ]
         if csl is not None:
             args += ["--csl", str(csl)]
     text = _run(markdown, "json", READER, args, f"read {label}")
