@@ -21,9 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from . import yamlfile
 from .errors import BriefError, ConfigError, DeliveryError, Problem, Problems, ReleaseError
-from .load import FAILED, _Reader
 from .markings import TLP
 from .models import Edition, Line, Project
+from .reader import FAILED, Reader
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ def handling(edition: Edition) -> str:
 def load_distribution(project: Project) -> Distribution:
     """Read and validate ``briefs/distribution.yaml``; raise ConfigError listing every problem."""
     problems = Problems()
-    reader = _Reader(project.root, problems)
+    reader = Reader(project.root, problems)
     path = project.root / FILE
     if not path.is_file():
         problems.error(

@@ -7,14 +7,10 @@ Nothing is written here. Every problem found is collected, and
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
-import re
 from pathlib import Path
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import Any
 
 from . import layouts, passages, yamlfile
 from .errors import Problems
@@ -30,21 +26,13 @@ from .models import (
     Collection,
     MarkingsFile,
     Project,
-    Section,
-    SectionFile,
 )
+from .reader import FAILED, Reader, inside, key_line, level_of
+from .sources import bibliography_keys, citations, load_collection
 
 log = logging.getLogger(__name__)
 
-MAX_SOURCE_BYTES = 2_000_000
 RESERVED_BRIEF_FILES = {"audiences.yaml", "markings.yaml", "distribution.yaml"}
-BIBLIOGRAPHY_NAMES = ("references.bib", "references.json", "references.yaml")
-CITATION = re.compile(
-    r"(?:^|[^\w@])@\{?([A-Za-z0-9_][\w:.#$%&+?<>~/-]*?)\}?(?=[.,;:!?]*(?:[\s\];,)]|$))"
-)
-
-M = TypeVar("M", bound=BaseModel)
-FAILED = object()  # returned by _Reader.yaml when the problem is already reported
 
 
 def find_root(start: Path) -> Path | None:
@@ -64,132 +52,10 @@ def build_date() -> dt.date:
     return dt.date.today()
 
 
-class _Reader:
-    """Reads files relative to a root, turning every fault into a Problem."""
-
-    def __init__(self, root: Path, problems: Problems) -> None:
-        self.root = root
-        self.problems = problems
-        self.broken: set[str] = set()  # section files that exist but did not load
-
-    def rel(self, path: Path) -> str:
-        try:
-            return path.relative_to(self.root).as_posix()
-        except ValueError:
-            return str(path)
-
-    def text(self, path: Path) -> str | None:
-        rel = self.rel(path)
-        if not _inside(path.resolve(), self.root):
-            self.problems.error(rel, None, "is a link to a file outside the project", "copy it in")
-            return None
-        try:
-            size = path.stat().st_size
-            if size > MAX_SOURCE_BYTES:
-                self.problems.error(
-                    rel,
-                    None,
-                    f"file is {size / 1e6:.1f} MB; the limit is {MAX_SOURCE_BYTES / 1e6:.0f} MB",
-                    "split it into several sections",
-                )
-                return None
-            data = path.read_bytes()
-        except OSError as exc:
-            self.problems.error(rel, None, f"cannot be read: {exc.strerror}")
-            return None
-        if b"\x00" in data:
-            self.problems.error(rel, None, "is a binary file, not text", "save it as UTF-8 text")
-            return None
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            self.problems.error(
-                rel, line, "is not valid UTF-8", "save the file with UTF-8 encoding"
-            )
-            return None
-        return text.replace("\r\n", "\n")
-
-    def yaml(self, path: Path, text: str | None = None, line_offset: int = 0) -> Any:
-        if text is None:
-            text = self.text(path)
-            if text is None:
-                return FAILED
-        try:
-            return yamlfile.parse(text)
-        except yamlfile.YamlSyntaxError as exc:
-            line = exc.line + line_offset if exc.line else None
-            self.problems.error(
-                self.rel(path), line, f"invalid YAML: {exc}", "check indentation and quoting"
-            )
-            return FAILED
-
-    def model(self, model: type[M], data: Any, path: Path, what: str, offset: int = 0) -> M | None:
-        if data is FAILED:
-            return None
-        if not isinstance(data, dict):
-            found = "nothing" if data is None else type(data).__name__
-            self.problems.error(
-                self.rel(path),
-                (getattr(data, "line", 1) or 1) + offset,
-                f"{what} must be a mapping of keys to values, found {found}",
-                "see the file formats in README.md",
-            )
-            return None
-        try:
-            return model.model_validate(data)
-        except ValidationError as exc:
-            for err in exc.errors():
-                loc = [
-                    part for part in err["loc"] if not str(part).startswith(("function-", "list["))
-                ]
-                line = yamlfile.line_of(data, loc)
-                self.problems.error(
-                    self.rel(path),
-                    line + offset if line else None,
-                    _describe(err, loc),
-                    _hint(err),
-                )
-            return None
-
-
-def _describe(err: Any, loc: list[Any]) -> str:
-    key = ".".join(str(part) for part in loc) or "file"
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        return f"unknown key '{key}'"
-    if kind == "missing":
-        return f"'{key}' is required"
-    if kind == "string_pattern_mismatch":
-        return f"'{key}': {err['input']!r} is not allowed here"
-    return f"'{key}': {err['msg'][0].lower()}{err['msg'][1:]} (found {err.get('input')!r})"
-
-
-def _hint(err: Any) -> str | None:
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        return "check the spelling; README.md lists every key"
-    if kind == "string_pattern_mismatch" and "a-z0-9" in str(err.get("ctx", {}).get("pattern", "")):
-        return "ids use lowercase letters, digits and hyphens"
-    if kind == "string_pattern_mismatch":
-        return "write it on one line"
-    if kind.startswith("date"):
-        return "write dates as YYYY-MM-DD"
-    return None
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-    except ValueError:
-        return False
-    return True
-
-
 # --- markings and audiences ---------------------------------------------------
 
 
-def _load_scheme(reader: _Reader) -> Scheme:
+def _load_scheme(reader: Reader) -> Scheme:
     path = reader.root / "briefs" / "markings.yaml"
     if not path.exists():
         return TLP
@@ -215,23 +81,7 @@ def _load_scheme(reader: _Reader) -> Scheme:
     )
 
 
-def _marking(
-    reader: _Reader, scheme: Scheme, label: str | None, path: Path, line: int | None
-) -> Level | None:
-    if label is None:
-        return None
-    level = scheme.get(label)
-    if level is None:
-        hint = f"expected {scheme.expected()}"
-        if "markings.yaml" not in hint and scheme is TLP:
-            hint += ", or define a scheme in briefs/markings.yaml"
-        reader.problems.error(
-            reader.rel(path), line, f"marking '{label}' is not in the {scheme.name} scheme", hint
-        )
-    return level
-
-
-def _load_audiences(reader: _Reader, scheme: Scheme) -> dict[str, tuple[AudienceFile, Any]]:
+def _load_audiences(reader: Reader, scheme: Scheme) -> dict[str, tuple[AudienceFile, Any]]:
     path = reader.root / "briefs" / "audiences.yaml"
     if not path.is_file():
         reader.problems.error(
@@ -257,13 +107,13 @@ def _load_audiences(reader: _Reader, scheme: Scheme) -> dict[str, tuple[Audience
             continue
         spec = reader.model(AudienceFile, entry, path, f"audience '{name}'")
         if spec is not None:
-            _marking(reader, scheme, spec.clearance, path, yamlfile.line_of(entry, ["clearance"]))
+            level_of(reader, scheme, spec.clearance, path, yamlfile.line_of(entry, ["clearance"]))
             found[name] = (spec, entry)
     return found
 
 
 def _resolve_audience(
-    reader: _Reader,
+    reader: Reader,
     scheme: Scheme,
     name: str,
     base: AudienceFile,
@@ -280,7 +130,7 @@ def _resolve_audience(
             }
         )
     path, data = where
-    clearance = _marking(
+    clearance = level_of(
         reader, scheme, fields["clearance"], path, yamlfile.line_of(data, ["clearance"])
     )
     layout = fields["layout"]
@@ -313,150 +163,11 @@ def _resolve_audience(
 # --- sources ------------------------------------------------------------------
 
 
-def _split_front_matter(text: str) -> tuple[str, str, int] | None:
-    """Return (front matter, body, first body line) or None without front matter."""
-    lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
-        return None
-    for index in range(1, len(lines)):
-        if lines[index].strip() in ("---", "..."):
-            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
-    return None
-
-
-def _load_section(
-    reader: _Reader, scheme: Scheme, collection: str, path: Path
-) -> tuple[Section, list[passages.Div | str]] | None:
-    rel = reader.rel(path)
-    text = reader.text(path)
-    if text is None:
-        return None
-    if not text.strip():
-        reader.problems.error(
-            rel, None, "is empty", "start it with front matter: ---, title:, summary:, ---"
-        )
-        return None
-    split = _split_front_matter(text)
-    if split is None:
-        reader.problems.error(
-            rel,
-            1,
-            "has no front matter",
-            "start the file with a line '---', the title: and summary: keys, and a closing '---'",
-        )
-        return None
-    front, body, body_line = split
-    data = reader.yaml(path, front, line_offset=1)
-    meta = reader.model(SectionFile, data, path, "front matter", offset=1)
-    if meta is None:
-        return None
-    words = len(meta.summary.split())
-    if words > 60:
-        reader.problems.error(
-            rel,
-            _line(data, "summary", 1),
-            f"summary has {words} words; the limit is 60",
-            "keep the bottom line to one or two sentences",
-        )
-    marking = _marking(reader, scheme, meta.marking, path, _line(data, "marking", 1))
-    try:
-        blocks = passages.parse(body, body_line)
-    except passages.PassageSyntaxError as exc:
-        reader.problems.error(rel, exc.line, str(exc), exc.hint)
-        return None
-    for div in passages.walk(blocks):
-        if "marking" in div.attrs:
-            _marking(reader, scheme, div.attrs["marking"], path, div.line)
-        if "data-marking" in div.attrs:
-            reader.problems.error(
-                rel,
-                div.line,
-                "'data-marking' is reserved for briefwright",
-                'mark a passage with ::: {marking="LABEL"}',
-            )
-    section = Section(
-        id=path.stem,
-        collection=collection,
-        path=path,
-        rel=rel,
-        title=meta.title,
-        summary=" ".join(meta.summary.split()),
-        tags=tuple(meta.tags),
-        marking=marking,
-        reviewed=meta.reviewed,
-        audiences=tuple(meta.audiences) if meta.audiences is not None else None,
-        body=body,
-        body_line=body_line,
-    )
-    return section, blocks
-
-
-def _line(data: Any, key: str, offset: int = 0) -> int | None:
-    line = yamlfile.line_of(data, [key])
-    return line + offset if line else None
-
-
-def _load_collection(
-    reader: _Reader, scheme: Scheme, folder: Path
-) -> tuple[Collection, dict[str, list[passages.Div | str]]]:
-    sections: dict[str, Section] = {}
-    bodies: dict[str, list[passages.Div | str]] = {}
-    for path in sorted(folder.glob("*.md")):
-        if path.name.lower() == "readme.md":
-            continue
-        if not ID_RE.match(path.stem):
-            reader.problems.error(
-                reader.rel(path),
-                None,
-                f"section id '{path.stem}' is not allowed",
-                "name section files with lowercase letters, digits and hyphens",
-            )
-            continue
-        loaded = _load_section(reader, scheme, folder.name, path)
-        if loaded:
-            sections[path.stem] = loaded[0]
-            bodies[path.stem] = loaded[1]
-        else:
-            reader.broken.add(f"{folder.name}/{path.stem}")
-    bibs = [folder / name for name in BIBLIOGRAPHY_NAMES if (folder / name).is_file()]
-    if len(bibs) > 1:
-        reader.problems.error(
-            reader.rel(folder),
-            None,
-            "has more than one bibliography: " + ", ".join(p.name for p in bibs),
-            "keep one of them",
-        )
-    return Collection(folder.name, folder, sections, bibs[0] if bibs else None), bodies
-
-
-def bibliography_keys(reader: _Reader, path: Path) -> set[str]:
-    """Return the citation keys a bibliography file defines."""
-    text = reader.text(path)
-    if text is None:
-        return set()
-    if path.suffix == ".bib":
-        return set(re.findall(r"@\w+\s*\{\s*([^,\s]+)\s*,", text))
-    try:
-        data = json.loads(text) if path.suffix == ".json" else yamlfile.parse(text)
-    except (json.JSONDecodeError, yamlfile.YamlSyntaxError) as exc:
-        reader.problems.error(
-            reader.rel(path),
-            getattr(exc, "line", None) or getattr(exc, "lineno", None),
-            f"cannot be parsed: {exc}",
-        )
-        return set()
-    entries = data.get("references", []) if isinstance(data, dict) else data
-    if not isinstance(entries, list):
-        reader.problems.error(reader.rel(path), 1, "must hold a list of references")
-        return set()
-    return {str(entry["id"]) for entry in entries if isinstance(entry, dict) and "id" in entry}
-
-
 # --- briefs -----------------------------------------------------------------
 
 
 def _load_brief(
-    reader: _Reader,
+    reader: Reader,
     scheme: Scheme,
     path: Path,
     audiences: dict[str, tuple[AudienceFile, Any]],
@@ -475,12 +186,12 @@ def _load_brief(
             "name brief files with lowercase letters, digits and hyphens",
         )
         return None
-    marking = _marking(reader, scheme, spec.marking, path, _line(data, "marking"))
+    marking = level_of(reader, scheme, spec.marking, path, key_line(data, "marking"))
     collection = collections.get(spec.collection)
     if collection is None:
         reader.problems.error(
             rel,
-            _line(data, "collection"),
+            key_line(data, "collection"),
             f"collection '{spec.collection}' does not exist",
             "expected a folder of sources/: " + (", ".join(sorted(collections)) or "none found"),
         )
@@ -547,10 +258,10 @@ def _load_brief(
     csl = None
     if spec.csl is not None:
         csl = (reader.root / spec.csl).resolve()
-        if not _inside(csl, reader.root) or not csl.is_file():
+        if not inside(csl, reader.root) or not csl.is_file():
             reader.problems.error(
                 rel,
-                _line(data, "csl"),
+                key_line(data, "csl"),
                 f"citation style '{spec.csl}' is not a file in the project",
                 "give a path from the project root, such as styles/chicago-note.csl",
             )
@@ -596,7 +307,7 @@ def load_with_problems(root: Path) -> tuple[Project | None, Problems]:
     """Read the project and return it with every problem found (errors and warnings)."""
     root = root.resolve()
     problems = Problems()
-    reader = _Reader(root, problems)
+    reader = Reader(root, problems)
     scheme = _load_scheme(reader)
     audiences = _load_audiences(reader, scheme)
 
@@ -612,7 +323,7 @@ def load_with_problems(root: Path) -> tuple[Project | None, Problems]:
                 "use lowercase letters, digits and hyphens",
             )
             continue
-        collections[folder.name], bodies[folder.name] = _load_collection(reader, scheme, folder)
+        collections[folder.name], bodies[folder.name] = load_collection(reader, scheme, folder)
 
     for collection in collections.values():
         keys = (
@@ -637,7 +348,7 @@ def load_with_problems(root: Path) -> tuple[Project | None, Problems]:
                         f"audience '{name}' is not defined",
                         "expected one of " + ", ".join(sorted(audiences)),
                     )
-            for key, line in _citations(section, blocks):
+            for key, line in citations(section, blocks):
                 if key not in keys:
                     where = (
                         reader.rel(collection.bibliography)
@@ -676,7 +387,7 @@ def load_with_problems(root: Path) -> tuple[Project | None, Problems]:
     return project, problems
 
 
-def _plain_audience(reader: _Reader, scheme: Scheme, name: str, spec: AudienceFile) -> Audience:
+def _plain_audience(reader: Reader, scheme: Scheme, name: str, spec: AudienceFile) -> Audience:
     clearance = scheme.get(spec.clearance) or scheme.levels[0]
     return Audience(
         name,
@@ -688,19 +399,3 @@ def _plain_audience(reader: _Reader, scheme: Scheme, name: str, spec: AudienceFi
         tuple(spec.formats),
         spec.paper,
     )
-
-
-def _citations(section: Section, blocks: list[passages.Div | str]) -> list[tuple[str, int]]:
-    """Return (key, line) for every citation in a body, outside code."""
-    found: list[tuple[str, int]] = []
-    line = section.body_line
-    in_code = False
-    for offset, text in enumerate(section.body.split("\n")):
-        if passages._CODE_FENCE.match(text):
-            in_code = not in_code
-        if in_code or text.startswith("    "):
-            continue
-        for match in CITATION.finditer(text):
-            found.append((match[1], line + offset))
-    del blocks
-    return found

@@ -16,8 +16,9 @@ import re
 from pathlib import Path
 
 from .errors import BriefError, Problems
-from .load import CITATION, build_date
+from .load import build_date
 from .models import Edition, Project
+from .sources import CITATION
 
 log = logging.getLogger(__name__)
 

@@ -65,7 +65,7 @@ def parse(
     lang: str = "en-GB",
 ) -> dict[str, Any]:
     """Parse pandoc Markdown, resolving citations; return the JSON document."""
-    from ..load import CITATION
+    from ..sources import CITATION
 
     cites = bibliography is not None and CITATION.search(markdown) is not None
     args = ["--citeproc"] if cites else []  # citeproc is the costliest part of a parse

@@ -1,0 +1,165 @@
+"""Reading project files: text with its faults as Problems, YAML with lines, schemas.
+
+Every file briefwright reads goes through a ``Reader``: it refuses files that
+resolve outside the project, binary, oversized and non-UTF-8 files, and turns
+YAML and schema errors into problems that name the file and the line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from . import yamlfile
+from .errors import Problems
+from .markings import TLP, Level, Scheme
+
+MAX_SOURCE_BYTES = 2_000_000
+M = TypeVar("M", bound=BaseModel)
+FAILED = object()  # returned by Reader.yaml when the problem is already reported
+
+
+class Reader:
+    """Reads files relative to a root, turning every fault into a Problem."""
+
+    def __init__(self, root: Path, problems: Problems) -> None:
+        self.root = root
+        self.problems = problems
+        self.broken: set[str] = set()  # section files that exist but did not load
+
+    def rel(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def text(self, path: Path) -> str | None:
+        rel = self.rel(path)
+        if not inside(path.resolve(), self.root):
+            self.problems.error(rel, None, "is a link to a file outside the project", "copy it in")
+            return None
+        try:
+            size = path.stat().st_size
+            if size > MAX_SOURCE_BYTES:
+                self.problems.error(
+                    rel,
+                    None,
+                    f"file is {size / 1e6:.1f} MB; the limit is {MAX_SOURCE_BYTES / 1e6:.0f} MB",
+                    "split it into several sections",
+                )
+                return None
+            data = path.read_bytes()
+        except OSError as exc:
+            self.problems.error(rel, None, f"cannot be read: {exc.strerror}")
+            return None
+        if b"\x00" in data:
+            self.problems.error(rel, None, "is a binary file, not text", "save it as UTF-8 text")
+            return None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            self.problems.error(
+                rel, line, "is not valid UTF-8", "save the file with UTF-8 encoding"
+            )
+            return None
+        return text.replace("\r\n", "\n")
+
+    def yaml(self, path: Path, text: str | None = None, line_offset: int = 0) -> Any:
+        if text is None:
+            text = self.text(path)
+            if text is None:
+                return FAILED
+        try:
+            return yamlfile.parse(text)
+        except yamlfile.YamlSyntaxError as exc:
+            line = exc.line + line_offset if exc.line else None
+            self.problems.error(
+                self.rel(path), line, f"invalid YAML: {exc}", "check indentation and quoting"
+            )
+            return FAILED
+
+    def model(self, model: type[M], data: Any, path: Path, what: str, offset: int = 0) -> M | None:
+        if data is FAILED:
+            return None
+        if not isinstance(data, dict):
+            found = "nothing" if data is None else type(data).__name__
+            self.problems.error(
+                self.rel(path),
+                (getattr(data, "line", 1) or 1) + offset,
+                f"{what} must be a mapping of keys to values, found {found}",
+                "see the file formats in README.md",
+            )
+            return None
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = [
+                    part for part in err["loc"] if not str(part).startswith(("function-", "list["))
+                ]
+                line = yamlfile.line_of(data, loc)
+                self.problems.error(
+                    self.rel(path),
+                    line + offset if line else None,
+                    _describe(err, loc),
+                    _hint(err),
+                )
+            return None
+
+
+def _describe(err: Any, loc: list[Any]) -> str:
+    key = ".".join(str(part) for part in loc) or "file"
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return f"unknown key '{key}'"
+    if kind == "missing":
+        return f"'{key}' is required"
+    if kind == "string_pattern_mismatch":
+        return f"'{key}': {err['input']!r} is not allowed here"
+    return f"'{key}': {err['msg'][0].lower()}{err['msg'][1:]} (found {err.get('input')!r})"
+
+
+def _hint(err: Any) -> str | None:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "check the spelling; README.md lists every key"
+    if kind == "string_pattern_mismatch" and "a-z0-9" in str(err.get("ctx", {}).get("pattern", "")):
+        return "ids use lowercase letters, digits and hyphens"
+    if kind == "string_pattern_mismatch":
+        return "write it on one line"
+    if kind.startswith("date"):
+        return "write dates as YYYY-MM-DD"
+    return None
+
+
+def inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def level_of(
+    reader: Reader, scheme: Scheme, label: str | None, path: Path, line: int | None
+) -> Level | None:
+    if label is None:
+        return None
+    level = scheme.get(label)
+    if level is None:
+        hint = f"expected {scheme.expected()}"
+        if "markings.yaml" not in hint and scheme is TLP:
+            hint += ", or define a scheme in briefs/markings.yaml"
+        reader.problems.error(
+            reader.rel(path), line, f"marking '{label}' is not in the {scheme.name} scheme", hint
+        )
+    return level
+
+
+def key_line(data: Any, key: str, offset: int = 0) -> int | None:
+    """Return the line of a top-level key, shifted by ``offset`` (for front matter)."""
+    found = yamlfile.line_of(data, [key])
+    return found + offset if found else None

@@ -1,0 +1,167 @@
+"""Source sections: front matter, bodies with their passages, collections, bibliographies."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from . import passages, yamlfile
+from .markings import Scheme
+from .models import ID_RE, Collection, Section, SectionFile
+from .reader import Reader, key_line, level_of
+
+BIBLIOGRAPHY_NAMES = ("references.bib", "references.json", "references.yaml")
+CITATION = re.compile(
+    r"(?:^|[^\w@])@\{?([A-Za-z0-9_][\w:.#$%&+?<>~/-]*?)\}?(?=[.,;:!?]*(?:[\s\];,)]|$))"
+)
+
+
+def _split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """Return (front matter, body, first body line) or None without front matter."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
+    return None
+
+
+def load_section(
+    reader: Reader, scheme: Scheme, collection: str, path: Path
+) -> tuple[Section, list[passages.Div | str]] | None:
+    rel = reader.rel(path)
+    text = reader.text(path)
+    if text is None:
+        return None
+    if not text.strip():
+        reader.problems.error(
+            rel, None, "is empty", "start it with front matter: ---, title:, summary:, ---"
+        )
+        return None
+    split = _split_front_matter(text)
+    if split is None:
+        reader.problems.error(
+            rel,
+            1,
+            "has no front matter",
+            "start the file with a line '---', the title: and summary: keys, and a closing '---'",
+        )
+        return None
+    front, body, body_line = split
+    data = reader.yaml(path, front, line_offset=1)
+    meta = reader.model(SectionFile, data, path, "front matter", offset=1)
+    if meta is None:
+        return None
+    words = len(meta.summary.split())
+    if words > 60:
+        reader.problems.error(
+            rel,
+            key_line(data, "summary", 1),
+            f"summary has {words} words; the limit is 60",
+            "keep the bottom line to one or two sentences",
+        )
+    marking = level_of(reader, scheme, meta.marking, path, key_line(data, "marking", 1))
+    try:
+        blocks = passages.parse(body, body_line)
+    except passages.PassageSyntaxError as exc:
+        reader.problems.error(rel, exc.line, str(exc), exc.hint)
+        return None
+    for div in passages.walk(blocks):
+        if "marking" in div.attrs:
+            level_of(reader, scheme, div.attrs["marking"], path, div.line)
+        if "data-marking" in div.attrs:
+            reader.problems.error(
+                rel,
+                div.line,
+                "'data-marking' is reserved for briefwright",
+                'mark a passage with ::: {marking="LABEL"}',
+            )
+    section = Section(
+        id=path.stem,
+        collection=collection,
+        path=path,
+        rel=rel,
+        title=meta.title,
+        summary=" ".join(meta.summary.split()),
+        tags=tuple(meta.tags),
+        marking=marking,
+        reviewed=meta.reviewed,
+        audiences=tuple(meta.audiences) if meta.audiences is not None else None,
+        body=body,
+        body_line=body_line,
+    )
+    return section, blocks
+
+
+def load_collection(
+    reader: Reader, scheme: Scheme, folder: Path
+) -> tuple[Collection, dict[str, list[passages.Div | str]]]:
+    sections: dict[str, Section] = {}
+    bodies: dict[str, list[passages.Div | str]] = {}
+    for path in sorted(folder.glob("*.md")):
+        if path.name.lower() == "readme.md":
+            continue
+        if not ID_RE.match(path.stem):
+            reader.problems.error(
+                reader.rel(path),
+                None,
+                f"section id '{path.stem}' is not allowed",
+                "name section files with lowercase letters, digits and hyphens",
+            )
+            continue
+        loaded = load_section(reader, scheme, folder.name, path)
+        if loaded:
+            sections[path.stem] = loaded[0]
+            bodies[path.stem] = loaded[1]
+        else:
+            reader.broken.add(f"{folder.name}/{path.stem}")
+    bibs = [folder / name for name in BIBLIOGRAPHY_NAMES if (folder / name).is_file()]
+    if len(bibs) > 1:
+        reader.problems.error(
+            reader.rel(folder),
+            None,
+            "has more than one bibliography: " + ", ".join(p.name for p in bibs),
+            "keep one of them",
+        )
+    return Collection(folder.name, folder, sections, bibs[0] if bibs else None), bodies
+
+
+def bibliography_keys(reader: Reader, path: Path) -> set[str]:
+    """Return the citation keys a bibliography file defines."""
+    text = reader.text(path)
+    if text is None:
+        return set()
+    if path.suffix == ".bib":
+        return set(re.findall(r"@\w+\s*\{\s*([^,\s]+)\s*,", text))
+    try:
+        data = json.loads(text) if path.suffix == ".json" else yamlfile.parse(text)
+    except (json.JSONDecodeError, yamlfile.YamlSyntaxError) as exc:
+        reader.problems.error(
+            reader.rel(path),
+            getattr(exc, "line", None) or getattr(exc, "lineno", None),
+            f"cannot be parsed: {exc}",
+        )
+        return set()
+    entries = data.get("references", []) if isinstance(data, dict) else data
+    if not isinstance(entries, list):
+        reader.problems.error(reader.rel(path), 1, "must hold a list of references")
+        return set()
+    return {str(entry["id"]) for entry in entries if isinstance(entry, dict) and "id" in entry}
+
+
+def citations(section: Section, blocks: list[passages.Div | str]) -> list[tuple[str, int]]:
+    """Return (key, line) for every citation in a body, outside code."""
+    found: list[tuple[str, int]] = []
+    line = section.body_line
+    in_code = False
+    for offset, text in enumerate(section.body.split("\n")):
+        if passages._CODE_FENCE.match(text):
+            in_code = not in_code
+        if in_code or text.startswith("    "):
+            continue
+        for match in CITATION.finditer(text):
+            found.append((match[1], line + offset))
+    del blocks
+    return found
