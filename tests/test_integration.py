@@ -189,3 +189,15 @@ def test_builds_are_byte_identical_across_folders_and_job_counts(
             first = sample.path(audience, ext).read_bytes()
             second = again.path(audience, ext).read_bytes()
             assert first == second, f"{audience}.{ext} differs between builds"
+
+
+def test_archival_pdf_variant_on_request(tmp_path: Path) -> None:
+    from .conftest import SMALL_PROJECT, write_files
+
+    root = write_files(tmp_path, dict(SMALL_PROJECT))
+    result = run(root, "build", "-a", "public", "-f", "pdf", "--pdf-variant", "pdf/a-3b")
+    assert result.exit_code == 0, result.output
+    reader = PdfReader(root / "build" / "demo" / "public" / "demo-public.pdf")
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    assert re.search(r'pdfaid:part(?:="|>)3', xmp), xmp
+    assert not (root / "build" / "demo" / "public" / "demo-public.docx").exists()
