@@ -70,11 +70,17 @@ def run_build(
         ) as bar:
             task = bar.add_task("", total=len(editions))
 
+            active: list[str] = []
+
             def notify(kind: str, result: Any, edition: Edition) -> None:
                 if kind == "start":
-                    bar.update(task, description=edition.name)
+                    active.append(edition.name)
                 else:
+                    if edition.name in active:
+                        active.remove(edition.name)
                     bar.advance(task)
+                shown = ", ".join(active[:2]) + (f" +{len(active) - 2}" if len(active) > 2 else "")
+                bar.update(task, description=shown)
 
             results = pipeline.build(editions, jobs, force, notify)
     else:
