@@ -118,15 +118,6 @@ class MarkingsFile(_Strict):
 
 
 @dataclass(frozen=True)
-class Passage:
-    """A fenced div that carries a marking or an audience restriction."""
-
-    line: int
-    marking: Level | None
-    audiences: tuple[str, ...] | None
-
-
-@dataclass(frozen=True)
 class Section:
     id: str
     collection: str
@@ -198,7 +189,6 @@ class Project:
     audiences: dict[str, Audience]
     briefs: dict[str, Brief]
     collections: dict[str, Collection]
-    input_files: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
