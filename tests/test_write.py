@@ -108,3 +108,15 @@ def test_two_builds_at_once_leave_consistent_outputs(sample_copy: Path) -> None:
     for folder in (root / "build" / "ukraine-security-guarantees").iterdir():
         assert_whole(folder)
         assert consistent(folder)
+
+
+def test_an_unwritable_output_folder_is_a_clear_error(tmp_path: Path) -> None:
+    from .conftest import SMALL_PROJECT, expect_error, write_files
+
+    root = write_files(tmp_path, dict(SMALL_PROJECT))
+    (root / "build" / "demo").mkdir(parents=True)
+    (root / "build" / "demo" / "public").write_text("a file where a folder should be")
+    expect_error(
+        run(root, "build", "-a", "public", "-j", "1"),
+        "demo-public: cannot write build/demo/public/",
+    )

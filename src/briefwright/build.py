@@ -234,12 +234,16 @@ def build(
         digest: str,
         inputs: dict[str, str],
     ) -> None:
+        if error is None:
+            try:
+                stored = _store(edition, rendered, digest, inputs)
+            except OSError as exc:
+                folder = edition_dir(edition).relative_to(edition.root)
+                error = f"cannot write {folder}/: {exc.strerror or exc} (check the folder and disk)"
+            else:
+                results[index] = EditionResult(edition, "built", stored)
         if error is not None:
             results[index] = EditionResult(edition, "failed", error=error)
-        else:
-            results[index] = EditionResult(
-                edition, "built", _store(edition, rendered, digest, inputs)
-            )
         notify("done", results[index], edition)
 
     # Longest first, so that no worker is left with a big edition at the end.
