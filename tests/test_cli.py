@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from briefwright import __version__
@@ -86,3 +87,22 @@ def test_unknown_option_is_a_usage_error(project: Callable[..., Path]) -> None:
 
 def test_not_a_project_root(tmp_path: Path) -> None:
     expect_error(run(tmp_path, "list"), "not a project root")
+
+
+def test_an_internal_fault_is_one_line_without_debug_and_a_traceback_with_it(
+    project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from briefwright import report
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("something unforeseen")
+
+    monkeypatch.setattr(report, "listing", broken)
+    root = project()
+    expect_error(
+        run(root, "list"),
+        "unexpected error: RuntimeError: something unforeseen",
+        "rerun with --debug",
+    )
+    result = CliRunner().invoke(cli, ["--root", str(root), "--debug", "list"])
+    assert isinstance(result.exception, RuntimeError)

@@ -7,7 +7,6 @@ No traceback reaches the user unless ``--debug`` is given.
 from __future__ import annotations
 
 import logging
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,7 @@ class BriefGroup(click.Group):
         except KeyboardInterrupt:
             raise click.Abort() from None
         except Exception as exc:
-            if "--debug" in sys.argv:
+            if ctx.params.get("debug"):
                 raise
             raise BriefError(
                 f"unexpected error: {type(exc).__name__}: {exc} (rerun with --debug for details, "
