@@ -122,3 +122,41 @@ def test_shards_partition_the_editions(built: Path) -> None:
 @pytest.mark.parametrize("value", ["3/2", "0/2", "a/b", "1"])
 def test_a_bad_shard_is_a_usage_error(built: Path, value: str) -> None:
     expect_error(run(built, "build", "--shard", value), "--shard", code=2)
+
+
+def test_a_changed_image_or_tag_rebuilds_the_editions_that_show_it(
+    project: Callable[..., Path],
+) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    from .conftest import section
+
+    def png(colour: str) -> bytes:
+        data = BytesIO()
+        Image.new("RGB", (8, 8), colour).save(data, "PNG")
+        return data.getvalue()
+
+    root = project(
+        {
+            "sources/demo/intro.md": section(
+                "What is this?", "An introduction.", "![A square](dot.png)", marking="TLP:CLEAR"
+            ),
+            "sources/demo/dot.png": png("navy"),
+        }
+    )
+    assert run(root, "build", "-j", "1").exit_code == 0
+    (root / "sources" / "demo" / "dot.png").write_bytes(png("red"))
+    assert statuses(run(root, "build").output) == {
+        "demo-analyst": "built",
+        "demo-executive": "up to date",  # summaries only: no image
+        "demo-public": "built",
+    }
+    judgement = root / "sources" / "demo" / "judgement.md"
+    judgement.write_text(judgement.read_text().replace("marking:", "tags: [new]\nmarking:"))
+    assert statuses(run(root, "build").output) == {
+        "demo-analyst": "built",
+        "demo-executive": "built",
+        "demo-public": "up to date",
+    }

@@ -91,7 +91,7 @@ def fingerprint(edition: Edition, markdown: str) -> tuple[str, dict[str, str]]:
     gets does not rebuild that audience's edition.
     """
     root = edition.root
-    sections = {s.path for s in edition.sections}
+    sections = {s.path for s in edition.sections}  # counted by their text in the Markdown
     files = [*edition.inputs, *layouts.layout_files(root, edition.audience.layout)]
     inputs = {_rel(p, root): write.sha256(p.read_bytes()) for p in dict.fromkeys(files)}
     brief = edition.brief
@@ -99,6 +99,7 @@ def fingerprint(edition: Edition, markdown: str) -> tuple[str, dict[str, str]]:
         "markdown": markdown,
         "inputs": {_rel(p, root): inputs[_rel(p, root)] for p in files if p not in sections},
         "brief": [brief.title, brief.subtitle, brief.date.isoformat(), brief.authors, brief.lang],
+        "tags": [list(s.tags) for s in edition.sections],  # they become document keywords
         "audience": dataclasses.asdict(edition.audience),
         "marking": dataclasses.asdict(edition.marking),
         "tools": tool_versions(),

@@ -18,29 +18,15 @@ from pathlib import Path
 from .errors import BriefError, Problems
 from .load import build_date
 from .models import Edition, Project
-from .sources import CITATION
+from .sources import CITATION, prose_lines
 
 log = logging.getLogger(__name__)
 
-IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<target>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
-CODE_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 MARKUP = re.compile(r"\[\^[^\]]*\]|\[@[^\]]*\]|[*_`#>|]|\{[^}]*\}|^:::.*$|^\s*[-+] ", re.M)
 
 
-def _prose_lines(body: str, first_line: int) -> list[tuple[int, str]]:
-    """Return (line number, text) for body lines outside fenced code."""
-    lines, in_code = [], False
-    for offset, text in enumerate(body.split("\n")):
-        if CODE_FENCE.match(text):
-            in_code = not in_code
-            continue
-        if not in_code:
-            lines.append((first_line + offset, text))
-    return lines
-
-
 def check_sections(project: Project, problems: Problems, max_age: int, today: dt.date) -> None:
-    """Report images, stale reviews, unused sections and unused bibliography entries."""
+    """Report stale reviews, unused sections and unused bibliography entries."""
     used = {(b.collection, s) for b in project.briefs.values() for s in b.sections} | {
         (b.collection, s)
         for b in project.briefs.values()
@@ -50,10 +36,8 @@ def check_sections(project: Project, problems: Problems, max_age: int, today: dt
     for collection in project.collections.values():
         cited: set[str] = set()
         for section in collection.sections.values():
-            for line, text in _prose_lines(section.body, section.body_line):
+            for _, text in prose_lines(section.body, section.body_line):
                 cited.update(m[1] for m in CITATION.finditer(text))
-                for image in IMAGE.finditer(text):
-                    _check_image(project.root, section.path, section.rel, line, image, problems)
             if (collection.name, section.id) not in used:
                 problems.warning(
                     section.rel,
@@ -71,36 +55,6 @@ def check_sections(project: Project, problems: Problems, max_age: int, today: dt
                 )
         if collection.bibliography is not None:
             _unused_references(project.root, collection.bibliography, cited, problems)
-
-
-def _check_image(
-    root: Path, source: Path, rel: str, line: int, image: re.Match[str], problems: Problems
-) -> None:
-    target = image["target"]
-    if not image["alt"].strip():
-        problems.error(
-            rel,
-            line,
-            f"image '{target}' has no description (alt text)",
-            "write one between the brackets: ![What the chart shows](file.png)",
-        )
-    if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):
-        problems.error(
-            rel,
-            line,
-            f"image '{target}' is not a file in the project",
-            "copy the image next to the section and name it by its file name",
-        )
-        return
-    path = (source.parent / target).resolve()
-    if not path.is_relative_to(root):
-        problems.error(
-            rel, line, f"image '{target}' lies outside the project", "copy it into the project"
-        )
-    elif not path.is_file():
-        problems.error(
-            rel, line, f"image '{target}' does not exist", f"looked for {path.relative_to(root)}"
-        )
 
 
 def _unused_references(root: Path, path: Path, cited: set[str], problems: Problems) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from . import passages
+from . import passages, sources
 from .errors import Problems, ReleaseError
 from .markings import Level
 from .models import Brief, Edition, Project, Section, SelectedSection
@@ -92,7 +92,8 @@ def select(
         return None
     top = project.scheme.highest(levels)
     assert top is not None
-    inputs = _inputs(project, brief, [s.path for s in chosen])
+    shown = [image for s in chosen for image in sources.images(s.body, s.path, project.root)]
+    inputs = _inputs(project, brief, [s.path for s in chosen] + shown)
     return Edition(
         root=project.root,
         brief=brief,
@@ -133,6 +134,7 @@ def _filter_body(
 
 
 def _inputs(project: Project, brief: Brief, sections: list[Path]) -> tuple[Path, ...]:
+    """Return the files an edition depends on: definitions, sections, images, bibliography."""
     root = project.root
     files = [brief.path, root / "briefs" / "audiences.yaml", *sections]
     if brief.csl is not None:

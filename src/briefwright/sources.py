@@ -7,10 +7,13 @@ import re
 from pathlib import Path
 
 from . import passages, yamlfile
+from .errors import Problems
 from .markings import Scheme
 from .models import ID_RE, Collection, Section, SectionFile
 from .reader import Reader, key_line, level_of
 
+IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<target>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
+CODE_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 BIBLIOGRAPHY_NAMES = ("references.bib", "references.json", "references.yaml")
 CITATION = re.compile(
     r"(?:^|[^\w@])@\{?([A-Za-z0-9_][\w:.#$%&+?<>~/-]*?)\}?(?=[.,;:!?]*(?:[\s\];,)]|$))"
@@ -68,6 +71,9 @@ def load_section(
     except passages.PassageSyntaxError as exc:
         reader.problems.error(rel, exc.line, str(exc), exc.hint)
         return None
+    for number, text in prose_lines(body, body_line):
+        for image in IMAGE.finditer(text):
+            _check_image(reader.root, path, rel, number, image, reader.problems)
     for div in passages.walk(blocks):
         if "marking" in div.attrs:
             level_of(reader, scheme, div.attrs["marking"], path, div.line)
@@ -165,3 +171,56 @@ def citations(section: Section, blocks: list[passages.Div | str]) -> list[tuple[
             found.append((match[1], line + offset))
     del blocks
     return found
+
+
+def prose_lines(body: str, first_line: int) -> list[tuple[int, str]]:
+    """Return (line number, text) for body lines outside fenced code."""
+    lines, in_code = [], False
+    for offset, text in enumerate(body.split("\n")):
+        if CODE_FENCE.match(text):
+            in_code = not in_code
+            continue
+        if not in_code:
+            lines.append((first_line + offset, text))
+    return lines
+
+
+def images(body: str, source: Path, root: Path) -> list[Path]:
+    """Return the image files inside the project that a body shows."""
+    found = []
+    for _, text in prose_lines(body, 1):
+        for image in IMAGE.finditer(text):
+            path = (source.parent / image["target"]).resolve()
+            if path.is_relative_to(root) and path.is_file():
+                found.append(path)
+    return found
+
+
+def _check_image(
+    root: Path, source: Path, rel: str, line: int, image: re.Match[str], problems: Problems
+) -> None:
+    target = image["target"]
+    if not image["alt"].strip():
+        problems.error(
+            rel,
+            line,
+            f"image '{target}' has no description (alt text)",
+            "write one between the brackets: ![What the chart shows](file.png)",
+        )
+    if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):
+        problems.error(
+            rel,
+            line,
+            f"image '{target}' is not a file in the project",
+            "copy the image next to the section and name it by its file name",
+        )
+        return
+    path = (source.parent / target).resolve()
+    if not path.is_relative_to(root):
+        problems.error(
+            rel, line, f"image '{target}' lies outside the project", "copy it into the project"
+        )
+    elif not path.is_file():
+        problems.error(
+            rel, line, f"image '{target}' does not exist", f"looked for {path.relative_to(root)}"
+        )
