@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: brief test check list preview lint bench reference-docx golden clean distclean
+.PHONY: brief test check list preview email lint bench reference-docx golden clean distclean
 
 brief: $(STAMP)
 	$(BIN)/brief build

@@ -133,3 +133,40 @@ def test_every_problem_is_reported_at_once(project: Callable[..., Path]) -> None
         load_project(root)
     assert len(caught.value.problems) == 2
     assert "2 problems found; nothing was built." in caught.value.message
+
+
+def test_a_misspelt_key_gets_a_suggestion(project: Callable[..., Path]) -> None:
+    root = project({"sources/demo/intro.md": "---\ntitle: Q?\nsumary: S.\n---\nText.\n"})
+    assert "sources/demo/intro.md:3: unknown key 'sumary' (did you mean 'summary'?" in (
+        " ".join(messages(root))
+    )
+
+
+def test_tlp_white_points_to_its_new_name(project: Callable[..., Path]) -> None:
+    root = project({"sources/demo/intro.md": section("Q?", "S.", marking="TLP:WHITE")})
+    (found,) = messages(root)
+    assert "TLP:WHITE is called TLP:CLEAR since TLP 2.0" in found
+
+
+def test_unclosed_front_matter_says_so(project: Callable[..., Path]) -> None:
+    root = project({"sources/demo/intro.md": "---\ntitle: Q?\nsummary: S.\nText.\n"})
+    (found,) = messages(root)
+    assert found.startswith("sources/demo/intro.md:1: front matter is never closed")
+
+
+def test_citations_without_any_bibliography_are_one_error(project: Callable[..., Path]) -> None:
+    root = project(
+        {
+            "sources/demo/intro.md": section("Q?", "S.", "See [@a] and [@b].", marking="TLP:CLEAR"),
+            "sources/demo/judgement.md": section("Q?", "S.", "See [@a].", marking="TLP:AMBER"),
+        }
+    )
+    (found,) = messages(root)
+    assert "sources/demo/: sections cite 2 work(s) (@a, @b) but the collection has no" in found
+
+
+def test_a_broken_audience_is_reported_once(project: Callable[..., Path]) -> None:
+    from .conftest import AUDIENCES
+
+    root = project({"briefs/audiences.yaml": AUDIENCES.replace("  clearance: TLP:CLEAR\n", "")})
+    assert messages(root) == ["briefs/audiences.yaml:13: 'clearance' is required"]

@@ -90,9 +90,11 @@ def _load_audiences(reader: Reader, scheme: Scheme) -> dict[str, tuple[AudienceF
         return {}
     data = reader.yaml(path)
     if data is FAILED:
+        reader.broken.add("audiences.yaml")
         return {}
     if not isinstance(data, yamlfile.LineDict):
         reader.problems.error(reader.rel(path), 1, "must map audience names to their settings")
+        reader.broken.add("audiences.yaml")
         return {}
     found: dict[str, tuple[AudienceFile, Any]] = {}
     for name, entry in data.items():
@@ -106,10 +108,19 @@ def _load_audiences(reader: Reader, scheme: Scheme) -> dict[str, tuple[AudienceF
             )
             continue
         spec = reader.model(AudienceFile, entry, path, f"audience '{name}'")
-        if spec is not None:
-            level_of(reader, scheme, spec.clearance, path, yamlfile.line_of(entry, ["clearance"]))
-            found[name] = (spec, entry)
+        if spec is None:
+            reader.broken.add(f"audience:{name}")  # reported already; not "undefined" elsewhere
+            continue
+        level_of(reader, scheme, spec.clearance, path, yamlfile.line_of(entry, ["clearance"]))
+        found[name] = (spec, entry)
     return found
+
+
+def _unknown_audience(reader: Reader, audiences: dict[str, Any], name: str) -> bool:
+    """Whether ``name`` is undefined, and not merely broken (reported once already)."""
+    if name in audiences or "audiences.yaml" in reader.broken:
+        return False
+    return f"audience:{name}" not in reader.broken
 
 
 def _resolve_audience(
@@ -220,6 +231,8 @@ def _load_brief(
     resolved: dict[str, BriefAudienceSpec] = {}
     for name, override in spec.audiences.items():
         if name not in audiences:
+            if not _unknown_audience(reader, audiences, name):
+                continue
             reader.problems.error(
                 rel,
                 yamlfile.line_of(data, ["audiences", name]),
@@ -325,6 +338,7 @@ def load_with_problems(root: Path) -> tuple[Project | None, Problems]:
             continue
         collections[folder.name], bodies[folder.name] = load_collection(reader, scheme, folder)
 
+    uncited: dict[str, list[str]] = {}
     for collection in collections.values():
         keys = (
             bibliography_keys(reader, collection.bibliography) if collection.bibliography else set()
@@ -333,7 +347,7 @@ def load_with_problems(root: Path) -> tuple[Project | None, Problems]:
             section = collection.sections[section_id]
             for div in passages.walk(blocks):
                 for name in div.audiences or ():
-                    if name not in audiences:
+                    if _unknown_audience(reader, audiences, name):
                         problems.error(
                             section.rel,
                             div.line,
@@ -341,7 +355,7 @@ def load_with_problems(root: Path) -> tuple[Project | None, Problems]:
                             "expected one of " + ", ".join(sorted(audiences)),
                         )
             for name in section.audiences or ():
-                if name not in audiences:
+                if _unknown_audience(reader, audiences, name):
                     problems.error(
                         section.rel,
                         2,
@@ -349,18 +363,25 @@ def load_with_problems(root: Path) -> tuple[Project | None, Problems]:
                         "expected one of " + ", ".join(sorted(audiences)),
                     )
             for key, line in citations(section, blocks):
-                if key not in keys:
-                    where = (
-                        reader.rel(collection.bibliography)
-                        if collection.bibliography
-                        else (f"sources/{collection.name}/references.yaml")
-                    )
+                if collection.bibliography is None:
+                    uncited.setdefault(collection.name, []).append(f"@{key}")
+                elif key not in keys:
                     problems.error(
                         section.rel,
                         line,
                         f"citation '@{key}' is not in the bibliography",
-                        f"add it to {where}",
+                        f"add it to {reader.rel(collection.bibliography)}",
                     )
+    for name, keys_cited in uncited.items():
+        shown = ", ".join(dict.fromkeys(keys_cited))
+        problems.error(
+            f"sources/{name}/",
+            None,
+            f"sections cite {len(set(keys_cited))} work(s) ({shown[:80]}"
+            + ("..." if len(shown) > 80 else "")
+            + ") but the collection has no bibliography",
+            "add references.yaml (CSL YAML), references.json or references.bib",
+        )
 
     briefs: dict[str, Brief] = {}
     brief_paths = sorted(

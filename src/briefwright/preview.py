@@ -321,7 +321,8 @@ def serve(
     audiences: list[str],
     port: int = 0,
     open_browser: bool = True,
-    echo: Callable[[str], None] = print,  # noqa: T202 - the CLI passes click.echo
+    *,
+    echo: Callable[[str], None],
 ) -> None:
     """Run a preview until interrupted (Ctrl-C)."""
     try:

@@ -7,6 +7,8 @@ YAML and schema errors into problems that name the file and the line.
 
 from __future__ import annotations
 
+import difflib
+import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -105,7 +107,7 @@ class Reader:
                     self.rel(path),
                     line + offset if line else None,
                     _describe(err, loc),
-                    _hint(err),
+                    _hint(err, loc, model),
                 )
             return None
 
@@ -122,9 +124,23 @@ def _describe(err: Any, loc: list[Any]) -> str:
     return f"'{key}': {err['msg'][0].lower()}{err['msg'][1:]} (found {err.get('input')!r})"
 
 
-def _hint(err: Any) -> str | None:
+def _field_names(model: type[BaseModel]) -> set[str]:
+    """Return the keys a schema accepts, nested schemas included."""
+    names = set(model.model_fields)
+    for field in model.model_fields.values():
+        for inner in typing.get_args(field.annotation) or (field.annotation,):
+            for candidate in (*typing.get_args(inner), inner):
+                if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                    names |= _field_names(candidate)
+    return names
+
+
+def _hint(err: Any, loc: list[Any], model: type[BaseModel]) -> str | None:
     kind = err["type"]
     if kind == "extra_forbidden":
+        close = difflib.get_close_matches(str(loc[-1]) if loc else "", _field_names(model), n=1)
+        if close:
+            return f"did you mean '{close[0]}'? README.md lists every key"
         return "check the spelling; README.md lists every key"
     if kind == "string_pattern_mismatch" and "a-z0-9" in str(err.get("ctx", {}).get("pattern", "")):
         return "ids use lowercase letters, digits and hyphens"
@@ -151,8 +167,13 @@ def level_of(
     level = scheme.get(label)
     if level is None:
         hint = f"expected {scheme.expected()}"
-        if "markings.yaml" not in hint and scheme is TLP:
+        if scheme is TLP:
             hint += ", or define a scheme in briefs/markings.yaml"
+        close = difflib.get_close_matches(label.upper(), scheme.labels, n=1, cutoff=0.7)
+        if label.upper() == "TLP:WHITE" and scheme is TLP:
+            hint = "TLP:WHITE is called TLP:CLEAR since TLP 2.0; " + hint
+        elif close:
+            hint = f"did you mean '{close[0]}'? " + hint
         reader.problems.error(
             reader.rel(path), line, f"marking '{label}' is not in the {scheme.name} scheme", hint
         )

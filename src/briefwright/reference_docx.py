@@ -22,8 +22,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-MARKING_PLACEHOLDER = "BRIEFWRIGHT-MARKING"
-COLOUR_PLACEHOLDER = "FFFFFE"
+from .render.docx import COLOUR_PLACEHOLDER, MARKING_PLACEHOLDER
 
 ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
 ACCENT_HEX = "1F3A5F"

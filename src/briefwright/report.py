@@ -128,25 +128,21 @@ def check(
     project, problems = load.load_with_problems(root)
     if project is not None and not problems.errors:
         unknown = [b for b in briefs if b not in project.briefs]
-        for brief in unknown:
-            problems.error(
-                f"briefs/{brief}.yaml",
-                None,
-                "no such brief",
-                "expected one of " + ", ".join(sorted(project.briefs)),
+        if unknown:
+            raise click.UsageError(
+                f"no brief '{unknown[0]}'; expected one of " + ", ".join(sorted(project.briefs))
             )
-        if not unknown:
-            editions, selection = select.plan(project, briefs or None)
-            problems.items.extend(selection.items)
-            if (root / "briefs" / "distribution.yaml").is_file():
-                from .distribution import load_distribution
+        editions, selection = select.plan(project, briefs or None)
+        problems.items.extend(selection.items)
+        if (root / "briefs" / "distribution.yaml").is_file():
+            from .distribution import load_distribution
 
-                try:
-                    load_distribution(project)
-                except ConfigError as exc:
-                    problems.items.extend(exc.problems)
-            if not problems.errors:
-                quality.run_checks(project, editions, problems, max_age)
+            try:
+                load_distribution(project)
+            except ConfigError as exc:
+                problems.items.extend(exc.problems)
+        if not problems.errors:
+            quality.run_checks(project, editions, problems, max_age)
     items = sorted(problems.items, key=lambda p: (p.path, p.line or 0))
     failing = [p for p in items if p.severity == "error" or strict]
     count = len(project.briefs) if project else 0
@@ -183,7 +179,7 @@ def listing(project: Project) -> None:
     out, _ = consoles()
     briefs = Table(title="Briefs", title_justify="left", header_style="bold")
     for column in ("Brief", "Title", "Collection", "Audiences", "Sections"):
-        briefs.add_column(column)
+        briefs.add_column(column, no_wrap=column in ("Brief", "Collection"))
     for brief in project.briefs.values():
         briefs.add_row(
             brief.id,
@@ -194,7 +190,7 @@ def listing(project: Project) -> None:
         )
     audiences = Table(title="Audiences", title_justify="left", header_style="bold")
     for column in ("Audience", "Label", "Layout", "Depth", "Clearance", "Pages", "Formats"):
-        audiences.add_column(column)
+        audiences.add_column(column, no_wrap=column in ("Audience", "Clearance"))
     for a in project.audiences.values():
         audiences.add_row(
             a.name,
@@ -205,9 +201,15 @@ def listing(project: Project) -> None:
             str(a.max_pages or ""),
             ", ".join(a.formats),
         )
+    collections = Table(title="Collections", title_justify="left", header_style="bold")
+    for column in ("Collection", "Sections", "Bibliography"):
+        collections.add_column(column, no_wrap=True)
+    for collection in project.collections.values():
+        bibliography = collection.bibliography.name if collection.bibliography else "(none)"
+        collections.add_row(collection.name, str(len(collection.sections)), bibliography)
     sections = Table(title="Sections", title_justify="left", header_style="bold")
     for column in ("Collection", "Section", "Marking", "Title"):
-        sections.add_column(column)
+        sections.add_column(column, no_wrap=column != "Title")
     for collection in project.collections.values():
         for section in collection.sections.values():
             sections.add_row(
@@ -216,5 +218,5 @@ def listing(project: Project) -> None:
                 _marking(section.marking) if section.marking else "(brief default)",
                 section.title,
             )
-    for table in (briefs, audiences, sections):
+    for table in (briefs, audiences, collections, sections):
         out.print(table)

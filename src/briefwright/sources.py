@@ -45,11 +45,15 @@ def load_section(
         return None
     split = _split_front_matter(text)
     if split is None:
+        opened = text.split("\n", 1)[0].strip() == "---"
         reader.problems.error(
             rel,
             1,
-            "has no front matter",
-            "start the file with a line '---', the title: and summary: keys, and a closing '---'",
+            "front matter is never closed" if opened else "has no front matter",
+            "end the front matter with a line '---' before the text"
+            if opened
+            else "start the file with a line '---', the title: and summary: keys, and a "
+            "closing '---'",
         )
         return None
     front, body, body_line = split

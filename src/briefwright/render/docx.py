@@ -15,8 +15,10 @@ import zipfile
 from xml.sax.saxutils import escape
 
 from ..models import Edition
-from ..reference_docx import COLOUR_PLACEHOLDER, MARKING_PLACEHOLDER
 
+# The reference document's header and footer carry these; each edition gets its own marking.
+MARKING_PLACEHOLDER = "BRIEFWRIGHT-MARKING"
+COLOUR_PLACEHOLDER = "FFFFFE"
 PAPER = {"a4": (11906, 16838), "letter": (12240, 15840)}  # twentieths of a point
 
 CORE = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
