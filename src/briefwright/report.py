@@ -99,7 +99,8 @@ def run_build(
     folders: list[str] = []
     for result in results:
         edition = result.edition
-        folders.append(f"build/{edition.brief.id}/{edition.audience.name}/")
+        if result.status != "failed":
+            folders.append(f"build/{edition.brief.id}/{edition.audience.name}/")
         for info in result.outputs:
             table.add_row(
                 info.path.name,
@@ -114,7 +115,13 @@ def run_build(
     built = sum(r.status == "built" for r in results)
     fresh = sum(r.status == "up to date" for r in results)
     elapsed = time.monotonic() - started
-    out.print(f"{built} edition(s) built, {fresh} up to date, in {elapsed:.1f} s. Files are in:")
+    failed = len(results) - built - fresh
+    out.print(
+        f"{built} edition(s) built, {fresh} up to date"
+        + (f", {failed} failed" if failed else "")
+        + f", in {elapsed:.1f} s."
+        + (" Files are in:" if folders else "")
+    )
     for folder in dict.fromkeys(folders):
         out.print(f"  {root / folder}", highlight=False, soft_wrap=True)
     return results  # type: ignore[no-any-return]
