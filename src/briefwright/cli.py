@@ -201,7 +201,8 @@ def check(
     """Validate everything and build nothing (but the PDFs a page budget needs)."""
     from . import report
 
-    report.check(_root(ctx).root, list(briefs), strict, output, max_age)
+    obj = _root(ctx)
+    report.check(obj.root, list(briefs), strict, output, max_age, quiet=obj.quiet)
 
 
 @cli.command("list")

@@ -128,7 +128,12 @@ def run_build(
 
 
 def check(
-    root: Path, briefs: list[str], strict: bool, output: str = "text", max_age: int = 180
+    root: Path,
+    briefs: list[str],
+    strict: bool,
+    output: str = "text",
+    max_age: int = 180,
+    quiet: bool = False,
 ) -> None:
     """Validate the project and print every problem; raise ConfigError if any fails."""
     out, _ = consoles()
@@ -178,7 +183,8 @@ def check(
         noun = "problem" if len(failing) == 1 else "problems"
         strict_note = " (warnings count as errors with --strict)" if strict and warnings else ""
         raise ConfigError(f"{len(failing)} {noun} found: {summary}{strict_note}.", failing)
-    out.print(f"No errors: {summary}.")
+    if not quiet:
+        out.print(f"No errors: {summary}.")
 
 
 def listing(project: Project) -> None:
