@@ -207,80 +207,12 @@ def _load_brief(
             "expected a folder of sources/: " + (", ".join(sorted(collections)) or "none found"),
         )
         return None
-
-    def check_sections(ids: list[str], loc: list[Any]) -> None:
-        for index, section_id in enumerate(ids):
-            broken = f"{collection.name}/{section_id}" in reader.broken
-            if section_id not in collection.sections and not broken:
-                reader.problems.error(
-                    rel,
-                    yamlfile.line_of(data, [*loc, index]),
-                    f"section '{section_id}' is not in sources/{collection.name}/",
-                    _closest(section_id, collection.sections),
-                )
-        for index, section_id in enumerate(ids):
-            if section_id in ids[:index]:
-                reader.problems.error(
-                    rel,
-                    yamlfile.line_of(data, [*loc, index]),
-                    f"section '{section_id}' is listed twice",
-                    "list it once",
-                )
-
-    check_sections(spec.sections, ["sections"])
-    resolved: dict[str, BriefAudienceSpec] = {}
-    for name, override in spec.audiences.items():
-        if name not in audiences:
-            if not _unknown_audience(reader, audiences, name):
-                continue
-            reader.problems.error(
-                rel,
-                yamlfile.line_of(data, ["audiences", name]),
-                f"audience '{name}' is not defined in briefs/audiences.yaml",
-                "expected one of " + (", ".join(sorted(audiences)) or "none defined"),
-            )
-            continue
-        if override and override.sections is not None:
-            check_sections(override.sections, ["audiences", name, "sections"])
-        where = (
-            (path, data["audiences"][name])
-            if override and override.model_fields_set - {"sections"}
-            else (reader.root / "briefs" / "audiences.yaml", audiences[name][1])
-        )
-        audience = _resolve_audience(reader, scheme, name, audiences[name][0], override, where)
-        if audience is not None:
-            sections = (
-                tuple(override.sections) if override and override.sections is not None else None
-            )
-            resolved[name] = BriefAudienceSpec(audience, sections)
-    for section_id in dict.fromkeys(
-        [
-            *spec.sections,
-            *(s for a in spec.audiences.values() if a and a.sections for s in a.sections),
-        ]
-    ):
-        section = collection.sections.get(section_id)
-        if section is not None and section.marking is None and marking is None:
-            reader.problems.error(
-                section.rel,
-                2,
-                "has no marking, and brief "
-                f"'{path.stem}' gives no default; unmarked text is never assumed public",
-                f"add 'marking:' to the section, or a default 'marking:' to {rel}",
-            )
-    csl = None
-    if spec.csl is not None:
-        csl = (reader.root / spec.csl).resolve()
-        if not inside(csl, reader.root) or not csl.is_file():
-            reader.problems.error(
-                rel,
-                key_line(data, "csl"),
-                f"citation style '{spec.csl}' is not a file in the project",
-                "give a path from the project root, such as styles/chicago-note.csl",
-            )
-            csl = None
+    _check_section_list(reader, rel, data, collection, spec.sections, ["sections"])
+    resolved = _brief_audiences(reader, scheme, path, data, spec, audiences, collection)
+    if marking is None:
+        _check_unmarked(reader, path, spec, collection)
     return Brief(
-        csl=csl,
+        csl=_citation_style(reader, rel, data, spec.csl),
         id=path.stem,
         path=path,
         rel=rel,
@@ -294,6 +226,97 @@ def _load_brief(
         sections=tuple(spec.sections),
         audiences=resolved,
     )
+
+
+def _check_section_list(
+    reader: Reader, rel: str, data: Any, collection: Collection, ids: list[str], loc: list[Any]
+) -> None:
+    """Report section ids that do not exist or are listed twice."""
+    for index, section_id in enumerate(ids):
+        line = yamlfile.line_of(data, [*loc, index])
+        broken = f"{collection.name}/{section_id}" in reader.broken
+        if section_id not in collection.sections and not broken:
+            reader.problems.error(
+                rel,
+                line,
+                f"section '{section_id}' is not in sources/{collection.name}/",
+                _closest(section_id, collection.sections),
+            )
+        if section_id in ids[:index]:
+            reader.problems.error(
+                rel, line, f"section '{section_id}' is listed twice", "list it once"
+            )
+
+
+def _brief_audiences(
+    reader: Reader,
+    scheme: Scheme,
+    path: Path,
+    data: Any,
+    spec: BriefFile,
+    audiences: dict[str, tuple[AudienceFile, Any]],
+    collection: Collection,
+) -> dict[str, BriefAudienceSpec]:
+    """Resolve each audience a brief names, with its overrides and its own section list."""
+    rel = reader.rel(path)
+    resolved: dict[str, BriefAudienceSpec] = {}
+    for name, override in spec.audiences.items():
+        if name not in audiences:
+            if _unknown_audience(reader, audiences, name):
+                reader.problems.error(
+                    rel,
+                    yamlfile.line_of(data, ["audiences", name]),
+                    f"audience '{name}' is not defined in briefs/audiences.yaml",
+                    "expected one of " + (", ".join(sorted(audiences)) or "none defined"),
+                )
+            continue
+        own = override.sections if override else None
+        if own is not None:
+            _check_section_list(reader, rel, data, collection, own, ["audiences", name, "sections"])
+        # Errors in an overridden field point at the brief; others at audiences.yaml.
+        where = (
+            (path, data["audiences"][name])
+            if override and override.model_fields_set - {"sections"}
+            else (reader.root / "briefs" / "audiences.yaml", audiences[name][1])
+        )
+        audience = _resolve_audience(reader, scheme, name, audiences[name][0], override, where)
+        if audience is not None:
+            resolved[name] = BriefAudienceSpec(audience, tuple(own) if own is not None else None)
+    return resolved
+
+
+def _check_unmarked(reader: Reader, path: Path, spec: BriefFile, collection: Collection) -> None:
+    """Fail closed: a section with no marking in a brief with no default is an error."""
+    named = [*spec.sections]
+    named += [
+        s for entry in spec.audiences.values() if entry and entry.sections for s in entry.sections
+    ]
+    for section_id in dict.fromkeys(named):
+        section = collection.sections.get(section_id)
+        if section is not None and section.marking is None:
+            reader.problems.error(
+                section.rel,
+                2,
+                f"has no marking, and brief '{path.stem}' gives no default; unmarked text is "
+                "never assumed public",
+                f"add 'marking:' to the section, or a default 'marking:' to {reader.rel(path)}",
+            )
+
+
+def _citation_style(reader: Reader, rel: str, data: Any, csl: str | None) -> Path | None:
+    """Return the brief's CSL file, if it names one that lies inside the project."""
+    if csl is None:
+        return None
+    path = (reader.root / csl).resolve()
+    if inside(path, reader.root) and path.is_file():
+        return path
+    reader.problems.error(
+        rel,
+        key_line(data, "csl"),
+        f"citation style '{csl}' is not a file in the project",
+        "give a path from the project root, such as styles/chicago-note.csl",
+    )
+    return None
 
 
 def _closest(word: str, options: dict[str, Any]) -> str:
