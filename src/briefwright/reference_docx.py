@@ -100,29 +100,22 @@ def _table_style(style) -> None:  # type: ignore[no-untyped-def]
 
 
 def _field(paragraph, instruction: str) -> None:  # type: ignore[no-untyped-def]
-    run = paragraph.add_run()
-    for kind, text in (
-        ("begin", None),
-        (None, instruction),
-        ("separate", None),
-        (None, "1"),
-        ("end", None),
-    ):
-        if kind:
-            char = OxmlElement("w:fldChar")
-            char.set(qn("w:fldCharType"), kind)
-            run._r.append(char)
-        elif text == instruction:
-            instr = OxmlElement("w:instrText")
-            instr.set(qn("xml:space"), "preserve")
-            instr.text = f" {instruction} "
-            run._r.append(instr)
+    """Add a field (PAGE, NUMPAGES) as separate runs, each styled, as Word writes them."""
+    for kind in ("begin", "instr", "separate", "result", "end"):
+        run = paragraph.add_run()
+        if kind == "instr":
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = f" {instruction} "
+        elif kind == "result":
+            element = OxmlElement("w:t")
+            element.text = "1"
         else:
-            t = OxmlElement("w:t")
-            t.text = text
-            run._r.append(t)
-    run.font.size = Pt(8.5)
-    run.font.color.rgb = MUTED
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        run._r.append(element)
+        run.font.size = Pt(8.5)
+        run.font.color.rgb = MUTED
 
 
 def _marking_run(paragraph) -> None:  # type: ignore[no-untyped-def]
