@@ -152,3 +152,19 @@ def test_distribution_file_is_checked(project: Callable[..., Path]) -> None:
     result = run(root, "check")
     assert result.exit_code == 1
     assert "briefs/distribution.yaml:3" in result.output
+
+
+def test_uncited_entry_in_a_json_bibliography_names_its_line(
+    project: Callable[..., Path],
+) -> None:
+    refs = '[\n  {"id": "used", "title": "Used"},\n  {"id": "paid-report", "title": "Unused"}\n]\n'
+    root = project(
+        {
+            "sources/demo/intro.md": section("Q?", "S.", "As agreed [@used].", marking="TLP:CLEAR"),
+            "sources/demo/references.json": refs,
+        }
+    )
+    result = run(root, "check")
+    assert result.exit_code == 0, result.output
+    assert "sources/demo/references.json:3: reference 'paid-report' is never cited" in result.output
+    assert "'used'" not in result.output

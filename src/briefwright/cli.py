@@ -171,9 +171,7 @@ def build(
         editions = select.shard(editions, *shard)
     if formats or pdf_variant:
         editions = [report.with_options(e, formats, pdf_variant) for e in editions]
-    results = report.run_build(
-        pipeline, editions, jobs or pipeline.default_jobs(), force, obj.quiet
-    )
+    results = report.run_build(editions, jobs or pipeline.default_jobs(), force, obj.quiet)
     pipeline.raise_failures(results)
 
 

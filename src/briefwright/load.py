@@ -28,7 +28,7 @@ from .models import (
     Project,
 )
 from .reader import FAILED, Reader, inside, key_line, level_of
-from .sources import bibliography_keys, citations, load_collection
+from .sources import citations, load_collection
 
 log = logging.getLogger(__name__)
 
@@ -363,9 +363,7 @@ def load_with_problems(root: Path) -> tuple[Project | None, Problems]:
 
     uncited: dict[str, list[str]] = {}
     for collection in collections.values():
-        keys = (
-            bibliography_keys(reader, collection.bibliography) if collection.bibliography else set()
-        )
+        keys = collection.references
         for section_id, blocks in bodies[collection.name].items():
             section = collection.sections[section_id]
             for div in passages.walk(blocks):

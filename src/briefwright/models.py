@@ -139,6 +139,7 @@ class Collection:
     path: Path
     sections: dict[str, Section]
     bibliography: Path | None
+    references: dict[str, int | None] = field(default_factory=dict)  # key: its line
 
 
 @dataclass(frozen=True)

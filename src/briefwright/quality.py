@@ -13,7 +13,6 @@ import dataclasses
 import datetime as dt
 import logging
 import re
-from pathlib import Path
 
 from .errors import BriefError, Problems
 from .load import build_date
@@ -54,31 +53,15 @@ def check_sections(project: Project, problems: Problems, max_age: int, today: dt
                     "review it and update 'reviewed:'",
                 )
         if collection.bibliography is not None:
-            _unused_references(project.root, collection.bibliography, cited, problems)
-
-
-def _unused_references(root: Path, path: Path, cited: set[str], problems: Problems) -> None:
-    text = path.read_text("utf-8", errors="replace")
-    rel = path.relative_to(root).as_posix()
-    if path.suffix == ".bib":
-        entries = [
-            (m[1], text[: m.start()].count("\n") + 1)
-            for m in re.finditer(r"@\w+\s*\{\s*([^,\s]+)\s*,", text)
-        ]
-    else:
-        entries = []
-        for number, content in enumerate(text.split("\n"), 1):
-            match = re.search(r"""["']?id["']?\s*:\s*["']?([^"',\s}]+)""", content)
-            if match:
-                entries.append((match[1], number))
-    for key, line in entries:
-        if key not in cited:
-            problems.warning(
-                rel,
-                line,
-                f"reference '{key}' is never cited",
-                "cite it with [@" + key + "] or remove it",
-            )
+            rel = collection.bibliography.relative_to(project.root).as_posix()
+            for key, line in collection.references.items():
+                if key not in cited:
+                    problems.warning(
+                        rel,
+                        line,
+                        f"reference '{key}' is never cited",
+                        f"cite it with [@{key}] or remove it",
+                    )
 
 
 def _words(text: str) -> list[str]:

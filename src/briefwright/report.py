@@ -6,7 +6,6 @@ import dataclasses
 import logging
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import click
@@ -15,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import load, quality, select
+from .build import EditionResult, build
 from .errors import ConfigError
 from .log import consoles
 from .models import Edition, Project
@@ -41,9 +41,7 @@ def _marking(level: Any) -> str:
     return f"[bold {level.colour} on black] {level.label} [/]"
 
 
-def run_build(
-    pipeline: ModuleType, editions: list[Edition], jobs: int, force: bool, quiet: bool
-) -> list[Any]:
+def run_build(editions: list[Edition], jobs: int, force: bool, quiet: bool) -> list[EditionResult]:
     """Build with a live progress display on a terminal, one line per edition elsewhere."""
     out, err = consoles()
     started = time.monotonic()
@@ -82,16 +80,16 @@ def run_build(
                 shown = ", ".join(active[:2]) + (f" +{len(active) - 2}" if len(active) > 2 else "")
                 bar.update(task, description=shown)
 
-            results = pipeline.build(editions, jobs, force, notify)
+            results = build(editions, jobs, force, notify)
     else:
 
         def notify(kind: str, result: Any, edition: Edition) -> None:
             if kind == "done" and not quiet:
                 err.print(f"{result.status}: {edition.name}", highlight=False)
 
-        results = pipeline.build(editions, jobs, force, notify)
+        results = build(editions, jobs, force, notify)
     if quiet:
-        return results  # type: ignore[no-any-return]
+        return results
     table = Table(title=None, box=None, pad_edge=False, header_style="bold")
     for column in ("Output", "Pages", "Size", "Marking", "Status"):
         table.add_column(column, justify="right" if column in ("Pages", "Size") else "left")
@@ -124,7 +122,7 @@ def run_build(
     )
     for folder in dict.fromkeys(folders):
         out.print(f"  {root / folder}", highlight=False, soft_wrap=True)
-    return results  # type: ignore[no-any-return]
+    return results
 
 
 def check(

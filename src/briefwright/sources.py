@@ -135,16 +135,21 @@ def load_collection(
             "has more than one bibliography: " + ", ".join(p.name for p in bibs),
             "keep one of them",
         )
-    return Collection(folder.name, folder, sections, bibs[0] if bibs else None), bodies
+    bibliography = bibs[0] if bibs else None
+    references = bibliography_entries(reader, bibliography) if bibliography else {}
+    return Collection(folder.name, folder, sections, bibliography, references), bodies
 
 
-def bibliography_keys(reader: Reader, path: Path) -> set[str]:
-    """Return the citation keys a bibliography file defines."""
+def bibliography_entries(reader: Reader, path: Path) -> dict[str, int | None]:
+    """Return each citation key a bibliography defines, with the line that defines it."""
     text = reader.text(path)
     if text is None:
-        return set()
+        return {}
     if path.suffix == ".bib":
-        return set(re.findall(r"@\w+\s*\{\s*([^,\s]+)\s*,", text))
+        return {
+            m[1]: text[: m.start()].count("\n") + 1
+            for m in re.finditer(r"@\w+\s*\{\s*([^,\s]+)\s*,", text)
+        }
     try:
         data = json.loads(text) if path.suffix == ".json" else yamlfile.parse(text)
     except (json.JSONDecodeError, yamlfile.YamlSyntaxError) as exc:
@@ -153,12 +158,21 @@ def bibliography_keys(reader: Reader, path: Path) -> set[str]:
             getattr(exc, "line", None) or getattr(exc, "lineno", None),
             f"cannot be parsed: {exc}",
         )
-        return set()
+        return {}
     entries = data.get("references", []) if isinstance(data, dict) else data
     if not isinstance(entries, list):
         reader.problems.error(reader.rel(path), 1, "must hold a list of references")
-        return set()
-    return {str(entry["id"]) for entry in entries if isinstance(entry, dict) and "id" in entry}
+        return {}
+    found: dict[str, int | None] = {}
+    for entry in entries:
+        if isinstance(entry, dict) and "id" in entry:
+            # YAML knows its lines; in JSON, the key's first quoted mention is its entry.
+            line = yamlfile.line_of(entry, ["id"])
+            if line is None:
+                at = text.find(json.dumps(str(entry["id"])))
+                line = text[:at].count("\n") + 1 if at >= 0 else None
+            found[str(entry["id"])] = line
+    return found
 
 
 def citations(section: Section, blocks: list[passages.Div | str]) -> list[tuple[str, int]]:

@@ -17,14 +17,11 @@ from typing import Any
 import pypandoc
 
 from ..errors import BuildError
+from ..sources import CITATION
 
 log = logging.getLogger(__name__)
 
 READER = "markdown-raw_attribute"
-
-
-def version() -> str:
-    return str(pypandoc.get_pandoc_version())
 
 
 @contextmanager
@@ -65,8 +62,6 @@ def parse(
     lang: str = "en-GB",
 ) -> dict[str, Any]:
     """Parse pandoc Markdown, resolving citations; return the JSON document."""
-    from ..sources import CITATION
-
     cites = bibliography is not None and CITATION.search(markdown) is not None
     args = ["--citeproc"] if cites else []  # citeproc is the costliest part of a parse
     if cites and bibliography:

@@ -73,10 +73,6 @@ def warm() -> None:
     font_faces()
 
 
-def version() -> str:
-    return str(_weasyprint().__version__)
-
-
 def _fetcher_class() -> Any:
     weasyprint = _weasyprint()
 
