@@ -348,7 +348,6 @@ def load_with_problems(root: Path) -> tuple[Project | None, Problems]:
     audiences = _load_audiences(reader, scheme)
 
     collections: dict[str, Collection] = {}
-    bodies: dict[str, dict[str, list[passages.Div | str]]] = {}
     sources = root / "sources"
     for folder in sorted(p for p in sources.iterdir() if p.is_dir() and not p.name.startswith(".")):
         if not ID_RE.match(folder.name):
@@ -359,14 +358,13 @@ def load_with_problems(root: Path) -> tuple[Project | None, Problems]:
                 "use lowercase letters, digits and hyphens",
             )
             continue
-        collections[folder.name], bodies[folder.name] = load_collection(reader, scheme, folder)
+        collections[folder.name] = load_collection(reader, scheme, folder)
 
     uncited: dict[str, list[str]] = {}
     for collection in collections.values():
         keys = collection.references
-        for section_id, blocks in bodies[collection.name].items():
-            section = collection.sections[section_id]
-            for div in passages.walk(blocks):
+        for section in collection.sections.values():
+            for div in passages.walk(list(section.blocks)):
                 for name in div.audiences or ():
                     if _unknown_audience(reader, audiences, name):
                         problems.error(
@@ -383,7 +381,7 @@ def load_with_problems(root: Path) -> tuple[Project | None, Problems]:
                         f"audience '{name}' is not defined",
                         "expected one of " + ", ".join(sorted(audiences)),
                     )
-            for key, line in citations(section, blocks):
+            for key, line in citations(section):
                 if collection.bibliography is None:
                     uncited.setdefault(collection.name, []).append(f"@{key}")
                 elif key not in keys:

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from .markings import Level, Scheme
+from .passages import Div
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 ID_RE = re.compile(ID_PATTERN)
@@ -131,6 +132,7 @@ class Section:
     audiences: tuple[str, ...] | None
     body: str
     body_line: int
+    blocks: tuple[Div | str, ...] = ()  # the body split into text and fenced passages
 
 
 @dataclass(frozen=True)

@@ -129,8 +129,7 @@ def _filter_body(
             kept.append(level)
         return True
 
-    blocks = passages.parse(section.body, section.body_line)
-    return passages.render(blocks, keep, section.id), kept, cut
+    return passages.render(list(section.blocks), keep, section.id), kept, cut
 
 
 def _inputs(project: Project, brief: Brief, sections: list[Path]) -> tuple[Path, ...]:

@@ -33,7 +33,8 @@ def _split_front_matter(text: str) -> tuple[str, str, int] | None:
 
 def load_section(
     reader: Reader, scheme: Scheme, collection: str, path: Path
-) -> tuple[Section, list[passages.Div | str]] | None:
+) -> Section | None:
+    """Load one section file; report its faults and return None if it cannot be used."""
     rel = reader.rel(path)
     text = reader.text(path)
     if text is None:
@@ -101,15 +102,14 @@ def load_section(
         audiences=tuple(meta.audiences) if meta.audiences is not None else None,
         body=body,
         body_line=body_line,
+        blocks=tuple(blocks),
     )
-    return section, blocks
+    return section
 
 
-def load_collection(
-    reader: Reader, scheme: Scheme, folder: Path
-) -> tuple[Collection, dict[str, list[passages.Div | str]]]:
+def load_collection(reader: Reader, scheme: Scheme, folder: Path) -> Collection:
+    """Load a folder of sections and its bibliography."""
     sections: dict[str, Section] = {}
-    bodies: dict[str, list[passages.Div | str]] = {}
     for path in sorted(folder.glob("*.md")):
         if path.name.lower() == "readme.md":
             continue
@@ -123,8 +123,7 @@ def load_collection(
             continue
         loaded = load_section(reader, scheme, folder.name, path)
         if loaded:
-            sections[path.stem] = loaded[0]
-            bodies[path.stem] = loaded[1]
+            sections[path.stem] = loaded
         else:
             reader.broken.add(f"{folder.name}/{path.stem}")
     bibs = [folder / name for name in BIBLIOGRAPHY_NAMES if (folder / name).is_file()]
@@ -137,7 +136,7 @@ def load_collection(
         )
     bibliography = bibs[0] if bibs else None
     references = bibliography_entries(reader, bibliography) if bibliography else {}
-    return Collection(folder.name, folder, sections, bibliography, references), bodies
+    return Collection(folder.name, folder, sections, bibliography, references)
 
 
 def bibliography_entries(reader: Reader, path: Path) -> dict[str, int | None]:
@@ -175,20 +174,14 @@ def bibliography_entries(reader: Reader, path: Path) -> dict[str, int | None]:
     return found
 
 
-def citations(section: Section, blocks: list[passages.Div | str]) -> list[tuple[str, int]]:
+def citations(section: Section) -> list[tuple[str, int]]:
     """Return (key, line) for every citation in a body, outside code."""
-    found: list[tuple[str, int]] = []
-    line = section.body_line
-    in_code = False
-    for offset, text in enumerate(section.body.split("\n")):
-        if passages._CODE_FENCE.match(text):
-            in_code = not in_code
-        if in_code or text.startswith("    "):
-            continue
-        for match in CITATION.finditer(text):
-            found.append((match[1], line + offset))
-    del blocks
-    return found
+    return [
+        (match[1], number)
+        for number, text in prose_lines(section.body, section.body_line)
+        if not text.startswith("    ")  # indented code
+        for match in CITATION.finditer(text)
+    ]
 
 
 def prose_lines(body: str, first_line: int) -> list[tuple[int, str]]:
