@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -106,3 +107,18 @@ def test_an_internal_fault_is_one_line_without_debug_and_a_traceback_with_it(
     )
     result = CliRunner().invoke(cli, ["--root", str(root), "--debug", "list"])
     assert isinstance(result.exception, RuntimeError)
+
+
+def test_weasyprint_that_cannot_start_is_a_clear_error(
+    project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from briefwright.render import pdf
+
+    pdf._weasyprint.cache_clear()
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # import fails as without Pango
+    try:
+        result = run(project(), "build", "-a", "public", "-j", "1")
+    finally:
+        pdf._weasyprint.cache_clear()
+    expect_error(result, "WeasyPrint cannot start", "apt-get install libpango")
+    assert "Traceback" not in result.output

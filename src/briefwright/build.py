@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib
 import json
 import logging
+import multiprocessing
+import multiprocessing.forkserver
 import os
 import platform
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -150,16 +159,45 @@ def _render_safely(
         return None, exc.format_message()
 
 
-def _warm_worker() -> None:
-    from .render import pdf
+def _complete_safely(edition: Edition, rendered: Any) -> tuple[Any, str | None]:
+    from .render.edition import complete
 
-    pdf.warm()
+    try:
+        return complete(edition, rendered), None
+    except BriefError as exc:
+        return None, exc.format_message()
 
 
-def _pdf_in_worker(html: str, root: Path, label: str, variant: str) -> tuple[bytes, int]:
-    from .render import pdf
+def _outcome(step: Callable[[], tuple[Any, str | None]]) -> tuple[Any, str | None]:
+    try:
+        return step()
+    except Exception as exc:  # a worker died: report it as this edition's failure
+        return None, f"worker failed: {exc or type(exc).__name__}"
 
-    return pdf.render(html, root, label, variant)
+
+PDF_WORKER = "briefwright.render.pdf_worker"
+
+
+def _pdf_pool(workers: int) -> ProcessPoolExecutor:
+    """Return a pool of PDF workers, forked from a server that has WeasyPrint warm.
+
+    The fork server starts at once and warms up while this process runs
+    pandoc; this process never forks itself, so its threads are safe.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["__main__", PDF_WORKER])  # import both once, not per worker
+        multiprocessing.forkserver.ensure_running()
+        return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(  # no fork server (Windows): each worker warms itself
+        max_workers=workers, initializer=importlib.import_module, initargs=(PDF_WORKER,)
+    )
+
+
+def _pdf_in_worker(html: str, css: str, root: Path, label: str, variant: str) -> tuple[bytes, int]:
+    from .render import pdf_worker
+
+    return pdf_worker.render(html, css, root, label, variant)
 
 
 def _store(
@@ -215,7 +253,7 @@ def build(
     """Build every edition that is out of date; return one result per edition, in order."""
     notify = progress or (lambda *_: None)
     results: dict[int, EditionResult] = {}
-    todo: list[tuple[int, Edition, str, str, dict[str, str]]] = []
+    todo: list[Job] = []
     for index, edition in enumerate(editions):
         markdown = assemble(edition)
         digest, inputs = fingerprint(edition, markdown)
@@ -256,30 +294,53 @@ def build(
             rendered, error = _render_safely(edition, markdown)
             finish(index, edition, rendered, error, digest, inputs)
     else:
-        # WeasyPrint lays out PDFs in worker processes; pandoc runs as subprocesses from
-        # threads here, writing HTML and DOCX while the PDFs are laid out. WeasyPrint is
-        # imported once, here, and the forked workers inherit it.
-        _warm_worker()
-        with ProcessPoolExecutor(max_workers=workers) as processes:
-            processes.submit(_warm_worker)  # fork every worker now, before any thread starts
-
-            def submit_pdf(html: str, root: Path, label: str, variant: str) -> Any:
-                return processes.submit(_pdf_in_worker, html, root, label, variant)
-
-            with ThreadPoolExecutor(max_workers=workers) as threads:
-                futures = {}
-                for item in todo:
-                    notify("start", None, item[1])
-                    future = threads.submit(_render_safely, item[1], item[2], submit_pdf)
-                    futures[future] = item
-                for future in as_completed(futures):
-                    index, edition, _, digest, inputs = futures[future]
-                    try:
-                        rendered, error = future.result()
-                    except Exception as exc:  # a worker died: report it as this edition's failure
-                        rendered, error = None, f"worker failed: {exc}"
-                    finish(index, edition, rendered, error, digest, inputs)
+        _build_in_parallel(todo, workers, notify, finish)
     return [results[i] for i in range(len(editions))]
+
+
+Job = tuple[int, Edition, str, str, dict[str, str]]
+
+
+def _build_in_parallel(
+    todo: list[Job], workers: int, notify: Progress, finish: Callable[..., None]
+) -> None:
+    """Render editions with pandoc in threads here and WeasyPrint in worker processes.
+
+    A thread runs one edition's pandoc calls, hands its print page to a PDF
+    worker and moves on to the next edition without waiting; the edition is
+    finished when its PDF comes back. At most a few editions per worker are
+    in flight, which bounds the memory that waiting outputs take.
+    """
+    in_flight = 3 * workers
+    queue = list(reversed(todo))
+    with _pdf_pool(workers) as processes, ThreadPoolExecutor(max_workers=workers) as threads:
+
+        def submit_pdf(html: str, css: str, root: Path, label: str, variant: str) -> Any:
+            return processes.submit(_pdf_in_worker, html, css, root, label, variant)
+
+        waiting: dict[Future[Any], tuple[Job, Any]] = {}
+
+        def start_more() -> None:
+            while queue and len({job[0] for job, _ in waiting.values()}) < in_flight:
+                job = queue.pop()
+                notify("start", None, job[1])
+                waiting[threads.submit(_render_safely, job[1], job[2], submit_pdf)] = (job, None)
+
+        start_more()
+        while waiting:
+            done, _ = wait(waiting, return_when=FIRST_COMPLETED)
+            for future in done:
+                job, rendered = waiting.pop(future)
+                index, edition, _, digest, inputs = job
+                if rendered is None:  # pandoc has written HTML and DOCX
+                    rendered, error = _outcome(future.result)
+                    if error is None and rendered.pdf_job is not None:
+                        waiting[rendered.pdf_job] = (job, rendered)  # the PDF is still laying out
+                        continue
+                else:  # the PDF is back
+                    rendered, error = _outcome(partial(_complete_safely, edition, rendered))
+                finish(index, edition, rendered, error, digest, inputs)
+            start_more()
 
 
 def default_jobs() -> int:

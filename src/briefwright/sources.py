@@ -31,9 +31,7 @@ def _split_front_matter(text: str) -> tuple[str, str, int] | None:
     return None
 
 
-def load_section(
-    reader: Reader, scheme: Scheme, collection: str, path: Path
-) -> Section | None:
+def load_section(reader: Reader, scheme: Scheme, collection: str, path: Path) -> Section | None:
     """Load one section file; report its faults and return None if it cannot be used."""
     rel = reader.rel(path)
     text = reader.text(path)

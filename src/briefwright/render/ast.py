@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import copy
 import mimetypes
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -117,12 +116,16 @@ def _safe_target(target: str) -> bool:
 
 
 def shift_body_headings(doc: Node) -> None:
-    """Demote headings inside section bodies so they nest under the section title."""
+    """Demote headings inside section bodies so they nest under the section title.
+
+    They stop at level 5: the HTML pages shift every heading one level further
+    (the brief's title is the page's one h1), and h6 is HTML's last.
+    """
     for node in nodes(doc["blocks"]):
         if node["t"] == "Div" and "section-body" in classes(node):
             for inner in nodes(node["c"][1]):
                 if inner["t"] == "Header":
-                    inner["c"][0] = min(inner["c"][0] + 1, 6)
+                    inner["c"][0] = min(inner["c"][0] + 1, 5)
 
 
 def add_portion_marks(doc: Node, portion: Callable[[str], str | None]) -> None:
@@ -148,15 +151,6 @@ def add_portion_marks(doc: Node, portion: Callable[[str], str | None]) -> None:
             text = portion(label) if label else None
             if text:
                 mark(node["c"][1], text)
-
-
-def shifted_headings(doc: Node, by: int) -> Node:
-    """Return a copy with every heading ``by`` levels deeper (the page title is the h1)."""
-    shifted = copy.deepcopy(doc)
-    for node in nodes(shifted["blocks"]):
-        if node["t"] == "Header":
-            node["c"][0] = min(node["c"][0] + by, 6)
-    return shifted
 
 
 def embed_images(doc: Node, base: Path, root: Path) -> None:
@@ -213,27 +207,43 @@ def drop_empty_references(doc: Node) -> None:
             node["c"] = [item for item in node["c"] if not links_to_references(item)]
 
 
-def notes_to_spans(doc: Node) -> Node:
-    """Return a copy where footnotes are inline spans, for CSS ``float: footnote``."""
-    printed = copy.deepcopy(doc)
+# Markers for the single HTML write that serves both the screen page and the print page.
+NOTE_MARK = "<!--bw:note:{}-->"
+PRINT_NOTE_MARK = "<!--bw:print-note:{}-->"
+PRINT_NOTES_START = "<!--bw:print-notes-->"
+PRINT_NOTES_END = "<!--bw:print-notes-end-->"
 
-    def convert(items: list[Any]) -> list[Any]:
-        out = []
-        for item in items:
-            if isinstance(item, dict) and item.get("t") == "Note":
-                inlines: list[Any] = []
-                for block in item["c"]:
-                    if block["t"] in ("Para", "Plain"):
-                        if inlines:
-                            inlines.append({"t": "Space"})
-                        inlines.extend(block["c"])
-                out.append({"t": "Span", "c": [["", ["footnote"], []], inlines]})
-            else:
-                out.append(item)
-        return out
 
-    printed["blocks"] = map_lists(printed["blocks"], convert)
-    return printed
+def _raw(text: str) -> Node:
+    return {"t": "RawBlock", "c": ["html", text]}
+
+
+def add_print_notes(doc: Node) -> int:
+    """Prepare the tree for one HTML write that yields both screen and print pages.
+
+    The screen page keeps pandoc's endnotes; the print page needs each note's
+    text at its call, for CSS ``float: footnote``. Each note is tagged with a
+    marker, and after the body each note's text follows again, as inline
+    content between markers, for :func:`html.split_notes` to move into place.
+    Changes ``doc``; returns how many notes it has.
+    """
+    count = 0
+    printed: list[Node] = []
+    for node in nodes(doc["blocks"]):
+        if node["t"] != "Note":
+            continue
+        count += 1
+        inlines: list[Any] = []
+        for block in node["c"]:
+            if block["t"] in ("Para", "Plain"):
+                if inlines:
+                    inlines.append({"t": "Space"})
+                inlines.extend(block["c"])
+        printed += [_raw(PRINT_NOTE_MARK.format(count)), {"t": "Plain", "c": inlines}]
+        node["c"] = [_raw(NOTE_MARK.format(count)), *node["c"]]
+    if count:
+        doc["blocks"] += [_raw(PRINT_NOTES_START), *printed, _raw(PRINT_NOTES_END)]
+    return count
 
 
 def set_meta(doc: Node, fields: dict[str, str | list[str]]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import tempfile
 from collections.abc import Callable
@@ -18,8 +19,9 @@ from . import ast, docx, html, pandoc, pdf
 
 log = logging.getLogger(__name__)
 
-# Lays out print HTML as a PDF elsewhere (a worker process) while pandoc writes the rest.
-SubmitPdf = Callable[[str, Path, str, str], "Future[tuple[bytes, int]]"]
+# Lays out print HTML and its CSS as a PDF elsewhere (a worker process) while
+# pandoc writes the rest.
+SubmitPdf = Callable[[str, str, Path, str, str], "Future[tuple[bytes, int]]"]
 
 
 @dataclass
@@ -30,6 +32,7 @@ class Rendered:
     outputs: dict[Format, bytes] = field(default_factory=dict)
     pages: int | None = None
     removed: list[str] = field(default_factory=list)
+    pdf_job: Future[tuple[bytes, int]] | None = None  # the PDF, while a worker lays it out
 
 
 def render(
@@ -38,7 +41,9 @@ def render(
     """Return every output the edition's audience asks for.
 
     With ``submit_pdf``, WeasyPrint runs in another process while this one
-    has pandoc write the HTML and DOCX; without it, everything runs here.
+    has pandoc write the HTML and DOCX, and the result comes back with its
+    ``pdf_job`` still running: pass it to :func:`complete`. Without it,
+    everything runs here and the result is complete.
     """
     brief = edition.brief
     root = edition.root
@@ -75,35 +80,48 @@ def render(
     result = Rendered(markdown=markdown, removed=removed)
     formats = edition.audience.formats
 
-    web = ast.shifted_headings(doc, 1)  # in HTML the brief's title is the one h1
-    pdf_job: Future[tuple[bytes, int]] | None = None
+    # One HTML write serves the screen page and the print page; the tree it
+    # takes is changed for that, so the DOCX's copy of the tree is taken first.
+    doc_json = json.dumps(doc) if "docx" in formats else ""
+    notes = ast.add_print_notes(doc)
+    screen, printed = html.split_notes(pandoc.write_html(doc, label), notes)
     pdf_result: tuple[bytes, int] | None = None
     if "pdf" in formats or edition.audience.max_pages:
-        body = pandoc.write_html(ast.notes_to_spans(web), label)
-        print_html = html.print_page(edition, body)
+        print_html, css = html.print_page(edition, printed)
+        variant = edition.audience.pdf_variant
         if submit_pdf is not None:
-            pdf_job = submit_pdf(print_html, root, label, edition.audience.pdf_variant)
+            result.pdf_job = submit_pdf(print_html, css, root, label, variant)
         else:
-            pdf_result = pdf.render(print_html, root, label, edition.audience.pdf_variant)
+            pdf_result = pdf.render(print_html, css, root, label, variant)
     if "html" in formats:
-        result.outputs["html"] = html.page(edition, pandoc.write_html(web, label)).encode("utf-8")
+        result.outputs["html"] = html.page(edition, screen).encode("utf-8")
     if "docx" in formats:
         reference = _reference_doc(edition)
         epoch = int(dt.datetime.combine(brief.date, dt.time(), dt.UTC).timestamp())
         with tempfile.TemporaryDirectory(prefix="briefwright-") as tmp:
             out = Path(tmp) / "out.docx"
-            pandoc.write_docx(doc, reference, out, epoch, label)
+            pandoc.write_docx(doc_json, reference, out, epoch, label)
             raw = out.read_bytes()
         result.outputs["docx"] = docx.finish(raw, edition, keywords, description)
-    if pdf_job is not None:
-        pdf_result = pdf_job.result()
     if pdf_result is not None:
-        data, pages = pdf_result
-        _check_pages(edition, pages)
-        result.pages = pages
-        if "pdf" in formats:
-            result.outputs["pdf"] = data
+        _add_pdf(edition, result, pdf_result)
     return result
+
+
+def complete(edition: Edition, rendered: Rendered) -> Rendered:
+    """Wait for the PDF a worker is laying out and add it to the edition's outputs."""
+    if rendered.pdf_job is not None:
+        _add_pdf(edition, rendered, rendered.pdf_job.result())
+        rendered.pdf_job = None
+    return rendered
+
+
+def _add_pdf(edition: Edition, rendered: Rendered, pdf_result: tuple[bytes, int]) -> None:
+    data, pages = pdf_result
+    _check_pages(edition, pages)
+    rendered.pages = pages
+    if "pdf" in edition.audience.formats:
+        rendered.outputs["pdf"] = data
 
 
 def _reference_doc(edition: Edition) -> Path:

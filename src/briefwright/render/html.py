@@ -8,8 +8,9 @@ from markupsafe import Markup
 
 from .. import layouts
 from ..assemble import render_template
+from ..errors import BuildError
 from ..models import Edition
-from . import pdf
+from . import ast, pdf
 
 
 def stylesheet(edition: Edition, medium: str) -> str:
@@ -26,6 +27,39 @@ def stylesheet(edition: Edition, medium: str) -> str:
     if medium == "print" and edition.audience.paper == "letter":
         parts.append("@page { size: letter; }")
     return "\n".join(parts)
+
+
+_NOTE_REF = re.compile(
+    r'<a href="#fn(\d+)" class="footnote-ref" id="fnref\1" role="doc-noteref">'
+    r"<sup>\1</sup></a>"
+)
+_ENDNOTE = re.compile(r'<li id="fn(\d+)">\s*<!--bw:note:(\d+)-->')
+_ENDNOTES = re.compile(r'<section id="footnotes" .*</section>\s*\Z', re.S)
+
+
+def split_notes(body: str, count: int) -> tuple[str, str]:
+    """Return the screen and print versions of pandoc's HTML for a tree from
+    :func:`ast.add_print_notes`.
+
+    The screen version keeps pandoc's endnotes. In the print version each
+    note's call becomes ``<span class="footnote">`` holding the note's text,
+    and the endnotes go.
+    """
+    if not count:
+        return body, body
+    start = body.index(ast.PRINT_NOTES_START)
+    end = body.index(ast.PRINT_NOTES_END) + len(ast.PRINT_NOTES_END + "\n")
+    pieces = re.split(r"<!--bw:print-note:(\d+)-->", body[start:end])
+    texts = {int(k): v.strip() for k, v in zip(pieces[1::2], pieces[2::2], strict=True)}
+    texts[count] = texts[count].strip().removesuffix(ast.PRINT_NOTES_END).rstrip()
+    body = body[:start] + body[end:]
+    numbers = {n: texts[int(k)] for n, k in _ENDNOTE.findall(body)}  # pandoc's number: text
+    calls = _NOTE_REF.findall(body)
+    if len(calls) != body.count('class="footnote-ref"') or not set(calls) <= set(numbers):
+        raise BuildError("pandoc wrote footnotes in an unexpected form; the print page needs them")
+    screen = re.sub(r"<!--bw:note:\d+-->\s*", "", body)
+    printed = _NOTE_REF.sub(lambda m: f'<span class="footnote">{numbers[m[1]]}</span>', body)
+    return screen, _ENDNOTES.sub("", printed)
 
 
 def _title_notes(body: str) -> str:
@@ -50,8 +84,11 @@ def page(edition: Edition, body: str) -> str:
     )
 
 
-def print_page(edition: Edition, body: str) -> str:
-    """Return the print HTML that WeasyPrint lays out."""
-    return render_template(
-        edition, "print.html.j2", body=Markup(body), css=Markup(stylesheet(edition, "print"))
-    )
+def print_page(edition: Edition, body: str) -> tuple[str, str]:
+    """Return the print HTML that WeasyPrint lays out, and its stylesheet.
+
+    The stylesheet travels apart from the page so that WeasyPrint parses it
+    once per process and layout, not once per PDF.
+    """
+    page = render_template(edition, "print.html.j2", body=Markup(body))
+    return page, stylesheet(edition, "print")

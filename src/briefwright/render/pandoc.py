@@ -82,21 +82,24 @@ def parse(
 
 
 def write_html(doc: dict[str, Any], label: str) -> str:
-    """Write an HTML fragment (the page template supplies <head> and frame)."""
+    """Write an HTML fragment (the page template supplies <head> and frame).
+
+    Headings go one level down: on the page, the brief's title is the one h1.
+    """
     return _run(
         json.dumps(doc),
         "html5",
         "json",
-        ["--wrap=none", "--section-divs", "--html-q-tags"],
+        ["--wrap=none", "--section-divs", "--html-q-tags", "--shift-heading-level-by=1"],
         f"write HTML for {label}",
     )
 
 
-def write_docx(doc: dict[str, Any], reference: Path, out: Path, epoch: int, label: str) -> None:
-    """Write a DOCX with the reference document's styles."""
+def write_docx(doc_json: str, reference: Path, out: Path, epoch: int, label: str) -> None:
+    """Write a DOCX with the reference document's styles, from the tree as JSON."""
     with _fixed_epoch(epoch):
         _run(
-            json.dumps(doc),
+            doc_json,
             "docx",
             "json",
             ["--reference-doc", str(reference)],

@@ -8,7 +8,7 @@ URIs, the fonts briefwright ships, and files inside the project root.
 from __future__ import annotations
 
 import logging
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -62,15 +62,31 @@ def font_faces() -> str:
 
 @cache
 def _weasyprint() -> Any:
-    import weasyprint  # noqa: PLC0415 - heavy; only builds that write a PDF pay for it
-
+    try:
+        import weasyprint  # noqa: PLC0415 - heavy; only builds that write a PDF pay for it
+    except (ImportError, OSError) as exc:
+        raise BuildError(
+            f"WeasyPrint cannot start ({exc}). It needs the Pango library: on Debian and "
+            "Ubuntu 'apt-get install libpango-1.0-0 libpangoft2-1.0-0', on macOS "
+            "'brew install pango'; then run 'make distclean brief'"
+        ) from None
     return weasyprint
 
 
+@cache
+def _font_config() -> Any:
+    # One per process: the fonts a stylesheet declares are loaded once, not per PDF.
+    from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415
+
+    return FontConfiguration()
+
+
+WARM_PAGE = '<p lang="en">Warm-up: <em>hyphenation</em>, <strong>fonts</strong>.</p>'
+
+
 def warm() -> None:
-    """Import WeasyPrint now, so a worker process pays for it once, before its first PDF."""
-    _weasyprint()
-    font_faces()
+    """Load WeasyPrint and lay out a small page, so later PDFs pay for neither."""
+    render(WARM_PAGE, font_faces() + "p { hyphens: auto; }", Path.cwd(), "warm-up", PDF_VARIANT)
 
 
 def _fetcher_class() -> Any:
@@ -98,21 +114,44 @@ def _fetcher_class() -> Any:
     return ProjectFetcher
 
 
-def render(html: str, root: Path, label: str, variant: str = PDF_VARIANT) -> tuple[bytes, int]:
-    """Return the PDF bytes and page count of the print HTML."""
+def _fetcher(root: Path) -> Any:
+    return _fetcher_class()([root, *font_dirs()])
+
+
+@lru_cache(maxsize=16)
+def _stylesheet(css: str, root: Path) -> tuple[Any, tuple[str, ...]]:
+    """Parse a stylesheet once per process; return it and the URLs it was refused."""
+    fetcher = _fetcher(root)
+    sheet = _weasyprint().CSS(
+        string=css, base_url=root.as_uri() + "/", url_fetcher=fetcher, font_config=_font_config()
+    )
+    return sheet, tuple(fetcher.refused)
+
+
+def render(
+    html: str, css: str, root: Path, label: str, variant: str = PDF_VARIANT
+) -> tuple[bytes, int]:
+    """Return the PDF bytes and page count of the print HTML laid out with ``css``."""
     weasyprint = _weasyprint()
-    fetcher = _fetcher_class()([root, *font_dirs()])
+    fetcher = _fetcher(root)
     try:
+        sheet, refused = _stylesheet(css, root)
         document = weasyprint.HTML(
             string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher
-        ).render(pdf_variant=variant, custom_metadata=True)
+        ).render(
+            stylesheets=[sheet],
+            font_config=_font_config(),
+            pdf_variant=variant,
+            custom_metadata=True,
+        )
         data = document.write_pdf(pdf_variant=variant, custom_metadata=True)
     except Exception as exc:  # WeasyPrint raises many types; report them as one
         raise BuildError(f"WeasyPrint could not write the PDF for {label}: {exc}") from None
-    if fetcher.refused:
-        refused = ", ".join(sorted(set(fetcher.refused))[:3])
+    refused = (*refused, *fetcher.refused)
+    if refused:
+        shown = ", ".join(sorted(set(refused))[:3])
         raise BuildError(
-            f"{label}: the layout asks for resources outside the project ({refused}); "
+            f"{label}: the layout asks for resources outside the project ({shown}); "
             "builds use only files inside the project root"
         )
     return bytes(data), len(document.pages)

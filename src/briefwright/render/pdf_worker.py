@@ -1,0 +1,25 @@
+"""What PDF worker processes start from: WeasyPrint loaded and warmed, once.
+
+Builds with more than one job lay PDFs out in worker processes forked from a
+fork server that imports this module first (see ``build.py``). Importing it
+loads WeasyPrint and lays out one small page, so that every worker starts
+with fonts, text shaping and hyphenation ready and the main process never
+loads WeasyPrint at all.
+"""
+
+from __future__ import annotations
+
+import gc
+
+from ..errors import BuildError
+from . import pdf
+
+try:
+    pdf.warm()
+except BuildError:
+    pass  # WeasyPrint cannot load: each PDF reports it, with the fix, when it is asked for
+# Keep the collector off everything loaded so far, so forked workers share its memory
+# instead of copying each page the collector would touch.
+gc.freeze()
+
+render = pdf.render

@@ -1,0 +1,91 @@
+"""Footnotes: endnotes on the screen page, notes at the page foot in print, from one pandoc write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from briefwright.render import ast, html, pandoc
+
+from .conftest import Built, run, section
+from .scan import squash
+
+SOURCE = """\
+A claim with a note.[^one] Another claim.[^two]
+
+![A chart.[^three]](chart.png)
+
+[^one]: The first note, with *emphasis*.
+[^two]: The second note's first paragraph.
+
+    Its second paragraph.
+
+    - and a list, which a page-foot note cannot hold
+[^three]: A note in a figure caption.
+"""
+
+
+def split(markdown: str) -> tuple[str, str]:
+    doc = pandoc.parse(markdown, None, "test")
+    count = ast.add_print_notes(doc)
+    return html.split_notes(pandoc.write_html(doc, "test"), count)
+
+
+def test_screen_keeps_endnotes_and_print_puts_each_note_at_its_call() -> None:
+    screen, printed = split(SOURCE)
+    assert '<section id="footnotes"' in screen
+    assert screen.count('class="footnote-ref"') == 3
+    assert "The first note, with <em>emphasis</em>." in screen
+    assert "<li>and a list" in screen
+    assert '<section id="footnotes"' not in printed
+    assert 'class="footnote-ref"' not in printed
+    assert (
+        'A claim with a note.<span class="footnote">The first note, with <em>emphasis</em>.'
+        "</span> Another claim."
+    ) in printed
+    assert (
+        "<span class=\"footnote\">The second note's first paragraph. Its second paragraph.</span>"
+        in printed.replace("&#39;", "'").replace("’", "'")
+    )
+    assert '<span class="footnote">A note in a figure caption.</span>' in printed
+    assert "and a list" not in printed
+    for page in (screen, printed):
+        assert "bw:" not in page
+
+
+def test_a_document_without_notes_is_written_unchanged() -> None:
+    screen, printed = split("Plain text, no notes.\n")
+    assert screen == printed
+    assert "footnote" not in screen
+
+
+def test_sample_notes_are_endnotes_on_screen_and_page_foot_notes_in_print(sample: Built) -> None:
+    note = "Of the 193 UN member states, 24 did not vote."
+    page = sample.path("analyst", "html").read_text()
+    assert '<section id="footnotes"' in page
+    assert note in page
+    assert "bw:" not in page
+    pages = [p.extract_text() or "" for p in PdfReader(sample.path("analyst", "pdf")).pages]
+    holding = [i for i, text in enumerate(pages) if squash(note) in squash(text)]
+    assert len(holding) == 1, "the note is printed once"
+    assert "Notes" not in pages[-1].splitlines()[:3], "no endnotes section in print"
+
+
+def test_note_markers_in_sources_are_inert(project: Callable[..., Path]) -> None:
+    root = project(
+        {
+            "sources/demo/intro.md": section(
+                "What is this?",
+                "A summary.",
+                "Text <!--bw:note:1--> and `<!--bw:print-notes-->` here.[^n]\n\n[^n]: A note.\n",
+                marking="TLP:CLEAR",
+            ),
+        }
+    )
+    result = run(root, "build", "-a", "public")
+    assert result.exit_code == 0, result.output
+    page = (root / "build" / "demo" / "public" / "demo-public.html").read_text()
+    assert "&lt;!--bw:print-notes--&gt;" in page
+    assert page.count('class="footnote-ref"') == 1
