@@ -186,7 +186,7 @@ def _pdf_pool(workers: int) -> ProcessPoolExecutor:
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["__main__", PDF_WORKER])  # import both once, not per worker
+        context.set_forkserver_preload([PDF_WORKER])
         multiprocessing.forkserver.ensure_running()
         return ProcessPoolExecutor(max_workers=workers, mp_context=context)
     return ProcessPoolExecutor(  # no fork server (Windows): each worker warms itself
