@@ -321,7 +321,7 @@ def _build_in_parallel(
         waiting: dict[Future[Any], tuple[Job, Any]] = {}
 
         def start_more() -> None:
-            while queue and len({job[0] for job, _ in waiting.values()}) < in_flight:
+            while queue and len(waiting) < in_flight:  # each edition waits on one future
                 job = queue.pop()
                 notify("start", None, job[1])
                 waiting[threads.submit(_render_safely, job[1], job[2], submit_pdf)] = (job, None)
