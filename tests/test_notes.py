@@ -1,4 +1,4 @@
-"""Footnotes: endnotes on the screen page, notes at the page foot in print, from one pandoc write."""
+"""Footnotes: endnotes on the screen page, page-foot notes in print, from one pandoc write."""
 
 from __future__ import annotations
 
@@ -89,3 +89,12 @@ def test_note_markers_in_sources_are_inert(project: Callable[..., Path]) -> None
     page = (root / "build" / "demo" / "public" / "demo-public.html").read_text()
     assert "&lt;!--bw:print-notes--&gt;" in page
     assert page.count('class="footnote-ref"') == 1
+
+
+def test_a_heading_called_footnotes_is_not_taken_for_the_endnotes() -> None:
+    screen, printed = split("## Footnotes\n\nA section of that name.[^n]\n\n[^n]: The note.\n")
+    for page in (screen, printed):
+        assert page.count('id="footnotes"') == (2 if page is screen else 1)
+        assert "A section of that name." in page
+    assert '<span class="footnote">The note.</span>' in printed
+    assert "Notes</h2>" not in printed

@@ -34,7 +34,9 @@ _NOTE_REF = re.compile(
     r"<sup>\1</sup></a>"
 )
 _ENDNOTE = re.compile(r'<li id="fn(\d+)">\s*<!--bw:note:(\d+)-->')
-_ENDNOTES = re.compile(r'<section id="footnotes" .*</section>\s*\Z', re.S)
+# pandoc's endnotes section; a source heading may also take the id "footnotes".
+_ENDNOTES_OPEN = '<section id="footnotes" class="footnotes footnotes-end-of-document" '
+_ENDNOTES = re.compile(re.escape(_ENDNOTES_OPEN) + r".*</section>\s*\Z", re.S)
 
 
 def split_notes(body: str, count: int) -> tuple[str, str]:
@@ -65,9 +67,9 @@ def split_notes(body: str, count: int) -> tuple[str, str]:
 def _title_notes(body: str) -> str:
     # pandoc's endnotes section has no heading; give it one for navigation and validators.
     return re.sub(
-        r'<section id="footnotes" ([^>]*)>\s*<hr\s*/?>',
-        r'<section id="footnotes" \1 aria-labelledby="notes-title">'
-        r'<h2 id="notes-title">Notes</h2>',
+        re.escape(_ENDNOTES_OPEN) + r"([^>]*)>\s*<hr\s*/?>",
+        lambda m: f'{_ENDNOTES_OPEN}{m[1]} aria-labelledby="notes-title">'
+        '<h2 id="notes-title">Notes</h2>',
         body,
         count=1,
     )
