@@ -112,6 +112,24 @@ def test_a_no_op_build_imports_neither_weasyprint_nor_pypandoc(built: Path) -> N
     assert result.stdout.strip() == "none"
 
 
+def test_a_parallel_build_lays_out_pdfs_outside_the_main_process(
+    project: Callable[..., Path],
+) -> None:
+    root = project()
+    code = (
+        "import sys\n"
+        "from briefwright.cli import cli\n"
+        f"try:\n    cli(['--root', {str(root)!r}, 'build', '-j', '2'])\n"
+        "except SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n"
+        "print('weasyprint loaded here' if 'weasyprint' in sys.modules else 'not loaded here')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "not loaded here"
+    assert statuses(result.stderr) == dict.fromkeys(EDITIONS, "built")
+    assert len(list((root / "build").rglob("*.pdf"))) == 3
+
+
 def test_shards_partition_the_editions(built: Path) -> None:
     shards = [statuses(run(built, "build", "--force", "--shard", f"{k}/2").output) for k in (1, 2)]
     assert set(shards[0]) | set(shards[1]) == EDITIONS
