@@ -45,11 +45,39 @@ def render(
     ``pdf_job`` still running: pass it to :func:`complete`. Without it,
     everything runs here and the result is complete.
     """
-    brief = edition.brief
-    root = edition.root
-    label = f"{brief.id} for {edition.audience.name}"
+    label = f"{edition.brief.id} for {edition.audience.name}"
     markdown = assemble(edition) if markdown is None else markdown
-    collection_dir = root / "sources" / brief.collection
+    doc, removed = _tree(edition, markdown, label)
+    result = Rendered(markdown=markdown, removed=removed)
+    formats = edition.audience.formats
+    needs_pdf = "pdf" in formats or edition.audience.max_pages is not None
+
+    # One HTML write serves the screen page and the print page; the tree it
+    # takes is changed for that, so the DOCX's copy of the tree is taken first.
+    doc_json = json.dumps(doc) if "docx" in formats else ""
+    pdf_result: tuple[bytes, int] | None = None
+    if needs_pdf or "html" in formats:
+        notes = ast.add_print_notes(doc)
+        screen, printed = html.split_notes(pandoc.write_html(doc, label), notes)
+        if needs_pdf:
+            print_html, css = html.print_page(edition, printed)
+            job = (print_html, css, edition.root, label, edition.audience.pdf_variant)
+            if submit_pdf is not None:
+                result.pdf_job = submit_pdf(*job)
+            else:
+                pdf_result = pdf.render(*job)
+        if "html" in formats:
+            result.outputs["html"] = html.page(edition, screen).encode("utf-8")
+    if "docx" in formats:
+        result.outputs["docx"] = _docx(edition, doc_json, label)
+    if pdf_result is not None:
+        _add_pdf(edition, result, pdf_result)
+    return result
+
+
+def _tree(edition: Edition, markdown: str, label: str) -> tuple[ast.Node, list[str]]:
+    """Parse the edition's Markdown and make the tree safe and ready to write."""
+    brief = edition.brief
     doc = pandoc.parse(markdown, edition.bibliography, label, brief.csl, brief.lang)
     ast.check_restrictions(doc)
     removed = ast.sanitise(doc)
@@ -59,11 +87,8 @@ def render(
         )
     ast.add_portion_marks(doc, edition.portion)
     ast.shift_body_headings(doc)
-    ast.embed_images(doc, collection_dir, root)
+    ast.embed_images(doc, edition.root / "sources" / brief.collection, edition.root)
     ast.drop_empty_references(doc)
-
-    keywords = sorted({tag for s in edition.sections for tag in s.tags})
-    description = brief.subtitle or edition.sections[0].summary
     date_text = f"{brief.date.day} {brief.date:%B %Y}"
     ast.set_meta(
         doc,
@@ -73,39 +98,29 @@ def render(
             "author": list(brief.authors),
             "date": f"{date_text} · {edition.audience.label} · {edition.marking.label}",
             "lang": brief.lang,
-            "subject": description,
-            "keywords": keywords,
+            "subject": _description(edition),
+            "keywords": _keywords(edition),
         },
     )
-    result = Rendered(markdown=markdown, removed=removed)
-    formats = edition.audience.formats
+    return doc, removed
 
-    # One HTML write serves the screen page and the print page; the tree it
-    # takes is changed for that, so the DOCX's copy of the tree is taken first.
-    doc_json = json.dumps(doc) if "docx" in formats else ""
-    notes = ast.add_print_notes(doc)
-    screen, printed = html.split_notes(pandoc.write_html(doc, label), notes)
-    pdf_result: tuple[bytes, int] | None = None
-    if "pdf" in formats or edition.audience.max_pages:
-        print_html, css = html.print_page(edition, printed)
-        variant = edition.audience.pdf_variant
-        if submit_pdf is not None:
-            result.pdf_job = submit_pdf(print_html, css, root, label, variant)
-        else:
-            pdf_result = pdf.render(print_html, css, root, label, variant)
-    if "html" in formats:
-        result.outputs["html"] = html.page(edition, screen).encode("utf-8")
-    if "docx" in formats:
-        reference = _reference_doc(edition)
-        epoch = int(dt.datetime.combine(brief.date, dt.time(), dt.UTC).timestamp())
-        with tempfile.TemporaryDirectory(prefix="briefwright-") as tmp:
-            out = Path(tmp) / "out.docx"
-            pandoc.write_docx(doc_json, reference, out, epoch, label)
-            raw = out.read_bytes()
-        result.outputs["docx"] = docx.finish(raw, edition, keywords, description)
-    if pdf_result is not None:
-        _add_pdf(edition, result, pdf_result)
-    return result
+
+def _keywords(edition: Edition) -> list[str]:
+    return sorted({tag for s in edition.sections for tag in s.tags})
+
+
+def _description(edition: Edition) -> str:
+    return edition.brief.subtitle or edition.sections[0].summary
+
+
+def _docx(edition: Edition, doc_json: str, label: str) -> bytes:
+    reference = layouts.find_file(edition.root, edition.audience.layout, "reference.docx")
+    epoch = int(dt.datetime.combine(edition.brief.date, dt.time(), dt.UTC).timestamp())
+    with tempfile.TemporaryDirectory(prefix="briefwright-") as tmp:
+        out = Path(tmp) / "out.docx"
+        pandoc.write_docx(doc_json, reference, out, epoch, label)
+        raw = out.read_bytes()
+    return docx.finish(raw, edition, _keywords(edition), _description(edition))
 
 
 def complete(edition: Edition, rendered: Rendered) -> Rendered:
@@ -122,10 +137,6 @@ def _add_pdf(edition: Edition, rendered: Rendered, pdf_result: tuple[bytes, int]
     rendered.pages = pages
     if "pdf" in edition.audience.formats:
         rendered.outputs["pdf"] = data
-
-
-def _reference_doc(edition: Edition) -> Path:
-    return layouts.find_file(edition.root, edition.audience.layout, "reference.docx")
 
 
 def _check_pages(edition: Edition, pages: int) -> None:

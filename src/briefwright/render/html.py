@@ -68,8 +68,9 @@ def _title_notes(body: str) -> str:
     # pandoc's endnotes section has no heading; give it one for navigation and validators.
     return re.sub(
         re.escape(_ENDNOTES_OPEN) + r"([^>]*)>\s*<hr\s*/?>",
-        lambda m: f'{_ENDNOTES_OPEN}{m[1]} aria-labelledby="notes-title">'
-        '<h2 id="notes-title">Notes</h2>',
+        lambda m: (
+            f'{_ENDNOTES_OPEN}{m[1]} aria-labelledby="notes-title"><h2 id="notes-title">Notes</h2>'
+        ),
         body,
         count=1,
     )
