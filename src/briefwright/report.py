@@ -43,8 +43,15 @@ def _marking(level: Any) -> str:
 
 def run_build(editions: list[Edition], jobs: int, force: bool, quiet: bool) -> list[EditionResult]:
     """Build with a live progress display on a terminal, one line per edition elsewhere."""
-    out, err = consoles()
     started = time.monotonic()
+    _warn_withheld(editions)
+    results = _build_with_progress(editions, jobs, force, quiet)
+    if not quiet:
+        _print_results(results, time.monotonic() - started)
+    return results
+
+
+def _warn_withheld(editions: list[Edition]) -> None:
     for edition in editions:
         if edition.withheld or edition.withheld_passages:
             log.warning(
@@ -56,44 +63,51 @@ def run_build(editions: list[Edition], jobs: int, force: bool, quiet: bool) -> l
                 f" ({', '.join(edition.withheld)})" if edition.withheld else "",
                 edition.withheld_passages,
             )
-    if err.is_terminal and not quiet:
-        with Progress(
-            TextColumn("[bold]Building"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("", total=len(editions))
 
-            active: list[str] = []
 
-            def notify(kind: str, result: Any, edition: Edition) -> None:
-                if kind == "start":
-                    active.append(edition.name)
-                else:
-                    if edition.name in active:
-                        active.remove(edition.name)
-                    bar.advance(task)
-                shown = ", ".join(active[:2]) + (f" +{len(active) - 2}" if len(active) > 2 else "")
-                bar.update(task, description=shown)
+def _build_with_progress(
+    editions: list[Edition], jobs: int, force: bool, quiet: bool
+) -> list[EditionResult]:
+    _, err = consoles()
+    if not err.is_terminal or quiet:
 
-            results = build(editions, jobs, force, notify)
-    else:
-
-        def notify(kind: str, result: Any, edition: Edition) -> None:
+        def line(kind: str, result: Any, edition: Edition) -> None:
             if kind == "done" and not quiet:
                 err.print(f"{result.status}: {edition.name}", highlight=False)
 
-        results = build(editions, jobs, force, notify)
-    if quiet:
-        return results
+        return build(editions, jobs, force, line)
+    with Progress(
+        TextColumn("[bold]Building"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=len(editions))
+        active: list[str] = []
+
+        def show(kind: str, result: Any, edition: Edition) -> None:
+            if kind == "start":
+                active.append(edition.name)
+            else:
+                if edition.name in active:
+                    active.remove(edition.name)
+                bar.advance(task)
+            shown = ", ".join(active[:2]) + (f" +{len(active) - 2}" if len(active) > 2 else "")
+            bar.update(task, description=shown)
+
+        return build(editions, jobs, force, show)
+
+
+def _print_results(results: list[EditionResult], elapsed: float) -> None:
+    """Print the table of outputs, the counts, and the folders the files are in."""
+    out, _ = consoles()
     table = Table(title=None, box=None, pad_edge=False, header_style="bold")
     for column in ("Output", "Pages", "Size", "Marking", "Status"):
         table.add_column(column, justify="right" if column in ("Pages", "Size") else "left")
-    root = editions[0].root if editions else Path.cwd()
+    root = results[0].edition.root if results else Path.cwd()
     folders: list[str] = []
     for result in results:
         edition = result.edition
@@ -112,7 +126,6 @@ def run_build(editions: list[Edition], jobs: int, force: bool, quiet: bool) -> l
     out.print(table)
     built = sum(r.status == "built" for r in results)
     fresh = sum(r.status == "up to date" for r in results)
-    elapsed = time.monotonic() - started
     failed = len(results) - built - fresh
     out.print(
         f"{built} edition(s) built, {fresh} up to date"
@@ -122,7 +135,6 @@ def run_build(editions: list[Edition], jobs: int, force: bool, quiet: bool) -> l
     )
     for folder in dict.fromkeys(folders):
         out.print(f"  {root / folder}", highlight=False, soft_wrap=True)
-    return results
 
 
 def check(
