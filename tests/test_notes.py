@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
 from briefwright.render import ast, html, pandoc
 
-from .conftest import Built, run, section
+from .conftest import REPO, Built, run, section
 from .scan import squash
 
 SOURCE = """\
@@ -46,7 +48,7 @@ def test_screen_keeps_endnotes_and_print_puts_each_note_at_its_call() -> None:
         "</span> Another claim."
     ) in printed
     assert (
-        "<span class=\"footnote\">The second note's first paragraph. Its second paragraph.</span>"
+        '<span class="footnote">The second note\'s first paragraph. Its second paragraph.</span>'
         in printed.replace("&#39;", "'").replace("’", "'")
     )
     assert '<span class="footnote">A note in a figure caption.</span>' in printed
@@ -98,3 +100,34 @@ def test_a_heading_called_footnotes_is_not_taken_for_the_endnotes() -> None:
         assert "A section of that name." in page
     assert '<span class="footnote">The note.</span>' in printed
     assert "Notes</h2>" not in printed
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]", "", text)
+
+
+def _calls_and_notes(source: str) -> list[tuple[str, str]]:
+    """Return (the words just before each note's call, the note's first words) for a source."""
+    text = re.sub(r"\[@[^\]]*\]", "", source)  # citations render differently
+    notes = dict(re.findall(r"^\[\^([\w-]+)\]:\s*(.+)$", text, re.M))
+    pairs = []
+    for match in re.finditer(r"\[\^([\w-]+)\](?!:)", text):
+        before = " ".join(text[: match.start()].split()[-10:])
+        pairs.append((_letters(before), _letters(" ".join(notes[match[1]].split()[:6]))))
+    return pairs
+
+
+@pytest.mark.parametrize("audience", ["analyst", "public"])
+def test_each_printed_note_is_on_the_page_that_calls_it(sample: Built, audience: str) -> None:
+    reader = PdfReader(sample.path(audience, "pdf"))
+    pages = [_letters(page.extract_text() or "") for page in reader.pages]
+    checked = 0
+    for source in sorted((REPO / "sources").glob("*/*.md")):
+        for call, note in _calls_and_notes(source.read_text()):
+            called = [i for i, page in enumerate(pages) if call in page]
+            printed = [i for i, page in enumerate(pages) if note in page]
+            if not called:
+                continue  # a section or passage this audience does not receive
+            assert printed == called, f"{source.name}: note on {printed}, call on {called}"
+            checked += 1
+    assert checked >= 6
