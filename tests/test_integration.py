@@ -119,6 +119,43 @@ def test_docx_has_word_styles_marking_and_properties(sample: Built) -> None:
         assert "NUMPAGES" in archive.read(footer).decode()
 
 
+def test_docx_contents_are_linked_paragraphs_without_bullets(sample: Built) -> None:
+    document = docx.Document(str(sample.path("analyst", "docx")))
+    entries = [p for p in document.paragraphs if p.style.name == "Contents Entry"]
+    assert [p.text for p in entries][:2] == [
+        "Key judgements",
+        "1 What are binding security guarantees for Ukraine?",
+    ]
+    assert len(entries) == 18  # key judgements, 16 sections, references
+    for entry in entries:
+        assert entry._p.find(docx.oxml.ns.qn("w:pPr") + "/" + docx.oxml.ns.qn("w:numPr")) is None
+        assert entry._p.findall(".//" + docx.oxml.ns.qn("w:hyperlink")), entry.text
+
+
+# The order Word's schema gives paragraph properties; Word refuses files that break it.
+PARAGRAPH_PROPERTIES = (
+    "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers "
+    "pBdr shd tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE "
+    "autoSpaceDN bidi adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents "
+    "suppressOverlap jc textDirection textAlignment textboxTightWrap outlineLvl divId cnfStyle "
+    "rPr sectPr pPrChange"
+).split()
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+def test_docx_paragraph_properties_follow_the_schema_order(sample: Built, audience: str) -> None:
+    from lxml import etree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    with zipfile.ZipFile(sample.path(audience, "docx")) as archive:
+        parts = [n for n in archive.namelist() if n.startswith("word/") and n.endswith(".xml")]
+        for name in parts:
+            for ppr in etree.fromstring(archive.read(name)).iter(f"{w}pPr"):
+                tags = [child.tag.removeprefix(w) for child in ppr]
+                ranks = [PARAGRAPH_PROPERTIES.index(t) for t in tags if t in PARAGRAPH_PROPERTIES]
+                assert ranks == sorted(ranks), f"{name}: {tags}"
+
+
 class _Page(HTMLParser):
     def __init__(self) -> None:
         super().__init__()

@@ -23,6 +23,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from .render.docx import COLOUR_PLACEHOLDER, MARKING_PLACEHOLDER
+from .render.edition import CONTENTS_STYLE
 
 ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
 ACCENT_HEX = "1F3A5F"
@@ -49,12 +50,32 @@ def _font(style, name: str, size: float, bold: bool | None = None, colour=None) 
         style.font.color.rgb = colour
 
 
+# Word rejects paragraph properties out of the schema's order; these come after w:pBdr/w:shd.
+_AFTER_SHADING = (
+    "tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE "
+    "autoSpaceDN bidi adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents "
+    "suppressOverlap jc textDirection textAlignment textboxTightWrap outlineLvl divId "
+    "cnfStyle rPr sectPr pPrChange"
+).split()
+
+
+def _insert(ppr, element) -> None:  # type: ignore[no-untyped-def]
+    """Put a w:pBdr or w:shd into paragraph properties where the schema wants it."""
+    later = [f"w:{tag}" for tag in _AFTER_SHADING]
+    if element.tag == qn("w:pBdr"):
+        later.insert(0, "w:shd")
+    ppr.insert_element_before(element, *later)
+
+
 def _shade(element, fill: str) -> None:  # type: ignore[no-untyped-def]
     shd = OxmlElement("w:shd")
     shd.set(qn("w:val"), "clear")
     shd.set(qn("w:color"), "auto")
     shd.set(qn("w:fill"), fill)
-    element.append(shd)
+    if element.tag == qn("w:pPr"):
+        _insert(element, shd)
+    else:
+        element.append(shd)  # run properties: w:shd comes after everything set here
 
 
 def _border(ppr, side: str, colour: str) -> None:  # type: ignore[no-untyped-def]
@@ -63,7 +84,7 @@ def _border(ppr, side: str, colour: str) -> None:  # type: ignore[no-untyped-def
     for key, value in (("w:val", "single"), ("w:sz", "18"), ("w:space", "8"), ("w:color", colour)):
         edge.set(qn(key), value)
     borders.append(edge)
-    ppr.append(borders)
+    _insert(ppr, borders)
 
 
 def _table_style(style) -> None:  # type: ignore[no-untyped-def]
@@ -161,8 +182,11 @@ def build(out: Path) -> None:
     block = styles["Block Text"]
     _font(block, SERIF, 11)
     block.paragraph_format.left_indent = Mm(3)
-    block.paragraph_format.right_indent = Mm(0)
+    block.paragraph_format.right_indent = Mm(2)
+    block.paragraph_format.space_before = Pt(8)
+    block.paragraph_format.space_after = Pt(8)
     ppr = block.element.get_or_add_pPr()
+    _border(ppr, "left", ACCENT_HEX)  # as on paper: an accent rule down the left of the box
     _shade(ppr, "EEF2F7")
     for name in ("Table Caption", "Image Caption", "Caption"):
         if name in [s.name for s in styles]:
@@ -183,6 +207,11 @@ def build(out: Path) -> None:
     _font(section_marking, SANS, 8.5, bold=True, colour=MUTED)
     section_marking.paragraph_format.keep_with_next = True
     section_marking.paragraph_format.space_after = Pt(4)
+    contents = styles.add_style(CONTENTS_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    contents.base_style = styles["Normal"]
+    _font(contents, SANS, 10)
+    contents.paragraph_format.space_after = Pt(3)
+    contents.paragraph_format.line_spacing = 1.0
     passage = styles.add_style("Passage", WD_STYLE_TYPE.PARAGRAPH)
     passage.base_style = styles["Body Text"]
     passage.paragraph_format.left_indent = Mm(4)

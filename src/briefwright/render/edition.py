@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 SubmitPdf = Callable[[str, str, Path, str, str], "Future[tuple[bytes, int]]"]
 
 
+CONTENTS_STYLE = "Contents Entry"  # a paragraph style of the reference document
+
+
 @dataclass
 class Rendered:
     """An edition's outputs as bytes, ready for the write stage."""
@@ -54,7 +57,9 @@ def render(
 
     # One HTML write serves the screen page and the print page; the tree it
     # takes is changed for that, so the DOCX's copy of the tree is taken first.
-    doc_json = json.dumps(doc) if "docx" in formats else ""
+    doc_json = (
+        json.dumps(ast.contents_as_paragraphs(doc, CONTENTS_STYLE)) if "docx" in formats else ""
+    )
     pdf_result: tuple[bytes, int] | None = None
     if needs_pdf or "html" in formats:
         notes = ast.add_print_notes(doc)
