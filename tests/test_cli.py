@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -122,3 +124,20 @@ def test_weasyprint_that_cannot_start_is_a_clear_error(
         pdf._weasyprint.cache_clear()
     expect_error(result, "WeasyPrint cannot start", "apt-get install libpango")
     assert "Traceback" not in result.output
+
+
+def test_weasyprint_that_cannot_start_in_the_workers_is_a_clear_error(
+    project: Callable[..., Path], tmp_path: Path
+) -> None:
+    fake = tmp_path / "fake" / "weasyprint"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise OSError(\"cannot load library 'libpango-1.0-0'\")\n")
+    env = {**os.environ, "PYTHONPATH": str(fake.parent)}
+    root = project()
+    main = "from briefwright.cli import main; main()"
+    command = [sys.executable, "-c", main, "--root", str(root), "build", "-j", "2"]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert "WeasyPrint cannot start" in result.stderr
+    assert "apt-get install libpango" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -86,7 +86,8 @@ WARM_PAGE = '<p lang="en">Warm-up: <em>hyphenation</em>, <strong>fonts</strong>.
 
 def warm() -> None:
     """Load WeasyPrint and lay out a small page, so later PDFs pay for neither."""
-    render(WARM_PAGE, font_faces() + "p { hyphens: auto; }", Path.cwd(), "warm-up", PDF_VARIANT)
+    here = Path(__file__).parent  # any folder will do: the page fetches nothing
+    render(WARM_PAGE, font_faces() + "p { hyphens: auto; }", here, "warm-up", PDF_VARIANT)
 
 
 def _fetcher_class() -> Any:

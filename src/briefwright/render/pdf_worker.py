@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import gc
 
-from ..errors import BuildError
 from . import pdf
 
 try:
     pdf.warm()
-except BuildError:
-    pass  # WeasyPrint cannot load: each PDF reports it, with the fix, when it is asked for
+except Exception:  # e.g. no Pango: each PDF reports it, with the fix, when asked for
+    pass
 # Keep the collector off everything loaded so far, so forked workers share its memory
 # instead of copying each page the collector would touch.
 gc.freeze()
