@@ -56,8 +56,9 @@ class EditionResult:
     error: str | None = None
 
 
+@cache
 def tool_versions() -> dict[str, str]:
-    """Versions that shape the outputs, read without importing pandoc or WeasyPrint."""
+    """Versions that shape the outputs, read once, without importing pandoc or WeasyPrint."""
 
     def dist(name: str) -> str:
         try:

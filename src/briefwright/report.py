@@ -10,7 +10,6 @@ from typing import Any
 
 import click
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import load, quality, select
@@ -76,6 +75,14 @@ def _build_with_progress(
                 err.print(f"{result.status}: {edition.name}", highlight=False)
 
         return build(editions, jobs, force, line)
+    from rich.progress import (  # only a terminal shows the progress bar
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     with Progress(
         TextColumn("[bold]Building"),
         BarColumn(),
