@@ -19,13 +19,14 @@ import platform
 from collections.abc import Callable
 from concurrent.futures import (
     FIRST_COMPLETED,
+    BrokenExecutor,
     Future,
     ProcessPoolExecutor,
     ThreadPoolExecutor,
     wait,
 )
 from dataclasses import dataclass, field
-from functools import cache, partial
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -149,31 +150,14 @@ def _refresh_inputs(edition: Edition, inputs: dict[str, str]) -> None:
         write.write_edition(folder, {}, manifest)
 
 
-def _render_safely(
-    edition: Edition, markdown: str, submit_pdf: Any = None
-) -> tuple[Any, str | None]:
-    from .render.edition import render  # heavy: pandoc and WeasyPrint load on first use
-
+def _attempt(step: Callable[..., Any], *args: Any) -> tuple[Any, str | None]:
+    """Run one rendering step; a fault in the content becomes this edition's failure."""
     try:
-        return render(edition, markdown, submit_pdf), None
+        return step(*args), None
     except BriefError as exc:
         return None, exc.format_message()
-
-
-def _complete_safely(edition: Edition, rendered: Any) -> tuple[Any, str | None]:
-    from .render.edition import complete
-
-    try:
-        return complete(edition, rendered), None
-    except BriefError as exc:
-        return None, exc.format_message()
-
-
-def _outcome(step: Callable[[], tuple[Any, str | None]]) -> tuple[Any, str | None]:
-    try:
-        return step()
-    except Exception as exc:  # a worker died: report it as this edition's failure
-        return None, f"worker failed: {exc or type(exc).__name__}"
+    except BrokenExecutor as exc:  # a PDF worker died (killed, out of memory)
+        return None, f"a PDF worker stopped: {exc}"
 
 
 PDF_WORKER = "briefwright.render.pdf_worker"
@@ -193,12 +177,6 @@ def _pdf_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(  # no fork server (Windows): each worker warms itself
         max_workers=workers, initializer=importlib.import_module, initargs=(PDF_WORKER,)
     )
-
-
-def _pdf_in_worker(html: str, css: str, root: Path, label: str, variant: str) -> tuple[bytes, int]:
-    from .render import pdf_worker
-
-    return pdf_worker.render(html, css, root, label, variant)
 
 
 def _store(
@@ -288,14 +266,16 @@ def build(
 
     # Longest first, so that no worker is left with a big edition at the end.
     todo.sort(key=lambda item: len(item[2]), reverse=True)
-    workers = max(1, min(jobs, len(todo)))
-    if workers == 1:
+    workers = min(jobs, len(todo))
+    if workers > 1:
+        _build_in_parallel(todo, workers, notify, finish)
+    elif todo:
+        from .render.edition import render  # heavy: pandoc and WeasyPrint load on first use
+
         for index, edition, markdown, digest, inputs in todo:
             notify("start", None, edition)
-            rendered, error = _render_safely(edition, markdown)
+            rendered, error = _attempt(render, edition, markdown)
             finish(index, edition, rendered, error, digest, inputs)
-    else:
-        _build_in_parallel(todo, workers, notify, finish)
     return [results[i] for i in range(len(editions))]
 
 
@@ -314,10 +294,13 @@ def _build_in_parallel(
     """
     in_flight = 3 * workers
     queue = list(reversed(todo))
+    from .render import edition as render_edition
+    from .render import pdf
+
     with _pdf_pool(workers) as processes, ThreadPoolExecutor(max_workers=workers) as threads:
 
-        def submit_pdf(html: str, css: str, root: Path, label: str, variant: str) -> Any:
-            return processes.submit(_pdf_in_worker, html, css, root, label, variant)
+        def submit_pdf(*job: Any) -> Any:
+            return processes.submit(pdf.render, *job)
 
         waiting: dict[Future[Any], tuple[Job, Any]] = {}
 
@@ -325,7 +308,8 @@ def _build_in_parallel(
             while queue and len(waiting) < in_flight:  # each edition waits on one future
                 job = queue.pop()
                 notify("start", None, job[1])
-                waiting[threads.submit(_render_safely, job[1], job[2], submit_pdf)] = (job, None)
+                future = threads.submit(_attempt, render_edition.render, job[1], job[2], submit_pdf)
+                waiting[future] = (job, None)
 
         start_more()
         while waiting:
@@ -334,12 +318,12 @@ def _build_in_parallel(
                 job, rendered = waiting.pop(future)
                 index, edition, _, digest, inputs = job
                 if rendered is None:  # pandoc has written HTML and DOCX
-                    rendered, error = _outcome(future.result)
+                    rendered, error = future.result()
                     if error is None and rendered.pdf_job is not None:
                         waiting[rendered.pdf_job] = (job, rendered)  # the PDF is still laying out
                         continue
                 else:  # the PDF is back
-                    rendered, error = _outcome(partial(_complete_safely, edition, rendered))
+                    rendered, error = _attempt(render_edition.complete, edition, rendered)
                 finish(index, edition, rendered, error, digest, inputs)
             start_more()
 

@@ -81,15 +81,16 @@ def _font_config() -> Any:
     return FontConfiguration()
 
 
-WARM_PAGE = '<p lang="en">Warm-up: <em>hyphenation</em>, <strong>fonts</strong>.</p>'
+WARM_PAGE = '<p lang="en">Warm-up: <em>fonts</em>, <strong>shaping</strong>.</p>'
 
 
 def warm() -> None:
     """Load WeasyPrint and lay out a small page, so later PDFs pay for neither."""
     here = Path(__file__).parent  # any folder will do: the page fetches nothing
-    render(WARM_PAGE, font_faces() + "p { hyphens: auto; }", here, "warm-up", PDF_VARIANT)
+    render(WARM_PAGE, font_faces(), here, "warm-up", PDF_VARIANT)
 
 
+@cache
 def _fetcher_class() -> Any:
     weasyprint = _weasyprint()
 

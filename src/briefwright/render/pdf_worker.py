@@ -3,7 +3,7 @@
 Builds with more than one job lay PDFs out in worker processes forked from a
 fork server that imports this module first (see ``build.py``). Importing it
 loads WeasyPrint and lays out one small page, so that every worker starts
-with fonts, text shaping and hyphenation ready and the main process never
+with fonts and text shaping ready and the main process never
 loads WeasyPrint at all.
 """
 
@@ -20,5 +20,3 @@ except Exception:  # e.g. no Pango: each PDF reports it, with the fix, when aske
 # Keep the collector off everything loaded so far, so forked workers share its memory
 # instead of copying each page the collector would touch.
 gc.freeze()
-
-render = pdf.render
