@@ -9,32 +9,25 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib
 import json
 import logging
-import multiprocessing
-import multiprocessing.forkserver
 import os
 import platform
 from collections.abc import Callable
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    BrokenExecutor,
-    Future,
-    ProcessPoolExecutor,
-    ThreadPoolExecutor,
-    wait,
-)
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__, layouts, write
 from .assemble import assemble
 from .errors import BriefError, BuildError
 from .models import Edition
+
+if TYPE_CHECKING:  # the process pool loads multiprocessing: only parallel builds pay for it
+    from concurrent.futures import ProcessPoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +162,10 @@ def _pdf_pool(workers: int) -> ProcessPoolExecutor:
     The fork server starts at once and warms up while this process runs
     pandoc; this process never forks itself, so its threads are safe.
     """
+    import importlib  # noqa: PLC0415 - only builds with work to do start workers
+    import multiprocessing.forkserver  # noqa: PLC0415
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([PDF_WORKER])
