@@ -238,3 +238,11 @@ def test_archival_pdf_variant_on_request(tmp_path: Path) -> None:
     xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
     assert re.search(r'pdfaid:part(?:="|>)3', xmp), xmp
     assert not (root / "build" / "demo" / "public" / "demo-public.docx").exists()
+
+
+@pytest.mark.parametrize("audience", ["analyst", "public"])
+def test_a_table_caption_stays_on_the_page_of_its_table(sample: Built, audience: str) -> None:
+    pages = [squash(text) for text in pdf_text(sample.path(audience, "pdf"))]
+    caption = [i for i, text in enumerate(pages) if squash("Three security frameworks") in text]
+    table = [i for i, text in enumerate(pages) if squash("Legal form") in text]
+    assert caption and caption == table
