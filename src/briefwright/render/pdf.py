@@ -7,7 +7,11 @@ URIs, the fonts briefwright ships, and files inside the project root.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import io
 import logging
+import sys
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -60,17 +64,74 @@ def font_faces() -> str:
     return "\n".join(faces)
 
 
+def _import_weasyprint() -> Any:
+    """Import WeasyPrint, on Linux without its slow search for C libraries where possible.
+
+    WeasyPrint tries several names for each library it loads. On Linux the
+    soname among them (``libpango-1.0.so.0``) loads directly, but every name
+    tried before it sends ctypes' ``find_library`` to run gcc and ldconfig:
+    about a fifth of a second in all, on every start. The search is skipped
+    first; if the libraries do not load that way, the import runs again with it.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes.util  # noqa: PLC0415
+
+        search = ctypes.util.find_library
+        ctypes.util.find_library = lambda name: None
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):  # its install advice, said below
+                import weasyprint  # noqa: PLC0415
+
+            return weasyprint
+        except (ImportError, OSError):
+            pass
+        finally:
+            ctypes.util.find_library = search
+    import weasyprint  # noqa: PLC0415 - heavy; only builds that write a PDF pay for it
+
+    return weasyprint
+
+
 @cache
 def _weasyprint() -> Any:
     try:
-        import weasyprint  # noqa: PLC0415 - heavy; only builds that write a PDF pay for it
+        weasyprint = _import_weasyprint()
     except (ImportError, OSError) as exc:
         raise BuildError(
             f"WeasyPrint cannot start ({exc}). It needs the Pango library: on Debian and "
             "Ubuntu 'apt-get install libpango-1.0-0 libpangoft2-1.0-0', on macOS "
             "'brew install pango'; then run 'make distclean brief'"
         ) from None
+    fonts = importlib.import_module("weasyprint.pdf.fonts")
+    handle = getattr(fonts, "ffi", None)
+    if handle is not None and not isinstance(handle, _OpenArrays):
+        setattr(fonts, "ffi", _OpenArrays(handle))  # noqa: B010 - a module's global
     return weasyprint
+
+
+class _OpenArrays:
+    """WeasyPrint's cffi handle, as its font subsetter sees it, allocating ``T[n]`` as ``T[]``.
+
+    WeasyPrint 70 allocates each font's glyph list as
+    ``ffi.new(f"hb_codepoint_t[{len(glyphs)}]", glyphs)``. cffi parses every
+    type string it has not seen with pycparser, about 9 ms each, and the
+    lengths differ from PDF to PDF: each PDF paid for some eight parses, a
+    tenth of laying out a short brief. ``T[]`` with the same items makes the
+    same array and is parsed once per process.
+    """
+
+    def __init__(self, ffi: Any) -> None:
+        self._ffi = ffi
+
+    def new(self, cdecl: Any, init: Any = None) -> Any:
+        if isinstance(cdecl, str) and hasattr(init, "__len__"):
+            item, bracket, count = cdecl.partition("[")
+            if bracket and count == f"{len(init)}]":
+                cdecl = f"{item}[]"
+        return self._ffi.new(cdecl, init)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ffi, name)
 
 
 @cache
