@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -50,6 +49,11 @@ def render(
     """
     label = f"{edition.brief.id} for {edition.audience.name}"
     markdown = assemble(edition) if markdown is None else markdown
+    with pandoc.session():  # one pandoc serves all of this edition's calls
+        return _render(edition, markdown, label, submit_pdf)
+
+
+def _render(edition: Edition, markdown: str, label: str, submit_pdf: SubmitPdf | None) -> Rendered:
     doc, removed = _tree(edition, markdown, label)
     result = Rendered(markdown=markdown, removed=removed)
     formats = edition.audience.formats
@@ -121,10 +125,7 @@ def _description(edition: Edition) -> str:
 def _docx(edition: Edition, doc_json: str, label: str) -> bytes:
     reference = layouts.find_file(edition.root, edition.audience.layout, "reference.docx")
     epoch = int(dt.datetime.combine(edition.brief.date, dt.time(), dt.UTC).timestamp())
-    with tempfile.TemporaryDirectory(prefix="briefwright-") as tmp:
-        out = Path(tmp) / "out.docx"
-        pandoc.write_docx(doc_json, reference, out, epoch, label)
-        raw = out.read_bytes()
+    raw = pandoc.write_docx(doc_json, reference, epoch, label)
     return docx.finish(raw, edition, _keywords(edition), _description(edition))
 
 

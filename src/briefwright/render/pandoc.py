@@ -1,57 +1,160 @@
-"""pandoc, through pypandoc and the binary that pypandoc-binary carries.
+"""pandoc, the binary that pypandoc-binary carries, kept running for a whole build.
 
 pandoc parses each edition's Markdown once, to its JSON tree; every format is
-written from that tree. pandoc always runs with ``--sandbox``, so neither
-reader nor writer touches a file or the network beyond its arguments.
+written from that tree. pandoc spends longer on its first document than on
+any later one (its parsers and citation style warm up), so instead of one
+process per call, each thread that renders keeps one ``pandoc lua`` process
+serving requests in turn (``pandoc_server.lua``); :func:`session` lends
+one to a thread for an edition's calls.
+
+The server keeps what ``pandoc --sandbox`` guaranteed: Markdown is read with
+no file access, and the DOCX writer refuses any image that is not embedded.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
-import os
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-import pypandoc
+from typing import IO, Any
 
 from ..errors import BuildError
 from ..sources import CITATION
 
 log = logging.getLogger(__name__)
 
-READER = "markdown-raw_attribute"
+SCRIPT = Path(__file__).with_name("pandoc_server.lua")
+
+
+@cache
+def _binary() -> str:
+    import pypandoc  # noqa: PLC0415 - only builds with work to do need pandoc
+
+    try:
+        return str(pypandoc.get_pandoc_path())
+    except OSError as exc:
+        raise BuildError(
+            f"pandoc is missing ({exc}); reinstall with 'make distclean brief'"
+        ) from None
+
+
+class Server:
+    """One pandoc process answering requests one after another."""
+
+    def __init__(self) -> None:
+        self._log: IO[bytes] = tempfile.TemporaryFile()  # pandoc's own complaints, if it fails
+        try:
+            self._process = subprocess.Popen(
+                [_binary(), "lua", str(SCRIPT)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._log,
+            )
+        except OSError as exc:
+            self._log.close()
+            raise BuildError(
+                f"pandoc could not be started ({exc}); reinstall with 'make distclean brief'"
+            ) from None
+
+    def call(self, op: str, body: bytes, what: str, **options: Any) -> bytes:
+        """Send one request; return pandoc's answer, or raise BuildError saying what failed."""
+        process = self._process
+        assert process.stdin is not None and process.stdout is not None
+        options = {key: value for key, value in options.items() if value is not None}
+        header = json.dumps({"op": op, "size": len(body), **options}).encode()
+        try:
+            process.stdin.write(header + b"\n" + body)
+            process.stdin.flush()
+            reply = json.loads(process.stdout.readline() or b"null")
+            if isinstance(reply, dict) and "size" in reply:
+                data = process.stdout.read(reply["size"])
+                if len(data) == reply["size"]:
+                    return data
+        except (OSError, ValueError):
+            pass
+        else:
+            if isinstance(reply, dict) and "error" in reply:
+                detail = str(reply["error"]).strip().splitlines()
+                raise BuildError(f"pandoc could not {what}: " + " ".join(detail[:3]))
+        words = self._last_words()
+        self.close()
+        raise BuildError(f"pandoc stopped while it was asked to {what}: {words}")
+
+    def _last_words(self) -> str:
+        self._log.seek(0)
+        lines = self._log.read().decode("utf-8", "replace").strip().splitlines()
+        return " ".join(lines[-3:]) or f"exit status {self._process.poll()}"
+
+    def alive(self) -> bool:
+        return self._process.poll() is None
+
+    def close(self) -> None:
+        if self.alive():
+            assert self._process.stdin is not None
+            try:
+                self._process.stdin.close()
+                self._process.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self._process.kill()
+                self._process.wait()
+        self._log.close()
+
+
+_local = threading.local()  # the pandoc this thread has borrowed
+_idle: list[Server] = []  # started, and free for the next thread that asks
+_lock = threading.Lock()
 
 
 @contextmanager
-def _fixed_epoch(epoch: int) -> Any:
-    # pandoc stamps DOCX parts with SOURCE_DATE_EPOCH when it is set.
-    old = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+def session() -> Iterator[None]:
+    """Lend this thread one pandoc for the calls made inside; it is kept for later ones.
+
+    Servers outlive a build, so a preview that rebuilds on every save, or a
+    test run, pays for pandoc's first document once per thread, not per build.
+    """
+    if getattr(_local, "server", None) is not None:  # already lent to this thread
+        yield
+        return
+    _local.server = _take_idle() or Server()
     try:
         yield
     finally:
-        if old is None:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = old
+        server, _local.server = _local.server, None
+        if server.alive():
+            with _lock:
+                _idle.append(server)
 
 
-def _run(source: str, to: str, fmt: str, args: list[str], what: str, **kw: Any) -> str:
-    try:
-        return str(
-            pypandoc.convert_text(
-                source, to, format=fmt, extra_args=args, verify_format=False, sandbox=True, **kw
-            )
-        )
-    except RuntimeError as exc:
-        detail = str(exc).strip().splitlines()
-        raise BuildError(f"pandoc could not {what}: " + " ".join(detail[-3:])) from None
-    except OSError as exc:
-        raise BuildError(
-            f"pandoc could not be started ({exc}); reinstall with 'make distclean brief'"
-        ) from None
+def _take_idle() -> Server | None:
+    with _lock:
+        while _idle:
+            server = _idle.pop()
+            if server.alive():  # one may have been stopped while it waited
+                return server
+    return None
+
+
+def _call(op: str, body: bytes, what: str, **options: Any) -> bytes:
+    with session():
+        server: Server = _local.server
+        return server.call(op, body, what, **options)
+
+
+@atexit.register
+def close() -> None:
+    """End every idle pandoc; the next call starts a new one."""
+    with _lock:
+        servers = list(_idle)
+        _idle.clear()
+    for server in servers:
+        server.close()
 
 
 def parse(
@@ -63,20 +166,16 @@ def parse(
 ) -> dict[str, Any]:
     """Parse pandoc Markdown, resolving citations; return the JSON document."""
     cites = bibliography is not None and CITATION.search(markdown) is not None
-    args = ["--citeproc"] if cites else []  # citeproc is the costliest part of a parse
-    if cites and bibliography:
+    text = _call(
+        "parse",
+        markdown.encode("utf-8"),
+        f"read {label}",
+        # citeproc is the costliest part of a parse: only documents that cite pay for it.
         # The language picks citeproc's locale: dates and terms in references.
-        args += [
-            "--bibliography",
-            str(bibliography),
-            "-M",
-            "link-citations=true",
-            "-M",
-            f"lang={lang}",
-        ]
-        if csl is not None:
-            args += ["--csl", str(csl)]
-    text = _run(markdown, "json", READER, args, f"read {label}")
+        bibliography=str(bibliography) if cites else None,
+        csl=str(csl) if cites and csl is not None else None,
+        lang=lang,
+    )
     doc: dict[str, Any] = json.loads(text)
     return doc
 
@@ -86,23 +185,11 @@ def write_html(doc: dict[str, Any], label: str) -> str:
 
     Headings go one level down: on the page, the brief's title is the one h1.
     """
-    return _run(
-        json.dumps(doc),
-        "html5",
-        "json",
-        ["--wrap=none", "--section-divs", "--html-q-tags", "--shift-heading-level-by=1"],
-        f"write HTML for {label}",
-    )
+    body = json.dumps(doc).encode("utf-8")
+    return _call("html", body, f"write HTML for {label}").decode("utf-8")
 
 
-def write_docx(doc_json: str, reference: Path, out: Path, epoch: int, label: str) -> None:
-    """Write a DOCX with the reference document's styles, from the tree as JSON."""
-    with _fixed_epoch(epoch):
-        _run(
-            doc_json,
-            "docx",
-            "json",
-            ["--reference-doc", str(reference)],
-            f"write DOCX for {label}",
-            outputfile=str(out),
-        )
+def write_docx(doc_json: str, reference: Path, epoch: int, label: str) -> bytes:
+    """Return a DOCX with the reference document's styles, from the tree as JSON."""
+    body = doc_json.encode("utf-8")
+    return _call("docx", body, f"write DOCX for {label}", reference=str(reference), epoch=epoch)

@@ -1,0 +1,89 @@
+-- briefwright's pandoc requests, served one after another by one pandoc process.
+--
+-- pandoc takes longer over its first document than over any later one, so a
+-- build keeps a few of these running instead of starting pandoc per call.
+-- Run as `pandoc lua pandoc_server.lua`. Each request is a line of JSON,
+-- {"op": ..., "size": N, ...options}, then N bytes; each reply is a line of
+-- JSON, {"size": N} then N bytes, or {"error": "..."}.
+--
+-- What `pandoc --sandbox` guaranteed, this keeps: Markdown is read in a
+-- sandbox with no files, and a DOCX is written only from a tree whose images
+-- are all data: URIs, so neither reader nor writer reads any file beyond the
+-- bibliography, the citation style and the reference document it is given.
+
+local json = pandoc.json
+
+local READER = "markdown-raw_attribute"
+
+-- An option the request leaves out or sets to null.
+local function option(request, name)
+  local value = request[name]
+  if value == json.null then
+    return nil
+  end
+  return value
+end
+
+local function parse(text, request)
+  local doc = pandoc.read(text, READER, nil, {})
+  local bibliography = option(request, "bibliography")
+  if bibliography then
+    doc.meta.bibliography = bibliography
+    doc.meta["link-citations"] = true
+    doc.meta.lang = option(request, "lang")
+    doc.meta.csl = option(request, "csl")
+    doc = pandoc.utils.citeproc(doc)
+  end
+  return pandoc.write(doc, "json")
+end
+
+-- On the page the brief's title is the one h1: body headings go one level down.
+local function html(text)
+  local doc = pandoc.read(text, "json"):walk {
+    Header = function(header)
+      header.level = header.level + 1
+      return header
+    end,
+  }
+  local options = { wrap_text = "none", section_divs = true, html_q_tags = true }
+  return pandoc.write(doc, "html5", options) .. "\n"
+end
+
+local function docx(text, request)
+  local doc = pandoc.read(text, "json")
+  doc:walk {
+    Image = function(image)
+      if image.src:sub(1, 5) ~= "data:" then
+        error("an image that is not embedded reached the DOCX writer: " .. image.src)
+      end
+    end,
+  }
+  -- DOCX parts are stamped with SOURCE_DATE_EPOCH: the brief's date, not today.
+  return pandoc.system.with_environment({ SOURCE_DATE_EPOCH = tostring(request.epoch) }, function()
+    return pandoc.write(doc, "docx", { reference_doc = request.reference })
+  end)
+end
+
+local handlers = { parse = parse, html = html, docx = docx }
+
+while true do
+  local line = io.stdin:read("l")
+  if not line then
+    break
+  end
+  local request = json.decode(line, false)
+  local body = io.stdin:read(request.size) or ""
+  local handler = handlers[request.op]
+  local ok, result
+  if handler then
+    ok, result = pcall(handler, body, request)
+  else
+    ok, result = false, "unknown request: " .. tostring(request.op)
+  end
+  if ok then
+    io.stdout:write(json.encode({ size = #result }), "\n", result)
+  else
+    io.stdout:write(json.encode({ error = tostring(result) }), "\n")
+  end
+  io.stdout:flush()
+end
