@@ -31,15 +31,20 @@ MAX_IMAGE_BYTES = 5_000_000
 
 
 def nodes(value: Any) -> Iterator[Node]:
-    """Yield every element node in a tree, depth first."""
-    if isinstance(value, dict):
-        if "t" in value:
-            yield value
-        for child in value.values():
-            yield from nodes(child)
-    elif isinstance(value, list):
-        for child in value:
-            yield from nodes(child)
+    """Yield every element node in a tree, depth first, parents before children.
+
+    A node's children are read after the caller has seen the node, so the
+    caller may change them, as a recursive walk would allow.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if "t" in item:
+                yield item
+            stack.extend(reversed(item.values()))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
 
 
 def map_lists(value: Any, fn: Callable[[list[Any]], list[Any]]) -> Any:
