@@ -294,7 +294,10 @@ def _build_in_parallel(
     from .render import edition as render_edition
     from .render import pdf
 
-    with _pdf_pool(workers) as processes, ThreadPoolExecutor(max_workers=workers) as threads:
+    # pandoc and the Python around it cost a fraction of a PDF's layout: one
+    # thread feeds two PDF workers, and fewer processes share the cores at the start.
+    threads_wanted = max(1, workers // 2)
+    with _pdf_pool(workers) as processes, ThreadPoolExecutor(threads_wanted) as threads:
 
         def submit_pdf(*job: Any) -> Any:
             return processes.submit(pdf.render, *job)
