@@ -1,0 +1,48 @@
+"""WeasyPrint's start-up and font subsetting, without the costs it would pay unaided."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from briefwright.render import pdf
+
+from .conftest import REPO
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux loads sonames directly")
+def test_weasyprint_starts_without_searching_for_its_libraries() -> None:
+    code = (
+        "import ctypes.util\n"
+        "asked = []\n"
+        "search = ctypes.util.find_library\n"
+        "ctypes.util.find_library = lambda name: asked.append(name) or search(name)\n"
+        "from briefwright.render import pdf\n"
+        "pdf._weasyprint()\n"
+        "from weasyprint.text import ffi\n"
+        "assert ffi.pango is not None and ffi.harfbuzz_subset is not None\n"
+        "assert ctypes.util.find_library.__name__ == '<lambda>'  # given back\n"
+        "print(len(asked))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "0"
+
+
+def test_font_subsetting_parses_no_type_per_glyph_count() -> None:
+    from weasyprint.text.ffi import ffi
+
+    def sized() -> set[str]:
+        return {k for k in ffi._parsed_types if re.fullmatch(r"hb_codepoint_t\[\d+\]", str(k))}
+
+    before = sized()
+    pages = []
+    for text in ("Short.", "A longer line, with more glyphs: QZXJ 0123456789 & “quotes”."):
+        data, count = pdf.render(f"<p>{text}</p>", pdf.font_faces(), REPO, "test")
+        pages.append(count)
+        assert data.startswith(b"%PDF")
+    assert pages == [1, 1]
+    assert sized() == before
