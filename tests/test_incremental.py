@@ -98,18 +98,49 @@ def test_force_rebuilds_everything(built: Path) -> None:
     assert statuses(run(built, "build", "--force").output) == dict.fromkeys(EDITIONS, "built")
 
 
-def test_a_no_op_build_imports_neither_weasyprint_nor_pypandoc(built: Path) -> None:
+def test_a_no_op_build_starts_neither_weasyprint_nor_pandoc(built: Path) -> None:
     code = (
         "import sys\n"
         "from briefwright.cli import cli\n"
         f"try:\n    cli(['--root', {str(built)!r}, '-q', 'build'])\n"
         "except SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n"
-        "heavy = sorted(m for m in ('weasyprint', 'pypandoc', 'docx') if m in sys.modules)\n"
+        "loaded = ('weasyprint', 'pypandoc', 'docx', 'briefwright.render.pandoc')\n"
+        "heavy = sorted(m for m in loaded if m in sys.modules)\n"
         "print(','.join(heavy) or 'none')\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "none"
+
+
+def test_a_cold_build_warms_pandoc_up_while_the_project_loads(
+    project: Callable[..., Path],
+) -> None:
+    references = "references:\n- id: nato-1949\n  type: treaty\n  title: North Atlantic Treaty\n"
+    root = project({"sources/demo/references.yaml": references})
+    code = (
+        "from pathlib import Path\n"
+        "from briefwright import load\n"
+        "from briefwright.cli import cli\n"
+        "from briefwright.render import pandoc\n"
+        "events = []\n"
+        "start, read = pandoc.Server.__init__, load.load_project\n"
+        "def started(self, warm=None):\n"
+        "    events.append(f'pandoc warm={[Path(p).name for p in warm or []]}')\n"
+        "    start(self, warm)\n"
+        "def loading(root):\n"
+        "    events.append('load')\n"
+        "    return read(root)\n"
+        "pandoc.Server.__init__, load.load_project = started, loading\n"
+        f"try:\n    cli(['--root', {str(root)!r}, '-q', 'build', '-j', '1'])\n"
+        "except SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n"
+        "print(events)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    # pandoc started first, on the project's bibliography, and no second one was needed.
+    assert result.stdout.strip() == "[\"pandoc warm=['references.yaml']\", 'load']"
+    assert (root / "build").is_dir()
 
 
 def test_a_parallel_build_lays_out_pdfs_outside_the_main_process(

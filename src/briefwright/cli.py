@@ -160,10 +160,15 @@ def build(
     shard: tuple[int, int] | None,
 ) -> None:
     """Build briefs (default: all) for their audiences."""
+    obj = _root(ctx)
+    if force or not (obj.root / "build").is_dir():
+        # Every edition will be built: pandoc warms up while the project loads.
+        from .render import pandoc
+
+        pandoc.prestart(obj.root)
     from . import build as pipeline
     from . import load, report, select
 
-    obj = _root(ctx)
     project = load.load_project(obj.root)
     _known(ctx, project, briefs, audiences)
     editions = select.plan_or_raise(project, list(briefs), list(audiences))

@@ -14,6 +14,8 @@ no file access, and the DOCX writer refuses any image that is not embedded.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import importlib.util
 import json
 import logging
 import subprocess
@@ -26,7 +28,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import BuildError
-from ..sources import CITATION
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,13 @@ SCRIPT = Path(__file__).with_name("pandoc_server.lua")
 
 @cache
 def _binary() -> str:
-    import pypandoc  # noqa: PLC0415 - only builds with work to do need pandoc
+    """Return the path of the pandoc inside pypandoc-binary, found without importing pypandoc."""
+    spec = importlib.util.find_spec("pypandoc")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        for name in ("pandoc", "pandoc.exe"):
+            if (Path(folder) / "files" / name).is_file():
+                return str(Path(folder) / "files" / name)
+    import pypandoc  # noqa: PLC0415 - a pandoc elsewhere, which pypandoc knows how to find
 
     try:
         return str(pypandoc.get_pandoc_path())
@@ -48,11 +55,16 @@ def _binary() -> str:
 class Server:
     """One pandoc process answering requests one after another."""
 
-    def __init__(self) -> None:
+    def __init__(self, warm: list[str] | None = None) -> None:
+        """Start pandoc; with ``warm``, it first works through a sample document.
+
+        ``warm`` lists bibliographies the sample cites (one is used).
+        """
         self._log: IO[bytes] = tempfile.TemporaryFile()  # pandoc's own complaints, if it fails
+        warm_up = [] if warm is None else ["warm", *warm[:1]]
         try:
             self._process = subprocess.Popen(
-                [_binary(), "lua", str(SCRIPT)],
+                [_binary(), "lua", str(SCRIPT), *warm_up],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=self._log,
@@ -96,15 +108,14 @@ class Server:
         return self._process.poll() is None
 
     def close(self) -> None:
+        """Stop pandoc at once: it holds nothing that needs saving."""
         if self.alive():
-            assert self._process.stdin is not None
-            try:
-                self._process.stdin.close()
-                self._process.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
-                self._process.kill()
-                self._process.wait()
-        self._log.close()
+            self._process.kill()
+            self._process.wait()
+        for stream in (self._process.stdin, self._process.stdout, self._log):
+            if stream is not None:
+                with contextlib.suppress(OSError):  # unsent input is of no use now
+                    stream.close()
 
 
 _local = threading.local()  # the pandoc this thread has borrowed
@@ -147,6 +158,21 @@ def _call(op: str, body: bytes, what: str, **options: Any) -> bytes:
         return server.call(op, body, what, **options)
 
 
+def prestart(root: Path) -> None:
+    """Start a pandoc that warms up now, while the project loads, for the build to borrow.
+
+    It warms up on a bibliography of the project, found by its name alone:
+    reading the project properly is what it runs alongside.
+    """
+    with _lock:
+        if _idle:
+            return
+    bibliographies = sorted(str(p) for p in root.glob("sources/*/references.*"))
+    server = Server(warm=bibliographies)
+    with _lock:
+        _idle.append(server)
+
+
 @atexit.register
 def close() -> None:
     """End every idle pandoc; the next call starts a new one."""
@@ -165,6 +191,8 @@ def parse(
     lang: str = "en-GB",
 ) -> dict[str, Any]:
     """Parse pandoc Markdown, resolving citations; return the JSON document."""
+    from ..sources import CITATION  # noqa: PLC0415 - this module starts before the models load
+
     cites = bibliography is not None and CITATION.search(markdown) is not None
     text = _call(
         "parse",
