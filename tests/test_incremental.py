@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -209,3 +210,18 @@ def test_a_changed_image_or_tag_rebuilds_the_editions_that_show_it(
         "demo-executive": "built",
         "demo-public": "up to date",
     }
+
+
+def test_a_change_to_any_of_briefwrights_code_changes_every_fingerprint(tmp_path: Path) -> None:
+    from briefwright import build
+
+    package = Path(build.__file__).parent
+    copy = tmp_path / "briefwright"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = build.code_digest(copy)
+    assert before == build.code_digest.__wrapped__(package)
+    for changed in ("render/pandoc_server.lua", "render/pdf.py"):
+        path = copy / changed
+        path.write_text(path.read_text() + "\n")
+        assert build.code_digest.__wrapped__(copy) != before, changed
+        before = build.code_digest.__wrapped__(copy)

@@ -68,12 +68,15 @@ def tool_versions() -> dict[str, str]:
     }
 
 
+CODE_SUFFIXES = {".py", ".lua"}  # the pandoc requests are served by a Lua script
+
+
 @cache
-def code_digest() -> str:
+def code_digest(package: Path = Path(__file__).parent) -> str:
     """Hash briefwright's own code, so that a changed program never reuses old outputs."""
     digest = hashlib.sha256()
-    package = Path(__file__).parent
-    for path in sorted(package.rglob("*.py")):
+    code = [p for p in package.rglob("*") if p.suffix in CODE_SUFFIXES and p.is_file()]
+    for path in sorted(code):
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
