@@ -3,9 +3,9 @@
 pandoc parses each edition's Markdown once, to its JSON tree; every format is
 written from that tree. pandoc spends longer on its first document than on
 any later one (its parsers and citation style warm up), so instead of one
-process per call, each thread that renders keeps one ``pandoc lua`` process
-serving requests in turn (``pandoc_server.lua``); :func:`session` lends
-one to a thread for an edition's calls.
+process per call, ``pandoc lua`` processes running ``pandoc_server.lua``
+serve requests in turn; :func:`session` lends one to a thread for an
+edition's calls, and takes it back for the next edition.
 
 The server keeps what ``pandoc --sandbox`` guaranteed: Markdown is read with
 no file access, and the DOCX writer refuses any image that is not embedded.
@@ -17,19 +17,15 @@ import atexit
 import contextlib
 import importlib.util
 import json
-import logging
 import subprocess
 import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
 from ..errors import BuildError
-
-log = logging.getLogger(__name__)
 
 SCRIPT = Path(__file__).with_name("pandoc_server.lua")
 
@@ -123,7 +119,7 @@ _idle: list[Server] = []  # started, and free for the next thread that asks
 _lock = threading.Lock()
 
 
-@contextmanager
+@contextlib.contextmanager
 def session() -> Iterator[None]:
     """Lend this thread one pandoc for the calls made inside; it is kept for later ones.
 
