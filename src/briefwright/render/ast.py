@@ -34,26 +34,41 @@ def nodes(value: Any) -> Iterator[Node]:
     """Yield every element node in a tree, depth first, parents before children.
 
     A node's children are read after the caller has seen the node, so the
-    caller may change them, as a recursive walk would allow.
+    caller may change them, as a recursive walk would allow. Only lists and
+    element nodes are followed: the walk is on every edition's critical path.
+    """
+    stack = [value]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        item = pop()
+        if item.__class__ is dict:
+            if "t" in item:
+                yield item
+                children = item.get("c")
+                if children.__class__ is list:
+                    extend(reversed(children))
+                elif children.__class__ is dict:
+                    push(children)
+            else:  # the document itself, or metadata
+                extend(reversed(item.values()))
+        elif item.__class__ is list:
+            extend(reversed(item))
+
+
+def filter_lists(value: Any, fn: Callable[[list[Any]], list[Any]]) -> None:
+    """Replace every list in the tree, in place, with ``fn`` of it (to drop or swap nodes).
+
+    Lists are rewritten before their items are visited, so ``fn`` sees the
+    items a parent's rewrite kept.
     """
     stack = [value]
     while stack:
         item = stack.pop()
-        if isinstance(item, dict):
-            if "t" in item:
-                yield item
+        if item.__class__ is dict:
             stack.extend(reversed(item.values()))
-        elif isinstance(item, list):
+        elif item.__class__ is list:
+            item[:] = fn(item)
             stack.extend(reversed(item))
-
-
-def map_lists(value: Any, fn: Callable[[list[Any]], list[Any]]) -> Any:
-    """Rewrite every list in the tree bottom-up with ``fn`` (to drop or replace nodes)."""
-    if isinstance(value, dict):
-        return {key: map_lists(child, fn) for key, child in value.items()}
-    if isinstance(value, list):
-        return fn([map_lists(child, fn) for child in value])
-    return value
 
 
 def _attr(node: Node) -> list[Any] | None:
@@ -101,7 +116,7 @@ def sanitise(doc: Node) -> list[str]:
             kept.append(item)
         return kept
 
-    doc["blocks"] = map_lists(doc["blocks"], clean)
+    filter_lists(doc["blocks"], clean)
     for node in nodes(doc["blocks"]):
         attr = _attr(node)
         if attr is None:
