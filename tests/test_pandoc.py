@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -39,12 +40,44 @@ def test_citations_resolve_with_the_bibliography() -> None:
     assert refs["c"][0][0] == "refs"
 
 
-def test_a_pandoc_error_names_the_edition_and_the_next_call_still_works(tmp_path: Path) -> None:
+def test_a_pandoc_error_names_the_edition_and_the_same_pandoc_serves_on(tmp_path: Path) -> None:
     style = tmp_path / "broken.csl"
     style.write_text("<style>not a citation style")
-    with pytest.raises(BuildError, match="^pandoc could not read demo for analyst: "):
-        pandoc.parse("As agreed [@nato-1949].", BIBLIOGRAPHY, "demo for analyst", style)
-    assert words(pandoc.parse("Still here.", None, "next")) == ["Still", "here."]
+    with pandoc.session():
+        server = pandoc._local.server
+        with pytest.raises(BuildError, match="^pandoc could not read demo for analyst: "):
+            pandoc.parse("As agreed [@nato-1949].", BIBLIOGRAPHY, "demo for analyst", style)
+        assert words(pandoc.parse("Still here.", None, "next")) == ["Still", "here."]
+        assert pandoc._local.server is server and server.alive()
+
+
+def test_metadata_in_a_source_cannot_send_citeproc_to_other_files() -> None:
+    source = (
+        "As agreed [@nato-1949].\n\n"
+        "---\n"
+        "citation-style: /nonexistent/style.csl\n"
+        "citation-abbreviations: /nonexistent/abbreviations.json\n"
+        "csl: https://example.invalid/style.csl\n"
+        "---\n"
+    )
+    doc = pandoc.parse(source, BIBLIOGRAPHY, "metadata")  # the default style, no error
+    cite = next(node for node in ast.nodes(doc["blocks"]) if node["t"] == "Cite")
+    assert "1949" in json.dumps(cite["c"][1])
+    assert "citation-style" not in doc["meta"] and "csl" not in doc["meta"]
+
+
+def test_an_interrupted_request_stops_that_pandoc(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pandoc.session():
+        server = pandoc._local.server
+
+        def interrupted(*args: object) -> None:
+            raise KeyboardInterrupt  # after the request went out, before its reply was read
+
+        monkeypatch.setattr(server, "_exchange", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            pandoc.parse("Cut short.", None, "interrupted")
+    assert not server.alive()  # its reply can never reach the next edition
+    assert server not in pandoc._idle
 
 
 def test_a_pandoc_that_stops_fails_that_edition_and_the_next_gets_a_new_one() -> None:
@@ -81,3 +114,26 @@ def test_html_moves_headings_down_one_level() -> None:
     assert "<h2>Title</h2>" in page.replace(' id="title"', "")
     assert "<h3>Part</h3>" in page.replace(' id="part"', "")
     assert "<h1" not in page
+
+
+def test_what_pandoc_warns_about_is_logged_with_the_edition(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Collect()
+    logger = logging.getLogger("briefwright.render.pandoc")
+    monkeypatch.setattr(logger, "level", logging.WARNING)  # whatever a CLI test set above it
+    logger.addHandler(handler)
+    try:
+        pandoc.parse("Cited [@no-such-key].", BIBLIOGRAPHY, "demo for public")
+        pandoc.parse("Nothing to say.", None, "quiet")
+    finally:
+        logger.removeHandler(handler)
+    assert [r.getMessage() for r in records] == [
+        "pandoc, asked to read demo for public: Citeproc: citation no-such-key not found"
+    ]

@@ -17,6 +17,7 @@ import atexit
 import contextlib
 import importlib.util
 import json
+import logging
 import subprocess
 import tempfile
 import threading
@@ -26,6 +27,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import BuildError
+
+log = logging.getLogger(__name__)
 
 SCRIPT = Path(__file__).with_name("pandoc_server.lua")
 
@@ -56,7 +59,7 @@ class Server:
 
         ``warm`` lists bibliographies the sample cites (one is used).
         """
-        self._log: IO[bytes] = tempfile.TemporaryFile()  # pandoc's own complaints, if it fails
+        self._log: IO[bytes] = tempfile.TemporaryFile()  # what pandoc says on stderr
         warm_up = [] if warm is None else ["warm", *warm[:1]]
         try:
             self._process = subprocess.Popen(
@@ -73,6 +76,27 @@ class Server:
 
     def call(self, op: str, body: bytes, what: str, **options: Any) -> bytes:
         """Send one request; return pandoc's answer, or raise BuildError saying what failed."""
+        self._log.seek(0)
+        self._log.truncate()  # what pandoc says from here on is about this request
+        try:
+            reply, data = self._exchange(op, body, options)
+        except BaseException:  # an interrupted exchange would leave a reply for the next caller
+            self.close()
+            raise
+        said = self._said()
+        if data is not None:
+            for line in said:  # line numbers are those of the edition's assembled .md file
+                log.warning("pandoc, asked to %s: %s", what, line.removeprefix("[WARNING] "))
+            return data
+        if isinstance(reply, dict) and "error" in reply:
+            detail = str(reply["error"]).strip().splitlines()
+            raise BuildError(f"pandoc could not {what}: " + " ".join(detail[:3]))
+        self.close()
+        words = " ".join(said[-3:]) or f"exit status {self._process.poll()}"
+        raise BuildError(f"pandoc stopped while it was asked to {what}: {words}")
+
+    def _exchange(self, op: str, body: bytes, options: dict[str, Any]) -> tuple[Any, bytes | None]:
+        """Return pandoc's reply header and its bytes (None when pandoc failed or stopped)."""
         process = self._process
         assert process.stdin is not None and process.stdout is not None
         options = {key: value for key, value in options.items() if value is not None}
@@ -83,24 +107,17 @@ class Server:
             reply = json.loads(process.stdout.readline() or b"null")
             if isinstance(reply, dict) and "size" in reply:
                 data = process.stdout.read(reply["size"])
-                if len(data) == reply["size"]:
-                    return data
+                return reply, data if len(data) == reply["size"] else None
         except (OSError, ValueError):
-            pass
-        else:
-            if isinstance(reply, dict) and "error" in reply:
-                detail = str(reply["error"]).strip().splitlines()
-                raise BuildError(f"pandoc could not {what}: " + " ".join(detail[:3]))
-        words = self._last_words()
-        self.close()
-        raise BuildError(f"pandoc stopped while it was asked to {what}: {words}")
+            return None, None
+        return reply, None
 
-    def _last_words(self) -> str:
+    def _said(self) -> list[str]:
         self._log.seek(0)
-        lines = self._log.read().decode("utf-8", "replace").strip().splitlines()
-        return " ".join(lines[-3:]) or f"exit status {self._process.poll()}"
+        return self._log.read().decode("utf-8", "replace").strip().splitlines()
 
     def alive(self) -> bool:
+        """Whether pandoc is still running (it may have been stopped, or have crashed)."""
         return self._process.poll() is None
 
     def close(self) -> None:

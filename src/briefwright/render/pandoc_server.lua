@@ -6,12 +6,19 @@
 -- {"op": ..., "size": N, ...options}, then N bytes; each reply is a line of
 -- JSON, {"size": N} then N bytes, or {"error": "..."}.
 --
--- What `pandoc --sandbox` guaranteed, this keeps: Markdown is read in a
--- sandbox with no files, and a DOCX is written only from a tree whose images
--- are all data: URIs, so neither reader nor writer reads any file beyond the
--- bibliography, the citation style and the reference document it is given.
+-- What `pandoc --sandbox` guaranteed, this keeps, and more: Markdown is read
+-- in a sandbox with no files, metadata from the sources is dropped before
+-- citeproc runs, and a DOCX is written only from a tree whose images are all
+-- data: URIs, so nothing reads any file beyond the bibliography, the citation
+-- style and the reference document briefwright names.
 
 local json = pandoc.json
+
+-- Sandboxed reading (the fourth argument of pandoc.read) came with pandoc 3.7.
+if not (PANDOC_VERSION >= { 3, 7 }) then
+  io.stderr:write("briefwright needs pandoc 3.7 or newer (this is ", tostring(PANDOC_VERSION), ")\n")
+  os.exit(1)
+end
 
 local READER = "markdown-raw_attribute"
 
@@ -26,6 +33,10 @@ end
 
 local function parse(text, request)
   local doc = pandoc.read(text, READER, nil, {})
+  -- Metadata a source slipped in (a YAML block in its text) is dropped before
+  -- citeproc sees it: keys like citation-style or citation-abbreviations would
+  -- have it read any file or URL. briefwright sets the document's metadata itself.
+  doc.meta = pandoc.Meta({})
   local bibliography = option(request, "bibliography")
   if bibliography then
     doc.meta.bibliography = bibliography
@@ -54,12 +65,14 @@ local function docx(text, request)
   doc:walk {
     Image = function(image)
       if image.src:sub(1, 5) ~= "data:" then
-        error("an image that is not embedded reached the DOCX writer: " .. image.src)
+        error("an image that is not embedded reached the DOCX writer: " .. image.src, 0)
       end
     end,
   }
   -- DOCX parts are stamped with SOURCE_DATE_EPOCH: the brief's date, not today.
-  return pandoc.system.with_environment({ SOURCE_DATE_EPOCH = tostring(request.epoch) }, function()
+  local environment = pandoc.system.environment()
+  environment.SOURCE_DATE_EPOCH = tostring(request.epoch)
+  return pandoc.system.with_environment(environment, function()
     return pandoc.write(doc, "docx", { reference_doc = request.reference })
   end)
 end
