@@ -12,6 +12,7 @@ import importlib
 import io
 import logging
 import sys
+import threading
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -76,17 +77,28 @@ def _import_weasyprint() -> Any:
     if sys.platform.startswith("linux"):
         import ctypes.util  # noqa: PLC0415
 
-        search = ctypes.util.find_library
-        ctypes.util.find_library = lambda name: None
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):  # its install advice, said below
-                import weasyprint  # noqa: PLC0415
+        with _IMPORTING:  # the stand-in is the whole process's while it is in place
+            return _import_by_soname(ctypes.util) or _import_by_search()
+    return _import_by_search()
 
-            return weasyprint
-        except (ImportError, OSError):
-            pass
-        finally:
-            ctypes.util.find_library = search
+
+_IMPORTING = threading.Lock()
+
+
+def _import_by_soname(util: Any) -> Any:
+    search = util.find_library
+    util.find_library = lambda name: None
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # its install advice, said after a search
+            import weasyprint  # noqa: PLC0415
+    except (ImportError, OSError):
+        return None
+    finally:
+        util.find_library = search
+    return weasyprint
+
+
+def _import_by_search() -> Any:
     import weasyprint  # noqa: PLC0415 - heavy; only builds that write a PDF pay for it
 
     return weasyprint
@@ -109,6 +121,9 @@ def _weasyprint() -> Any:
     return weasyprint
 
 
+GLYPHS = "hb_codepoint_t"
+
+
 class _OpenArrays:
     """WeasyPrint's cffi handle, as its font subsetter sees it, allocating ``T[n]`` as ``T[]``.
 
@@ -124,10 +139,9 @@ class _OpenArrays:
         self._ffi = ffi
 
     def new(self, cdecl: Any, init: Any = None) -> Any:
-        if isinstance(cdecl, str) and hasattr(init, "__len__"):
-            item, bracket, count = cdecl.partition("[")
-            if bracket and count == f"{len(init)}]":
-                cdecl = f"{item}[]"
+        """Allocate as cffi would; a glyph array sized by its items is allocated unsized."""
+        if hasattr(init, "__len__") and cdecl == f"{GLYPHS}[{len(init)}]":
+            cdecl = f"{GLYPHS}[]"  # for integers, [] with n items is exactly [n]
         return self._ffi.new(cdecl, init)
 
     def __getattr__(self, name: str) -> Any:
