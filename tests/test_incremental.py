@@ -144,6 +144,29 @@ def test_a_cold_build_warms_pandoc_up_while_the_project_loads(
     assert (root / "build").is_dir()
 
 
+def test_a_parallel_build_without_pdfs_starts_no_weasyprint(
+    project: Callable[..., Path],
+) -> None:
+    root = project()
+    code = (
+        "import sys\n"
+        "from briefwright.cli import cli\n"
+        f"args = ['--root', {str(root)!r}, '-q', 'build', '-a', 'analyst', '-a', 'public',"
+        " '-f', 'html', '-f', 'docx', '-j', '2']\n"
+        "try:\n    cli(args)\n"
+        "except SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n"
+        "print('fork server' if 'multiprocessing.forkserver' in sys.modules else 'none')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "none"
+    assert sorted(p.name for p in (root / "build" / "demo" / "public").glob("demo-*")) == [
+        "demo-public.docx",
+        "demo-public.html",
+        "demo-public.md",
+    ]
+
+
 def test_a_parallel_build_lays_out_pdfs_outside_the_main_process(
     project: Callable[..., Path],
 ) -> None:

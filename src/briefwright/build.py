@@ -7,6 +7,7 @@ the main process writes them, so the files on disk do not depend on ``jobs``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -299,10 +300,14 @@ def _build_in_parallel(
 
     # pandoc and the Python around it cost a fraction of a PDF's layout: one
     # thread feeds two PDF workers, and fewer processes share the cores at the start.
-    threads_wanted = max(1, workers // 2)
-    with _pdf_pool(workers) as processes, ThreadPoolExecutor(threads_wanted) as threads:
+    # Without PDFs, pandoc is all the work, and no WeasyPrint starts.
+    pdfs = any(render_edition.lays_out_pdf(job[1]) for job in todo)
+    threads_wanted = max(1, workers // 2) if pdfs else workers
+    pool = _pdf_pool(workers) if pdfs else contextlib.nullcontext()
+    with pool as processes, ThreadPoolExecutor(threads_wanted) as threads:
 
         def submit_pdf(*job: Any) -> Any:
+            assert processes is not None  # only editions that lay out a PDF submit one
             return processes.submit(pdf.render, *job)
 
         waiting: dict[Future[Any], tuple[Job, Any]] = {}

@@ -57,7 +57,7 @@ def _render(edition: Edition, markdown: str, label: str, submit_pdf: SubmitPdf |
     doc, removed = _tree(edition, markdown, label)
     result = Rendered(markdown=markdown, removed=removed)
     formats = edition.audience.formats
-    needs_pdf = "pdf" in formats or edition.audience.max_pages is not None
+    needs_pdf = lays_out_pdf(edition)
 
     # One HTML write serves the screen page and the print page; the tree it
     # takes is changed for that, so the DOCX's copy of the tree is taken first.
@@ -82,6 +82,11 @@ def _render(edition: Edition, markdown: str, label: str, submit_pdf: SubmitPdf |
     if pdf_result is not None:
         _add_pdf(edition, result, pdf_result)
     return result
+
+
+def lays_out_pdf(edition: Edition) -> bool:
+    """Whether the edition needs WeasyPrint: for its PDF, or to count its pages."""
+    return "pdf" in edition.audience.formats or edition.audience.max_pages is not None
 
 
 def _tree(edition: Edition, markdown: str, label: str) -> tuple[ast.Node, list[str]]:
