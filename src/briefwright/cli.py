@@ -163,6 +163,7 @@ def build(
     obj = _root(ctx)
     if force or not (obj.root / "build").is_dir():
         # Every edition will be built: pandoc warms up while the project loads.
+        # (Here, not in build.py: it must start before the models are imported.)
         from .render import pandoc
 
         pandoc.prestart(obj.root)

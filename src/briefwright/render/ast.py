@@ -34,8 +34,10 @@ def nodes(value: Any) -> Iterator[Node]:
     """Yield every element node in a tree, depth first, parents before children.
 
     A node's children are read after the caller has seen the node, so the
-    caller may change them, as a recursive walk would allow. Only lists and
-    element nodes are followed: the walk is on every edition's critical path.
+    caller may change or replace them; a list's items are read when the walk
+    reaches the list, so removing a later sibling of the node in hand is not
+    seen. Only lists and element nodes are followed: this walk runs several
+    times per edition.
     """
     stack = [value]
     pop, push, extend = stack.pop, stack.append, stack.extend
