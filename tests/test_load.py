@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from briefwright.errors import ConfigError
-from briefwright.load import find_root, load_project, load_with_problems
+from briefwright.load import load_project, load_with_problems
+from briefwright.roots import find_root
 
 from .conftest import BRIEF, section
 

@@ -65,13 +65,13 @@ def _root(ctx: click.Context) -> Context:
 @click.pass_context
 def cli(ctx: click.Context, root: Path | None, verbose: int, quiet: bool, debug: bool) -> None:
     """Build policy briefs for several audiences as PDF, DOCX and HTML."""
-    from . import load
     from . import log as logsetup
+    from .roots import find_root  # not load: the models load after a build has started pandoc
 
     _, err = logsetup.consoles()
     logsetup.setup(verbose, quiet, err)
     if root is None:
-        found = load.find_root(Path.cwd())
+        found = find_root(Path.cwd())
         if found is None:
             raise ConfigError(
                 f"{Path.cwd()}: no project root here or above (a folder holding briefs/ and "

@@ -35,15 +35,6 @@ log = logging.getLogger(__name__)
 RESERVED_BRIEF_FILES = {"audiences.yaml", "markings.yaml", "distribution.yaml"}
 
 
-def find_root(start: Path) -> Path | None:
-    """Return the nearest folder at or above ``start`` holding briefs/ and sources/."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / "briefs").is_dir() and (folder / "sources").is_dir():
-            return folder
-    return None
-
-
 def build_date() -> dt.date:
     """Return SOURCE_DATE_EPOCH as a date when set, else today."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
