@@ -20,15 +20,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import __version__, layouts, write
 from .assemble import assemble
 from .errors import BriefError, BuildError
 from .models import Edition
-
-if TYPE_CHECKING:  # the process pool loads multiprocessing: only parallel builds pay for it
-    from concurrent.futures import ProcessPoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -157,29 +154,6 @@ def _attempt(step: Callable[..., Any], *args: Any) -> tuple[Any, str | None]:
         return None, f"a PDF worker stopped: {exc}"
 
 
-PDF_WORKER = "briefwright.render.pdf_worker"
-
-
-def _pdf_pool(workers: int) -> ProcessPoolExecutor:
-    """Return a pool of PDF workers, forked from a server that has WeasyPrint warm.
-
-    The fork server starts at once and warms up while this process runs
-    pandoc; this process never forks itself, so its threads are safe.
-    """
-    import importlib  # noqa: PLC0415 - only builds with work to do start workers
-    import multiprocessing.forkserver  # noqa: PLC0415
-    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
-
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([PDF_WORKER])
-        multiprocessing.forkserver.ensure_running()
-        return ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    return ProcessPoolExecutor(  # no fork server (Windows): each worker warms itself
-        max_workers=workers, initializer=importlib.import_module, initargs=(PDF_WORKER,)
-    )
-
-
 def _store(
     edition: Edition, rendered: Any, digest: str, inputs: dict[str, str]
 ) -> list[OutputInfo]:
@@ -296,14 +270,14 @@ def _build_in_parallel(
     in_flight = 3 * workers
     queue = list(reversed(todo))
     from .render import edition as render_edition
-    from .render import pdf
+    from .render import pdf, pdf_pool
 
     # pandoc and the Python around it cost a fraction of a PDF's layout: one
     # thread feeds two PDF workers, and fewer processes share the cores at the start.
     # Without PDFs, pandoc is all the work, and no WeasyPrint starts.
     pdfs = any(render_edition.lays_out_pdf(job[1]) for job in todo)
     threads_wanted = max(1, workers // 2) if pdfs else workers
-    pool = _pdf_pool(workers) if pdfs else contextlib.nullcontext()
+    pool = pdf_pool.pool(workers) if pdfs else contextlib.nullcontext()
     with pool as processes, ThreadPoolExecutor(threads_wanted) as threads:
 
         def submit_pdf(*job: Any) -> Any:
