@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -102,6 +103,29 @@ def project(tmp_path: Path) -> Callable[..., Path]:
         return write_files(root, content)
 
     return make
+
+
+def fresh_python(code: str) -> str:
+    """Run ``code`` in a new interpreter (nothing imported yet); return what it printed."""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def build_in_fresh_python(root: Path, *args: str, before: str = "", after: str) -> str:
+    """Run ``brief build ARGS`` in a new interpreter between two pieces of code.
+
+    For what a build loads or starts: ``before`` may patch modules, ``after``
+    prints what the test checks. Returns what was printed.
+    """
+    command = ["--root", str(root), "-q", "build", *args]
+    return fresh_python(
+        before
+        + "from briefwright.cli import cli\n"
+        + f"try:\n    cli({command!r})\n"
+        + "except SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n"
+        + after
+    )
 
 
 def run(root: Path, *args: str) -> Result:

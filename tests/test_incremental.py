@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from .conftest import expect_error, run
+from .conftest import build_in_fresh_python, expect_error, run
 
 EDITIONS = {"demo-analyst", "demo-executive", "demo-public"}
 
@@ -100,18 +98,13 @@ def test_force_rebuilds_everything(built: Path) -> None:
 
 
 def test_a_no_op_build_starts_neither_weasyprint_nor_pandoc(built: Path) -> None:
-    code = (
-        "import sys\n"
-        "from briefwright.cli import cli\n"
-        f"try:\n    cli(['--root', {str(built)!r}, '-q', 'build'])\n"
-        "except SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n"
-        "loaded = ('weasyprint', 'pypandoc', 'docx', 'briefwright.render.pandoc')\n"
-        "heavy = sorted(m for m in loaded if m in sys.modules)\n"
-        "print(','.join(heavy) or 'none')\n"
+    loaded = build_in_fresh_python(
+        built,
+        after="import sys\n"
+        "heavy = ('weasyprint', 'pypandoc', 'docx', 'briefwright.render.pandoc')\n"
+        "print(','.join(m for m in heavy if m in sys.modules) or 'none')\n",
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "none"
+    assert loaded == "none"
 
 
 def test_a_cold_build_warms_pandoc_up_while_the_project_loads(
@@ -119,28 +112,26 @@ def test_a_cold_build_warms_pandoc_up_while_the_project_loads(
 ) -> None:
     references = "references:\n- id: nato-1949\n  type: treaty\n  title: North Atlantic Treaty\n"
     root = project({"sources/demo/references.yaml": references})
-    code = (
-        "from pathlib import Path\n"
+    events = build_in_fresh_python(
+        root,
+        "-j",
+        "1",
+        before="from pathlib import Path\n"
         "from briefwright import load\n"
-        "from briefwright.cli import cli\n"
         "from briefwright.render import pandoc\n"
         "events = []\n"
         "start, read = pandoc.Server.__init__, load.load_project\n"
-        "def started(self, warm=None):\n"
-        "    events.append(f'pandoc warm={[Path(p).name for p in warm or []]}')\n"
-        "    start(self, warm)\n"
+        "def started(self, warm=False, bibliography=None):\n"
+        "    events.append(f'pandoc warm={warm} on {Path(bibliography or \"-\").name}')\n"
+        "    start(self, warm, bibliography)\n"
         "def loading(root):\n"
         "    events.append('load')\n"
         "    return read(root)\n"
-        "pandoc.Server.__init__, load.load_project = started, loading\n"
-        f"try:\n    cli(['--root', {str(root)!r}, '-q', 'build', '-j', '1'])\n"
-        "except SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n"
-        "print(events)\n"
+        "pandoc.Server.__init__, load.load_project = started, loading\n",
+        after="print(events)\n",
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
     # pandoc started first, on the project's bibliography, and no second one was needed.
-    assert result.stdout.strip() == "[\"pandoc warm=['references.yaml']\", 'load']"
+    assert events == "['pandoc warm=True on references.yaml', 'load']"
     assert (root / "build").is_dir()
 
 
@@ -148,18 +139,13 @@ def test_a_parallel_build_without_pdfs_starts_no_weasyprint(
     project: Callable[..., Path],
 ) -> None:
     root = project()
-    code = (
-        "import sys\n"
-        "from briefwright.cli import cli\n"
-        f"args = ['--root', {str(root)!r}, '-q', 'build', '-a', 'analyst', '-a', 'public',"
-        " '-f', 'html', '-f', 'docx', '-j', '2']\n"
-        "try:\n    cli(args)\n"
-        "except SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n"
-        "print('fork server' if 'multiprocessing.forkserver' in sys.modules else 'none')\n"
+    started = build_in_fresh_python(
+        root,
+        *("-a", "analyst", "-a", "public", "-f", "html", "-f", "docx", "-j", "2"),
+        after="import sys\n"
+        "print('fork server' if 'multiprocessing.forkserver' in sys.modules else 'none')\n",
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "none"
+    assert started == "none"
     assert sorted(p.name for p in (root / "build" / "demo" / "public").glob("demo-*")) == [
         "demo-public.docx",
         "demo-public.html",
@@ -171,18 +157,15 @@ def test_a_parallel_build_lays_out_pdfs_outside_the_main_process(
     project: Callable[..., Path],
 ) -> None:
     root = project()
-    code = (
-        "import sys\n"
-        "from briefwright.cli import cli\n"
-        f"try:\n    cli(['--root', {str(root)!r}, 'build', '-j', '2'])\n"
-        "except SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n"
-        "print('weasyprint loaded here' if 'weasyprint' in sys.modules else 'not loaded here')\n"
+    here = build_in_fresh_python(
+        root,
+        "-j",
+        "2",
+        after="import sys\n"
+        "print('weasyprint loaded here' if 'weasyprint' in sys.modules else 'not loaded here')\n",
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "not loaded here"
-    assert statuses(result.stderr) == dict.fromkeys(EDITIONS, "built")
-    assert len(list((root / "build").rglob("*.pdf"))) == 3
+    assert here == "not loaded here"
+    assert len(list((root / "build").rglob("*.pdf"))) == 3  # one per edition, all built
 
 
 def test_shards_partition_the_editions(built: Path) -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 
 import pytest
 
 from briefwright.render import pdf
 
-from .conftest import REPO
+from .conftest import REPO, fresh_python
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux loads sonames directly")
@@ -30,9 +29,7 @@ def test_weasyprint_starts_without_searching_for_its_libraries() -> None:
         "assert ctypes.util.find_library is counting  # given back\n"
         "print(len(asked))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "0"
+    assert fresh_python(code) == "0"
 
 
 def test_font_subsetting_parses_no_type_per_glyph_count() -> None:

@@ -54,13 +54,13 @@ def _binary() -> str:
 class Server:
     """One pandoc process answering requests one after another."""
 
-    def __init__(self, warm: list[str] | None = None) -> None:
+    def __init__(self, warm: bool = False, bibliography: Path | None = None) -> None:
         """Start pandoc; with ``warm``, it first works through a sample document.
 
-        ``warm`` lists bibliographies the sample cites (one is used).
+        The sample also renders every entry of ``bibliography``, if given.
         """
         self._log: IO[bytes] = tempfile.TemporaryFile()  # what pandoc says on stderr
-        warm_up = [] if warm is None else ["warm", *warm[:1]]
+        warm_up = ["warm", *([str(bibliography)] if bibliography else [])] if warm else []
         try:
             self._process = subprocess.Popen(
                 [_binary(), "lua", str(SCRIPT), *warm_up],
@@ -180,8 +180,8 @@ def prestart(root: Path) -> None:
     with _lock:
         if _idle:
             return
-    bibliographies = sorted(str(p) for p in root.glob("sources/*/references.*"))
-    server = Server(warm=bibliographies)
+    bibliography = min(root.glob("sources/*/references.*"), default=None)
+    server = Server(warm=True, bibliography=bibliography)
     with _lock:
         _idle.append(server)
 
