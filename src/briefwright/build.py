@@ -26,6 +26,7 @@ from . import __version__, layouts, write
 from .assemble import assemble
 from .errors import BriefError, BuildError
 from .models import Edition
+from .roots import output_dir
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def code_digest(package: Path = Path(__file__).parent) -> str:
 
 
 def edition_dir(edition: Edition) -> Path:
-    return edition.root / "build" / edition.brief.id / edition.audience.name
+    return output_dir(edition.root) / edition.brief.id / edition.audience.name
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -15,6 +15,7 @@ import click
 
 from . import __version__
 from .errors import BriefError, ConfigError
+from .roots import find_root, output_dir
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,6 @@ def _root(ctx: click.Context) -> Context:
 def cli(ctx: click.Context, root: Path | None, verbose: int, quiet: bool, debug: bool) -> None:
     """Build policy briefs for several audiences as PDF, DOCX and HTML."""
     from . import log as logsetup
-    from .roots import find_root  # not load: the models load after a build has started pandoc
 
     _, err = logsetup.consoles()
     logsetup.setup(verbose, quiet, err)
@@ -161,7 +161,7 @@ def build(
 ) -> None:
     """Build briefs (default: all) for their audiences."""
     obj = _root(ctx)
-    if force or not (obj.root / "build").is_dir():
+    if force or not output_dir(obj.root).is_dir():
         # Every edition will be built: pandoc warms up while the project loads.
         # (Here, not in build.py: it must start before the models are imported.)
         from .render import pandoc

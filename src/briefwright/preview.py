@@ -31,6 +31,7 @@ from markupsafe import escape
 
 from . import build, load, select
 from .errors import BriefError
+from .roots import output_dir
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +160,7 @@ class Handler(BaseHTTPRequestHandler):
         if match and match["audience"] in self.state.audiences:
             expected = f"{self.state.brief}-{match['audience']}"
             if match["name"].rsplit(".", 1)[0] == expected:
-                path = self.state.root / "build" / self.state.brief / match["audience"]
+                path = output_dir(self.state.root) / self.state.brief / match["audience"]
                 return self._file(path / match["name"])
         return self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
 

@@ -1,4 +1,4 @@
-"""Where a project is: found before anything heavy loads, so a build can start work early."""
+"""Where a project and its outputs are, known before anything heavy loads."""
 
 from __future__ import annotations
 
@@ -12,3 +12,8 @@ def find_root(start: Path) -> Path | None:
         if (folder / "briefs").is_dir() and (folder / "sources").is_dir():
             return folder
     return None
+
+
+def output_dir(root: Path) -> Path:
+    """Return the folder a project's editions are built into (build/<brief>/<audience>/)."""
+    return root / "build"
