@@ -9,11 +9,11 @@ fills in for each edition.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-import pypandoc
 from docx import Document
 from docx.enum.section import WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
@@ -22,6 +22,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from .render import pandoc
 from .render.docx import COLOUR_PLACEHOLDER, MARKING_PLACEHOLDER
 from .render.edition import CONTENTS_STYLE
 
@@ -152,11 +153,9 @@ def build(out: Path) -> None:
     """Write the reference document to ``out``."""
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "pandoc-reference.docx"
-        pandoc = pypandoc.get_pandoc_path()
-        import subprocess
-
         subprocess.run(
-            [pandoc, "-o", str(base), "--print-default-data-file", "reference.docx"], check=True
+            [pandoc.binary(), "-o", str(base), "--print-default-data-file", "reference.docx"],
+            check=True,
         )
         doc = Document(str(base))
 

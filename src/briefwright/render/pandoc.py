@@ -34,7 +34,7 @@ SCRIPT = Path(__file__).with_name("pandoc_server.lua")
 
 
 @cache
-def _binary() -> str:
+def binary() -> str:
     """Return the path of the pandoc inside pypandoc-binary, found without importing pypandoc."""
     spec = importlib.util.find_spec("pypandoc")
     for folder in (spec.submodule_search_locations or []) if spec else []:
@@ -63,7 +63,7 @@ class Server:
         warm_up = ["warm", *([str(bibliography)] if bibliography else [])] if warm else []
         try:
             self._process = subprocess.Popen(
-                [_binary(), "lua", str(SCRIPT), *warm_up],
+                [binary(), "lua", str(SCRIPT), *warm_up],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=self._log,
