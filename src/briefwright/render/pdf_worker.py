@@ -1,7 +1,7 @@
 """What PDF worker processes start from: WeasyPrint loaded and warmed, once.
 
 Builds with more than one job lay PDFs out in worker processes forked from a
-fork server that imports this module first (see ``build.py``). Importing it
+fork server that imports this module first (see ``pdf_pool.py``). Importing it
 loads WeasyPrint and lays out one small page, so that every worker starts
 with fonts and text shaping ready and the main process never
 loads WeasyPrint at all.
