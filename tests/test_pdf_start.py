@@ -46,3 +46,39 @@ def test_font_subsetting_parses_no_type_per_glyph_count() -> None:
         assert data.startswith(b"%PDF")
     assert pages == [1, 1]
     assert sized() == before
+
+
+def test_weasyprint_starts_without_the_font_tools_it_seldom_uses() -> None:
+    code = (
+        "import sys\n"
+        "from briefwright.render import pdf\n"
+        "pdf._weasyprint()\n"
+        "print(sorted(m for m in pdf.DEFERRED if m in sys.modules))\n"
+        "pdf.warm()  # a PDF with shipped fonts needs neither\n"
+        "print(sorted(m for m in pdf.DEFERRED if m in sys.modules))\n"
+        "from weasyprint.pdf import fonts\n"
+        "import fontTools.subset\n"
+        "print(fonts.subset.Subsetter is fontTools.subset.Subsetter)\n"
+        "try:\n"
+        "    fonts.instantiateVariableFont(None, {})  # imports the instancer, which refuses\n"
+        "except Exception:\n"
+        "    print('fontTools.varLib.instancer' in sys.modules)\n"
+    )
+    assert fresh_python(code).splitlines() == [
+        "[]",
+        "[]",
+        "True",
+        "True",
+    ]
+
+
+def test_a_stand_in_used_while_still_in_place_imports_the_real_module() -> None:
+    code = (
+        "import sys\n"
+        "from briefwright.render import pdf\n"
+        "with pdf._deferred({'colorsys': ()}):\n"
+        "    import colorsys\n"
+        "    print(type(colorsys).__name__, colorsys.rgb_to_hsv(1, 0, 0))\n"
+        "print(type(sys.modules['colorsys']).__name__)\n"
+    )
+    assert fresh_python(code).splitlines() == ["_Deferred (0.0, 1.0, 1)", "module"]

@@ -13,6 +13,8 @@ import io
 import logging
 import sys
 import threading
+import types
+from collections.abc import Callable, Iterator
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -66,7 +68,8 @@ def font_faces() -> str:
 
 
 def _import_weasyprint() -> Any:
-    """Import WeasyPrint, on Linux without its slow search for C libraries where possible.
+    """Import WeasyPrint without the modules it seldom uses (``DEFERRED``) and, on
+    Linux where possible, without its slow search for C libraries.
 
     WeasyPrint tries several names for each library it loads. On Linux the
     soname among them (``libpango-1.0.so.0``) loads directly, but every name
@@ -74,15 +77,61 @@ def _import_weasyprint() -> Any:
     about a fifth of a second in all, on every start. The search is skipped
     first; if the libraries do not load that way, the import runs again with it.
     """
-    if sys.platform.startswith("linux"):
-        import ctypes.util  # noqa: PLC0415
+    with _IMPORTING, _deferred(DEFERRED):  # stand-ins are the whole process's while in place
+        if sys.platform.startswith("linux"):
+            import ctypes.util  # noqa: PLC0415
 
-        with _IMPORTING:  # the stand-in is the whole process's while it is in place
             return _import_by_soname(ctypes.util) or _import_by_search()
-    return _import_by_search()
+        return _import_by_search()
 
 
 _IMPORTING = threading.Lock()
+
+# Modules WeasyPrint imports at start but uses only in rare cases, with the
+# functions it imports from them: fontTools' subsetter serves only where
+# HarfBuzz cannot subset fonts, its instancer only variable fonts. Together
+# they cost a tenth of a second to import.
+DEFERRED = {"fontTools.subset": (), "fontTools.varLib.instancer": ("instantiateVariableFont",)}
+
+
+class _Deferred(types.ModuleType):
+    """Stands in for a module until one of its names is used, then imports it."""
+
+    def __init__(self, name: str, functions: tuple[str, ...]) -> None:
+        super().__init__(name)
+        for function in functions:  # for `from module import function`, bound at once
+            setattr(self, function, _later(name, function))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # the import system's questions, such as __path__
+            raise AttributeError(name)
+        if sys.modules.get(self.__name__) is self:  # used while still standing in
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), name)
+
+
+def _later(module: str, name: str) -> Callable[..., Any]:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    return call
+
+
+@contextlib.contextmanager
+def _deferred(modules: dict[str, tuple[str, ...]]) -> Iterator[None]:
+    """Let imports made inside bind stand-ins for ``modules`` instead of importing them."""
+    stand_ins = {
+        name: _Deferred(name, functions)
+        for name, functions in modules.items()
+        if name not in sys.modules
+    }
+    sys.modules.update(stand_ins)
+    try:
+        yield
+    finally:  # from here on, importing one of them imports the real module
+        for name, module in stand_ins.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
 
 
 def _import_by_soname(util: Any) -> Any:
