@@ -135,6 +135,33 @@ def test_a_cold_build_warms_pandoc_up_while_the_project_loads(
     assert (root / "build").is_dir()
 
 
+def test_a_cold_parallel_build_starts_the_pdf_workers_while_the_project_loads(
+    project: Callable[..., Path],
+) -> None:
+    root = project()
+    events = build_in_fresh_python(
+        root,
+        *("-a", "analyst", "-j", "2"),
+        before="from briefwright import load\n"
+        "from briefwright.render import pdf_pool\n"
+        "events = []\n"
+        "start, read = pdf_pool.start_server, load.load_project\n"
+        "def starting():\n"
+        "    events.append('fork server')\n"
+        "    return start()\n"
+        "def loading(root):\n"
+        "    events.append('load')\n"
+        "    return read(root)\n"
+        "pdf_pool.start_server, load.load_project = starting, loading\n",
+        after="import sys\n"
+        "print(*events, sep=', ')\n"
+        "print('weasyprint loaded here' if 'weasyprint' in sys.modules else 'not loaded here')\n",
+    )
+    # The one edition is laid out by the fork server started first, not here.
+    assert events.splitlines() == ["fork server, load, fork server", "not loaded here"]
+    assert (root / "build" / "demo" / "analyst" / "demo-analyst.pdf").is_file()
+
+
 def test_a_parallel_build_without_pdfs_starts_no_weasyprint(
     project: Callable[..., Path],
 ) -> None:

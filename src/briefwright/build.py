@@ -12,7 +12,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-import os
 import platform
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Future, ThreadPoolExecutor, wait
@@ -26,6 +25,7 @@ from . import __version__, layouts, write
 from .assemble import assemble
 from .errors import BriefError, BuildError
 from .models import Edition
+from .render import pdf_pool
 from .roots import output_dir
 
 log = logging.getLogger(__name__)
@@ -243,7 +243,8 @@ def build(
     # Longest first, so that no worker is left with a big edition at the end.
     todo.sort(key=lambda item: len(item[2]), reverse=True)
     workers = min(jobs, len(todo))
-    if workers > 1:
+    # A fork server already loading WeasyPrint lays out even one edition sooner than here.
+    if workers > 1 or (todo and jobs > 1 and pdf_pool.started()):
         _build_in_parallel(todo, workers, notify, finish)
     elif todo:
         from .render.edition import render  # heavy: pandoc and WeasyPrint load on first use
@@ -271,7 +272,7 @@ def _build_in_parallel(
     in_flight = 3 * workers
     queue = list(reversed(todo))
     from .render import edition as render_edition
-    from .render import pdf, pdf_pool
+    from .render import pdf
 
     # pandoc and the Python around it cost a fraction of a PDF's layout: one
     # thread feeds two PDF workers, and fewer processes share the cores at the start.
@@ -309,10 +310,6 @@ def _build_in_parallel(
                     rendered, error = _attempt(render_edition.complete, edition, rendered)
                 finish(index, edition, rendered, error, digest, inputs)
             start_more()
-
-
-def default_jobs() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def raise_failures(results: list[EditionResult]) -> None:

@@ -161,11 +161,17 @@ def build(
 ) -> None:
     """Build briefs (default: all) for their audiences."""
     obj = _root(ctx)
+    from .render import pdf_pool
+
+    jobs = jobs or pdf_pool.default_jobs()
     if force or not output_dir(obj.root).is_dir():
-        # Every edition will be built: pandoc warms up while the project loads.
-        # (Here, not in build.py: it must start before the models are imported.)
+        # Every edition will be built: while the project loads, the PDF workers'
+        # fork server loads WeasyPrint and pandoc warms up. (Here, not in
+        # build.py: they must start before the models are imported.)
         from .render import pandoc
 
+        if jobs > 1 and (not formats or "pdf" in formats):
+            pdf_pool.start_server()
         pandoc.prestart(obj.root)
     from . import build as pipeline
     from . import load, report, select
@@ -177,7 +183,7 @@ def build(
         editions = select.shard(editions, *shard)
     if formats or pdf_variant:
         editions = [report.with_options(e, formats, pdf_variant) for e in editions]
-    results = report.run_build(editions, jobs or pipeline.default_jobs(), force, obj.quiet)
+    results = report.run_build(editions, jobs, force, obj.quiet)
     pipeline.raise_failures(results)
 
 

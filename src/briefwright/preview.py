@@ -31,6 +31,7 @@ from markupsafe import escape
 
 from . import build, load, select
 from .errors import BriefError
+from .render import pdf_pool
 from .roots import output_dir
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ def rebuild(state: State) -> None:
             raise BriefError(f"briefs/{state.brief}.yaml: the brief no longer exists")
         audiences = [a for a in state.audiences if a in project.briefs[state.brief].audiences]
         editions = select.plan_or_raise(project, [state.brief], audiences)
-        results = build.build(editions, jobs=build.default_jobs())
+        results = build.build(editions, jobs=pdf_pool.default_jobs())
         build.raise_failures(results)
     except BriefError as exc:
         state.error = exc.format_message()
