@@ -141,3 +141,27 @@ def test_weasyprint_that_cannot_start_in_the_workers_is_a_clear_error(
     assert "WeasyPrint cannot start" in result.stderr
     assert "apt-get install libpango" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_command_ends_with_its_status_and_all_its_output(
+    project: Callable[..., Path],
+) -> None:
+    root = project()
+
+    def brief(*args: str) -> subprocess.CompletedProcess[str]:
+        main = (
+            "import atexit\n"
+            "atexit.register(print, 'exit handlers ran')\n"
+            "from briefwright.cli import main\n"
+            "main()\n"
+        )
+        command = [sys.executable, "-c", main, "--root", str(root), *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+    built = brief("build", "-j", "2")
+    assert built.returncode == 0, built.stderr
+    assert "3 edition(s) built" in built.stdout  # the table's last line reached the pipe
+    assert built.stdout.rstrip().endswith("exit handlers ran")
+    refused = brief("build", "-a", "nobody")
+    assert refused.returncode == 2
+    assert "no audience 'nobody'" in refused.stderr
