@@ -82,3 +82,13 @@ def test_a_stand_in_used_while_still_in_place_imports_the_real_module() -> None:
         "print(type(sys.modules['colorsys']).__name__)\n"
     )
     assert fresh_python(code).splitlines() == ["_Deferred (0.0, 1.0, 1)", "module"]
+
+
+def test_pdf_workers_collect_garbage_less_often() -> None:
+    code = (
+        "import gc\n"
+        "before = gc.get_threshold()[0]\n"
+        "import briefwright.render.pdf_worker\n"
+        "print(before, gc.get_threshold()[0], gc.get_freeze_count() > 0)\n"
+    )
+    assert fresh_python(code) == "700 20000 True"
