@@ -107,6 +107,18 @@ def test_a_no_op_build_starts_neither_weasyprint_nor_pandoc(built: Path) -> None
     assert loaded == "none"
 
 
+# For build_in_fresh_python: `events` records when the project starts loading.
+RECORD_LOAD = (
+    "from briefwright import load\n"
+    "events = []\n"
+    "read = load.load_project\n"
+    "def loading(root):\n"
+    "    events.append('load')\n"
+    "    return read(root)\n"
+    "load.load_project = loading\n"
+)
+
+
 def test_a_cold_build_warms_pandoc_up_while_the_project_loads(
     project: Callable[..., Path],
 ) -> None:
@@ -116,18 +128,13 @@ def test_a_cold_build_warms_pandoc_up_while_the_project_loads(
         root,
         "-j",
         "1",
-        before="from pathlib import Path\n"
-        "from briefwright import load\n"
+        before=RECORD_LOAD + "from pathlib import Path\n"
         "from briefwright.render import pandoc\n"
-        "events = []\n"
-        "start, read = pandoc.Server.__init__, load.load_project\n"
+        "start = pandoc.Server.__init__\n"
         "def started(self, warm=False, bibliography=None):\n"
         "    events.append(f'pandoc warm={warm} on {Path(bibliography or \"-\").name}')\n"
         "    start(self, warm, bibliography)\n"
-        "def loading(root):\n"
-        "    events.append('load')\n"
-        "    return read(root)\n"
-        "pandoc.Server.__init__, load.load_project = started, loading\n",
+        "pandoc.Server.__init__ = started\n",
         after="print(events)\n",
     )
     # pandoc started first, on the project's bibliography, and no second one was needed.
@@ -142,17 +149,12 @@ def test_a_cold_parallel_build_starts_the_pdf_workers_while_the_project_loads(
     events = build_in_fresh_python(
         root,
         *("-a", "analyst", "-j", "2"),
-        before="from briefwright import load\n"
-        "from briefwright.render import pdf_pool\n"
-        "events = []\n"
-        "start, read = pdf_pool.start_server, load.load_project\n"
+        before=RECORD_LOAD + "from briefwright.render import pdf_pool\n"
+        "start = pdf_pool.start_server\n"
         "def starting():\n"
         "    events.append('fork server')\n"
         "    return start()\n"
-        "def loading(root):\n"
-        "    events.append('load')\n"
-        "    return read(root)\n"
-        "pdf_pool.start_server, load.load_project = starting, loading\n",
+        "pdf_pool.start_server = starting\n",
         after="import sys\n"
         "print(*events, sep=', ')\n"
         "print('weasyprint loaded here' if 'weasyprint' in sys.modules else 'not loaded here')\n",
