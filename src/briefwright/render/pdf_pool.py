@@ -2,8 +2,8 @@
 
 The fork server is started once per build (a cold build starts it as soon as
 the command runs, while the project loads) and imports ``pdf_worker``; every
-worker is forked from it with WeasyPrint ready. The main process never loads WeasyPrint and never
-forks itself, so its threads are safe.
+worker is forked from it with WeasyPrint ready. The main process never loads
+WeasyPrint and never forks itself, so its threads are safe.
 """
 
 from __future__ import annotations
