@@ -91,4 +91,4 @@ def test_pdf_workers_collect_garbage_less_often() -> None:
         "import briefwright.render.pdf_worker\n"
         "print(before, gc.get_threshold()[0], gc.get_freeze_count() > 0)\n"
     )
-    assert fresh_python(code) == "700 20000 True"
+    assert fresh_python(code) == "700 2000 True"
