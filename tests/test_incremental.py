@@ -164,6 +164,18 @@ def test_a_cold_parallel_build_starts_the_pdf_workers_while_the_project_loads(
     assert (root / "build" / "demo" / "analyst" / "demo-analyst.pdf").is_file()
 
 
+def test_rebuilding_one_edition_with_jobs_lays_it_out_in_a_worker(built: Path) -> None:
+    shutil.rmtree(built / "build" / "demo" / "public")
+    here = build_in_fresh_python(
+        built,
+        *("-j", "2"),
+        after="import sys\n"
+        "print('weasyprint loaded here' if 'weasyprint' in sys.modules else 'not loaded here')\n",
+    )
+    assert here == "not loaded here"
+    assert (built / "build" / "demo" / "public" / "demo-public.pdf").is_file()
+
+
 def test_a_parallel_build_without_pdfs_starts_no_weasyprint(
     project: Callable[..., Path],
 ) -> None:

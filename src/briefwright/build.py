@@ -25,7 +25,6 @@ from . import __version__, layouts, write
 from .assemble import assemble
 from .errors import BriefError, BuildError
 from .models import Edition
-from .render import pdf_pool
 from .roots import output_dir
 
 log = logging.getLogger(__name__)
@@ -242,10 +241,10 @@ def build(
 
     # Longest first, so that no worker is left with a big edition at the end.
     todo.sort(key=lambda item: len(item[2]), reverse=True)
-    workers = min(jobs, len(todo))
-    # A fork server already loading WeasyPrint lays out even one edition sooner than here.
-    if workers > 1 or (todo and jobs > 1 and pdf_pool.started()):
-        _build_in_parallel(todo, workers, notify, finish)
+    # With more than one job even a single edition is laid out by a PDF worker: pandoc
+    # runs here while WeasyPrint loads there (or is loaded already, in a cold build).
+    if jobs > 1 and todo:
+        _build_in_parallel(todo, min(jobs, len(todo)), notify, finish)
     elif todo:
         from .render.edition import render  # heavy: pandoc and WeasyPrint load on first use
 
@@ -272,7 +271,7 @@ def _build_in_parallel(
     in_flight = 3 * workers
     queue = list(reversed(todo))
     from .render import edition as render_edition
-    from .render import pdf
+    from .render import pdf, pdf_pool
 
     # pandoc and the Python around it cost a fraction of a PDF's layout: one
     # thread feeds two PDF workers, and fewer processes share the cores at the start.

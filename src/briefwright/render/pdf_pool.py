@@ -16,22 +16,14 @@ if TYPE_CHECKING:  # multiprocessing loads only when a build starts workers
 
 PDF_WORKER = "briefwright.render.pdf_worker"
 
-_started = False  # whether this process has started the fork server
-
 
 def default_jobs() -> int:
     """Return the number of cores this process may use."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def started() -> bool:
-    """Whether the fork server is running, WeasyPrint loaded or loading in it."""
-    return _started
-
-
 def start_server() -> Any:
     """Start the fork server now if it is not running; return its context (None without one)."""
-    global _started
     import multiprocessing.forkserver  # noqa: PLC0415
 
     if "forkserver" not in multiprocessing.get_all_start_methods():
@@ -39,7 +31,6 @@ def start_server() -> Any:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([PDF_WORKER])
     multiprocessing.forkserver.ensure_running()
-    _started = True
     return context
 
 
