@@ -107,15 +107,25 @@ def test_a_no_op_build_starts_neither_weasyprint_nor_pandoc(built: Path) -> None
     assert loaded == "none"
 
 
-# For build_in_fresh_python: `events` records when the project starts loading.
-RECORD_LOAD = (
+# For build_in_fresh_python: says whether the build loaded WeasyPrint in its own process.
+WEASYPRINT_HERE = (
+    "import sys\n"
+    "print('weasyprint loaded here' if 'weasyprint' in sys.modules else 'not loaded here')\n"
+)
+
+# For build_in_fresh_python: record(owner, name, label) makes each call of
+# owner.name add label (or label(*args), if callable) to `events`; the project's
+# loading is recorded as 'load'.
+RECORD = (
     "from briefwright import load\n"
     "events = []\n"
-    "read = load.load_project\n"
-    "def loading(root):\n"
-    "    events.append('load')\n"
-    "    return read(root)\n"
-    "load.load_project = loading\n"
+    "def record(owner, name, label):\n"
+    "    real = getattr(owner, name)\n"
+    "    def recorded(*args, **kwargs):\n"
+    "        events.append(label(*args, **kwargs) if callable(label) else label)\n"
+    "        return real(*args, **kwargs)\n"
+    "    setattr(owner, name, recorded)\n"
+    "record(load, 'load_project', 'load')\n"
 )
 
 
@@ -128,13 +138,11 @@ def test_a_cold_build_warms_pandoc_up_while_the_project_loads(
         root,
         "-j",
         "1",
-        before=RECORD_LOAD + "from pathlib import Path\n"
+        before=RECORD + "from pathlib import Path\n"
         "from briefwright.render import pandoc\n"
-        "start = pandoc.Server.__init__\n"
-        "def started(self, warm=False, bibliography=None):\n"
-        "    events.append(f'pandoc warm={warm} on {Path(bibliography or \"-\").name}')\n"
-        "    start(self, warm, bibliography)\n"
-        "pandoc.Server.__init__ = started\n",
+        "def pandoc_started(self, warm=False, bibliography=None):\n"
+        "    return f'pandoc warm={warm} on {Path(bibliography or \"-\").name}'\n"
+        "record(pandoc.Server, '__init__', pandoc_started)\n",
         after="print(events)\n",
     )
     # pandoc started first, on the project's bibliography, and no second one was needed.
@@ -149,31 +157,13 @@ def test_a_cold_parallel_build_starts_the_pdf_workers_while_the_project_loads(
     events = build_in_fresh_python(
         root,
         *("-a", "analyst", "-j", "2"),
-        before=RECORD_LOAD + "from briefwright.render import pdf_pool\n"
-        "start = pdf_pool.start_server\n"
-        "def starting():\n"
-        "    events.append('fork server')\n"
-        "    return start()\n"
-        "pdf_pool.start_server = starting\n",
-        after="import sys\n"
-        "print(*events, sep=', ')\n"
-        "print('weasyprint loaded here' if 'weasyprint' in sys.modules else 'not loaded here')\n",
+        before=RECORD + "from briefwright.render import pdf_pool\n"
+        "record(pdf_pool, 'start_server', 'fork server')\n",
+        after="print(*events, sep=', ')\n" + WEASYPRINT_HERE,
     )
     # The one edition is laid out by the fork server started first, not here.
     assert events.splitlines() == ["fork server, load, fork server", "not loaded here"]
     assert (root / "build" / "demo" / "analyst" / "demo-analyst.pdf").is_file()
-
-
-def test_rebuilding_one_edition_with_jobs_lays_it_out_in_a_worker(built: Path) -> None:
-    shutil.rmtree(built / "build" / "demo" / "public")
-    here = build_in_fresh_python(
-        built,
-        *("-j", "2"),
-        after="import sys\n"
-        "print('weasyprint loaded here' if 'weasyprint' in sys.modules else 'not loaded here')\n",
-    )
-    assert here == "not loaded here"
-    assert (built / "build" / "demo" / "public" / "demo-public.pdf").is_file()
 
 
 def test_a_parallel_build_without_pdfs_starts_no_weasyprint(
@@ -198,15 +188,12 @@ def test_a_parallel_build_lays_out_pdfs_outside_the_main_process(
     project: Callable[..., Path],
 ) -> None:
     root = project()
-    here = build_in_fresh_python(
-        root,
-        "-j",
-        "2",
-        after="import sys\n"
-        "print('weasyprint loaded here' if 'weasyprint' in sys.modules else 'not loaded here')\n",
-    )
-    assert here == "not loaded here"
+    assert build_in_fresh_python(root, "-j", "2", after=WEASYPRINT_HERE) == "not loaded here"
     assert len(list((root / "build").rglob("*.pdf"))) == 3  # one per edition, all built
+    # One edition to rebuild, in a build that did not start the workers early: still there.
+    shutil.rmtree(root / "build" / "demo" / "public")
+    assert build_in_fresh_python(root, "-j", "2", after=WEASYPRINT_HERE) == "not loaded here"
+    assert (root / "build" / "demo" / "public" / "demo-public.pdf").is_file()
 
 
 def test_shards_partition_the_editions(built: Path) -> None:
