@@ -15,43 +15,42 @@ import re
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.utils import getaddresses
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from typing import Literal
 
 from . import yamlfile
 from .errors import BriefError, ConfigError, DeliveryError, Problem, Problems, ReleaseError
 from .markings import TLP
-from .models import Edition, Line, Project
+from .models import LINE, Edition, Project
 from .reader import FAILED, Reader
+from .schema import Schema, key, list_of, mapping_of, number, optional, text
 
 log = logging.getLogger(__name__)
 
 FILE = "briefs/distribution.yaml"
 DEFAULT_MAX_MB = 10.0
 
-Domain = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True,
-        to_lower=True,
-        max_length=253,
-        pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$",
-    ),
-]
-ListKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?$")]
+DOMAIN = text(
+    lower=True,
+    max_length=253,
+    pattern=r"([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}",
+    hint="write a domain name, such as example.org",
+)
+LIST_KEY = text(
+    pattern=r"[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?",
+    strip=False,
+    hint="name an audience, or a brief and one of its audiences: brief-id/audience",
+)
 
 
-class DistributionFile(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class DistributionFile(Schema):
     """``briefs/distribution.yaml``: sender, trusted domains and recipient lists."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    sender: Line
-    organisation_domains: list[Domain] = []
-    partner_domains: list[Domain] = []
-    lists: dict[ListKey, list[Line] | None] = {}
-    max_attachment_mb: Annotated[float, Field(gt=0, le=100)] = DEFAULT_MAX_MB
+    sender: str = key(LINE)
+    organisation_domains: list[str] = key(list_of(DOMAIN), [])
+    partner_domains: list[str] = key(list_of(DOMAIN), [])
+    lists: dict[str, list[str] | None] = key(mapping_of(LIST_KEY, optional(list_of(LINE))), {})
+    max_attachment_mb: float = key(number(above=0, most=100), DEFAULT_MAX_MB)
 
 
 # Addresses are plain ASCII (no SMTPUTF8), so that every server and client takes them.
@@ -112,9 +111,9 @@ class Distribution:
 
     def list_for(self, brief: str, audience: str) -> tuple[str, tuple[Recipient, ...]] | None:
         """Return the list in force (``brief/audience`` before ``audience``) and its key."""
-        for key in (f"{brief}/{audience}", audience):
-            if key in self.lists:
-                return key, self.lists[key]
+        for name in (f"{brief}/{audience}", audience):
+            if name in self.lists:
+                return name, self.lists[name]
         return None
 
 
@@ -175,15 +174,15 @@ def load_distribution(project: Project) -> Distribution:
         raise _problems(ConfigError, problems.items)
     sender = _address(problems, spec.sender, yamlfile.line_of(data, ["sender"]), "sender")
     lists: dict[str, tuple[Recipient, ...]] = {}
-    for key, entries in spec.lists.items():
-        _check_list_key(problems, project, key, yamlfile.line_of(data, ["lists", key]))
+    for name, entries in spec.lists.items():
+        _check_list_key(problems, project, name, yamlfile.line_of(data, ["lists", name]))
         found: list[Recipient] = []
         for index, entry in enumerate(entries or []):
-            line = yamlfile.line_of(data, ["lists", key, index])
-            address = _address(problems, entry, line, f"list '{key}'")
+            line = yamlfile.line_of(data, ["lists", name, index])
+            address = _address(problems, entry, line, f"list '{name}'")
             if address is not None:
                 found.append(Recipient(address, "To", FILE, line))
-        lists[key] = tuple(found)
+        lists[name] = tuple(found)
     if problems.errors:
         raise _problems(ConfigError, problems.items)
     assert sender is not None

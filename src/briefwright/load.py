@@ -122,13 +122,13 @@ def _resolve_audience(
     override: BriefAudience | None,
     where: tuple[Path, Any],
 ) -> Audience | None:
-    fields = base.model_dump()
+    fields = base.values()
     if override is not None:
         fields.update(
             {
                 key: value
-                for key, value in override.model_dump(exclude={"sections"}).items()
-                if value is not None
+                for key, value in override.values().items()
+                if value is not None and key != "sections"
             }
         )
     path, data = where
@@ -267,7 +267,7 @@ def _brief_audiences(
         # Errors in an overridden field point at the brief; others at audiences.yaml.
         where = (
             (path, data["audiences"][name])
-            if override and override.model_fields_set - {"sections"}
+            if override and override.keys_given - {"sections"}
             else (reader.root / "briefs" / "audiences.yaml", audiences[name][1])
         )
         audience = _resolve_audience(reader, scheme, name, audiences[name][0], override, where)

@@ -10,12 +10,24 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from typing import Literal
 
 from .markings import Level, Scheme
 from .passages import Div
+from .schema import (
+    Schema,
+    boolean,
+    choice,
+    date,
+    integer,
+    key,
+    list_of,
+    mapping_of,
+    nested,
+    number,
+    optional,
+    text,
+)
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 ID_RE = re.compile(ID_PATTERN)
@@ -23,96 +35,115 @@ ID_RE = re.compile(ID_PATTERN)
 Format = Literal["pdf", "docx", "html"]
 PdfVariant = Literal["pdf/ua-1", "pdf/a-3b", "pdf/a-3a"]
 FORMATS: tuple[Format, ...] = ("pdf", "docx", "html")
-Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=80)]
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^[^\n]*$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+PDF_VARIANTS: tuple[PdfVariant, ...] = ("pdf/ua-1", "pdf/a-3b", "pdf/a-3a")
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+LINE = text(one_line=True)
+TEXT = text()
+ID = text(
+    pattern=ID_PATTERN,
+    strip=False,
+    max_length=80,
+    hint="ids use lowercase letters, digits and hyphens",
+)
+LABEL = text(
+    pattern=r"[A-Za-z0-9][A-Za-z0-9 :+()/._-]{0,39}",
+    hint="a label is up to 40 letters, digits, spaces and :+()/._- characters",
+)
+DATE = date()
+DEPTH = choice("summary", "full")
+PAPER = choice("a4", "letter")
 
 
 # --- file schemas -----------------------------------------------------------
 
 
-class SectionFile(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class SectionFile(Schema):
     """Front matter of ``sources/<collection>/<id>.md``."""
 
-    title: Line
-    summary: Text
-    tags: list[Line] = []
-    marking: Line | None = None
-    reviewed: dt.date | None = None
-    audiences: list[Id] | None = None
+    title: str = key(LINE)
+    summary: str = key(TEXT)
+    tags: list[str] = key(list_of(LINE), [])
+    marking: str | None = key(optional(LINE), None)
+    reviewed: dt.date | None = key(optional(DATE), None)
+    audiences: list[str] | None = key(optional(list_of(ID)), None)
 
 
-class AudienceFields(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class AudienceFields(Schema):
     """Fields an audience defines and a brief may override."""
 
-    label: Line | None = None
-    layout: Id | None = None
-    depth: Literal["summary", "full"] | None = None
-    max_pages: Annotated[int, Field(ge=1)] | None = None
-    clearance: Line | None = None
-    formats: list[Format] | None = None
-    paper: Literal["a4", "letter"] | None = None
-    portion_marks: bool | None = None
-    max_words: Annotated[int, Field(ge=1)] | None = None
-    reading_grade: Annotated[float, Field(gt=0, le=30)] | None = None
-    pdf_variant: PdfVariant | None = None
+    label: str | None = key(optional(LINE), None)
+    layout: str | None = key(optional(ID), None)
+    depth: Literal["summary", "full"] | None = key(optional(DEPTH), None)
+    max_pages: int | None = key(optional(integer(minimum=1)), None)
+    clearance: str | None = key(optional(LINE), None)
+    formats: list[Format] | None = key(optional(list_of(choice(*FORMATS))), None)
+    paper: Literal["a4", "letter"] | None = key(optional(PAPER), None)
+    portion_marks: bool | None = key(optional(boolean()), None)
+    max_words: int | None = key(optional(integer(minimum=1)), None)
+    reading_grade: float | None = key(optional(number(above=0, most=30)), None)
+    pdf_variant: PdfVariant | None = key(optional(choice(*PDF_VARIANTS)), None)
 
 
+@dataclass(frozen=True, kw_only=True)
 class AudienceFile(AudienceFields):
     """One entry of ``briefs/audiences.yaml``."""
 
-    label: Line
-    layout: Id
-    clearance: Line
-    depth: Literal["summary", "full"] = "full"
-    formats: list[Format] = list(FORMATS)
-    paper: Literal["a4", "letter"] = "a4"
-    portion_marks: bool = False
-    pdf_variant: PdfVariant = "pdf/ua-1"
+    label: str = key(LINE)
+    layout: str = key(ID)
+    clearance: str = key(LINE)
+    depth: Literal["summary", "full"] = key(DEPTH, "full")
+    formats: list[Format] = key(list_of(choice(*FORMATS)), list(FORMATS))
+    paper: Literal["a4", "letter"] = key(PAPER, "a4")
+    portion_marks: bool = key(boolean(), False)
+    pdf_variant: PdfVariant = key(choice(*PDF_VARIANTS), "pdf/ua-1")
 
 
+@dataclass(frozen=True, kw_only=True)
 class BriefAudience(AudienceFields):
     """A brief's entry for one audience: overrides, and an optional section list."""
 
-    sections: list[Id] | None = None
+    sections: list[str] | None = key(optional(list_of(ID)), None)
 
 
-class BriefFile(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class BriefFile(Schema):
     """``briefs/<brief-id>.yaml``."""
 
-    title: Line
-    subtitle: Line | None = None
-    date: dt.date | None = None
-    authors: list[Line] = []
-    collection: Id
-    marking: Line | None = None
-    lang: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = (
-        "en-GB"
+    title: str = key(LINE)
+    subtitle: str | None = key(optional(LINE), None)
+    date: dt.date | None = key(optional(DATE), None)
+    authors: list[str] = key(list_of(LINE), [])
+    collection: str = key(ID)
+    marking: str | None = key(optional(LINE), None)
+    lang: str = key(
+        text(pattern=r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", hint="write a language tag: en-GB"),
+        "en-GB",
     )
-    csl: Line | None = None
-    sections: Annotated[list[Id], Field(min_length=1)]
-    audiences: Annotated[dict[Id, BriefAudience | None], Field(min_length=1)]
+    csl: str | None = key(optional(LINE), None)
+    sections: list[str] = key(list_of(ID, min_length=1))
+    audiences: dict[str, BriefAudience | None] = key(
+        mapping_of(ID, optional(nested(BriefAudience)), min_length=1)
+    )
 
 
-Label = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9 :+()/._-]{0,39}$")]
+@dataclass(frozen=True, kw_only=True)
+class MarkingLevelFile(Schema):
+    label: str = key(LABEL)
+    release: Literal["anyone", "partners", "organisation", "named"] = key(
+        choice("anyone", "partners", "organisation", "named")
+    )
+    colour: str = key(text(pattern=r"#[0-9A-Fa-f]{6}", hint="write colours as #RRGGBB"), "#FFFFFF")
+    portion: str | None = key(optional(LINE), None)
 
 
-class MarkingLevelFile(_Strict):
-    label: Label
-    release: Literal["anyone", "partners", "organisation", "named"]
-    colour: Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")] = "#FFFFFF"
-    portion: Line | None = None
-
-
-class MarkingsFile(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class MarkingsFile(Schema):
     """``briefs/markings.yaml``: an ordered scheme, lowest first."""
 
-    name: Line = "custom"
-    levels: Annotated[list[MarkingLevelFile], Field(min_length=1)]
+    name: str = key(LINE, "custom")
+    levels: list[MarkingLevelFile] = key(list_of(nested(MarkingLevelFile), min_length=1))
 
 
 # --- pipeline objects -------------------------------------------------------

@@ -8,18 +8,15 @@ YAML and schema errors into problems that name the file and the line.
 from __future__ import annotations
 
 import difflib
-import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
-
-from . import yamlfile
+from . import schema, yamlfile
 from .errors import Problems
 from .markings import TLP, Level, Scheme
 
 MAX_SOURCE_BYTES = 2_000_000
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound=schema.Schema)
 FAILED = object()  # returned by Reader.yaml when the problem is already reported
 
 
@@ -96,59 +93,14 @@ class Reader:
             )
             return None
         try:
-            return model.model_validate(data)
-        except ValidationError as exc:
-            for err in exc.errors():
-                loc = [
-                    part for part in err["loc"] if not str(part).startswith(("function-", "list["))
-                ]
-                line = yamlfile.line_of(data, loc)
+            return schema.validate(model, data)
+        except schema.Invalid as exc:
+            for fault in exc.faults:
+                line = yamlfile.line_of(data, fault.loc)
                 self.problems.error(
-                    self.rel(path),
-                    line + offset if line else None,
-                    _describe(err, loc),
-                    _hint(err, loc, model),
+                    self.rel(path), line + offset if line else None, fault.message, fault.hint
                 )
             return None
-
-
-def _describe(err: Any, loc: list[Any]) -> str:
-    key = ".".join(str(part) for part in loc) or "file"
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        return f"unknown key '{key}'"
-    if kind == "missing":
-        return f"'{key}' is required"
-    if kind == "string_pattern_mismatch":
-        return f"'{key}': {err['input']!r} is not allowed here"
-    return f"'{key}': {err['msg'][0].lower()}{err['msg'][1:]} (found {err.get('input')!r})"
-
-
-def _field_names(model: type[BaseModel]) -> set[str]:
-    """Return the keys a schema accepts, nested schemas included."""
-    names = set(model.model_fields)
-    for field in model.model_fields.values():
-        for inner in typing.get_args(field.annotation) or (field.annotation,):
-            for candidate in (*typing.get_args(inner), inner):
-                if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-                    names |= _field_names(candidate)
-    return names
-
-
-def _hint(err: Any, loc: list[Any], model: type[BaseModel]) -> str | None:
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        close = difflib.get_close_matches(str(loc[-1]) if loc else "", _field_names(model), n=1)
-        if close:
-            return f"did you mean '{close[0]}'? README.md lists every key"
-        return "check the spelling; README.md lists every key"
-    if kind == "string_pattern_mismatch" and "a-z0-9" in str(err.get("ctx", {}).get("pattern", "")):
-        return "ids use lowercase letters, digits and hyphens"
-    if kind == "string_pattern_mismatch":
-        return "write it on one line"
-    if kind.startswith("date"):
-        return "write dates as YYYY-MM-DD"
-    return None
 
 
 def inside(path: Path, root: Path) -> bool:

@@ -1,0 +1,299 @@
+"""File schemas: the keys a YAML file may hold, the check each value must pass.
+
+A schema is a frozen dataclass whose fields are declared with :func:`key`,
+as MkDocs declares its config options: the field's type is what the rest of
+the code sees, the check is what the file must satisfy. :func:`validate`
+checks a whole mapping at once and raises :class:`Invalid` with every fault,
+each naming its key path, what was expected and what was found, so that the
+reader can point at the line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+Loc = tuple[str | int, ...]
+CHECK = "check"  # the metadata key of a field's check
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One value that fails its schema: where, what is wrong, how to put it right."""
+
+    loc: Loc
+    message: str
+    hint: str | None = None
+
+
+def _fault(loc: Loc, what: str, hint: str | None = None) -> Fault:
+    return Fault(loc, f"'{dotted(loc)}' {what}", hint)
+
+
+def dotted(loc: Loc) -> str:
+    """Return a key path as written in messages: ``audiences.public.sections.0``."""
+    return ".".join(str(part) for part in loc) or "file"
+
+
+class Invalid(Exception):
+    def __init__(self, faults: list[Fault]) -> None:
+        super().__init__(f"{len(faults)} fault(s)")
+        self.faults = faults
+
+
+class _Bad:
+    """What a check returns for a value it reported; never reaches a schema object."""
+
+
+BAD = _Bad()
+
+
+@dataclass(frozen=True)
+class Check:
+    """A value's test: returns the value as the schema object holds it, or BAD after a fault."""
+
+    run: Callable[[Any, Loc, list[Fault]], Any]
+    inner: tuple[Check, ...] = ()  # the checks it applies to parts of the value
+    schema: type[Schema] | None = None  # the schema it applies to the whole value
+
+    def __call__(self, value: Any, loc: Loc, faults: list[Fault]) -> Any:
+        return self.run(value, loc, faults)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Schema:
+    """Base of the file schemas; ``keys_given`` holds the keys the file actually wrote."""
+
+    keys_given: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+
+    def values(self) -> dict[str, Any]:
+        """Return every key's value, given or defaulted."""
+        return {name: getattr(self, name) for name in keys(type(self))}
+
+
+S = TypeVar("S", bound=Schema)
+
+
+def key(check: Check, default: Any = dataclasses.MISSING) -> Any:
+    """Declare a schema field: required without ``default``; lists and dicts are copied."""
+    metadata = {CHECK: check}
+    if isinstance(default, list | dict):
+        return field(default_factory=lambda: type(default)(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+def keys(schema: type[Schema]) -> dict[str, Check]:
+    """Return the keys a schema accepts, in order, with their checks."""
+    return {f.name: f.metadata[CHECK] for f in dataclasses.fields(schema) if CHECK in f.metadata}
+
+
+def validate(schema: type[S], data: Any) -> S:
+    """Return ``data`` as a ``schema`` object; raise Invalid listing every fault."""
+    faults: list[Fault] = []
+    result = _object(schema, data, (), faults)
+    if faults or isinstance(result, _Bad):
+        raise Invalid(faults)
+    return result
+
+
+def _object(schema: type[S], data: Any, loc: Loc, faults: list[Fault]) -> S | _Bad:
+    if not isinstance(data, dict):
+        faults.append(_fault(loc, f"must be a mapping of keys to values{_found(data)}"))
+        return BAD
+    accepted = keys(schema)
+    before = len(faults)
+    values: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in accepted:
+            where = (*loc, name)
+            faults.append(
+                Fault(where, f"unknown key '{dotted(where)}'", _spelling(str(name), schema))
+            )
+            continue
+        values[name] = accepted[name](value, (*loc, name), faults)
+    required = (f.name for f in dataclasses.fields(schema) if CHECK in f.metadata and _required(f))
+    for name in required:
+        if name not in data:
+            faults.append(_fault((*loc, name), "is required"))
+    if len(faults) > before:
+        return BAD
+    return schema(**values, keys_given=frozenset(values))
+
+
+def _required(item: dataclasses.Field[Any]) -> bool:
+    return item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING
+
+
+def _spelling(name: str, schema: type[Schema]) -> str:
+    close = difflib.get_close_matches(name, sorted(all_keys(schema)), n=1)
+    if close:
+        return f"did you mean '{close[0]}'? README.md lists every key"
+    return "check the spelling; README.md lists every key"
+
+
+def all_keys(schema: type[Schema]) -> set[str]:
+    """Return the keys a schema accepts, its nested schemas' included."""
+    names = set(keys(schema))
+    for check in keys(schema).values():
+        for inner in _nested(check):
+            names |= all_keys(inner)
+    return names
+
+
+def _nested(check: Check) -> Iterator[type[Schema]]:
+    if check.schema is not None:
+        yield check.schema
+    for inner in check.inner:
+        yield from _nested(inner)
+
+
+def _found(value: Any) -> str:
+    return " (found nothing)" if value is None else f" (found {value!r})"
+
+
+# --- checks -------------------------------------------------------------------
+
+
+def text(
+    *,
+    one_line: bool = False,
+    pattern: str | None = None,
+    hint: str | None = None,
+    strip: bool = True,
+    lower: bool = False,
+    max_length: int | None = None,
+) -> Check:
+    """Text, stripped and not empty; optionally one line, matching ``pattern`` in full."""
+    matcher = re.compile(pattern) if pattern else None
+
+    def check(value: Any, loc: Loc, faults: list[Fault]) -> Any:
+        if not isinstance(value, str):
+            faults.append(_fault(loc, f"must be text{_found(value)}", 'put it in quotes: "..."'))
+            return BAD
+        value = value.strip() if strip else value
+        value = value.lower() if lower else value
+        if not value:
+            faults.append(_fault(loc, "is empty", "write a value or remove the key"))
+        elif one_line and "\n" in value:
+            faults.append(_fault(loc, f"must be one line{_found(value)}", "write it on one line"))
+        elif max_length is not None and len(value) > max_length:
+            faults.append(_fault(loc, f"is {len(value)} characters; the limit is {max_length}"))
+        elif matcher and not matcher.fullmatch(value):
+            faults.append(Fault(loc, f"'{dotted(loc)}': {value!r} is not allowed here", hint))
+        else:
+            return value
+        return BAD
+
+    return Check(check)
+
+
+def choice(*allowed: str) -> Check:
+    def check(value: Any, loc: Loc, faults: list[Fault]) -> Any:
+        if isinstance(value, str) and value in allowed:
+            return value
+        faults.append(_fault(loc, f"must be one of {', '.join(allowed)}{_found(value)}"))
+        return BAD
+
+    return Check(check)
+
+
+def boolean() -> Check:
+    def check(value: Any, loc: Loc, faults: list[Fault]) -> Any:
+        if isinstance(value, bool):
+            return value
+        faults.append(_fault(loc, f"must be true or false{_found(value)}"))
+        return BAD
+
+    return Check(check)
+
+
+def integer(*, minimum: int) -> Check:
+    def check(value: Any, loc: Loc, faults: list[Fault]) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= minimum:
+            return value
+        faults.append(_fault(loc, f"must be a whole number of at least {minimum}{_found(value)}"))
+        return BAD
+
+    return Check(check)
+
+
+def number(*, above: float, most: float) -> Check:
+    def check(value: Any, loc: Loc, faults: list[Fault]) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool) and above < value <= most:
+            return float(value)
+        faults.append(
+            _fault(loc, f"must be a number above {above:g}, at most {most:g}{_found(value)}")
+        )
+        return BAD
+
+    return Check(check)
+
+
+def date() -> Check:
+    def check(value: Any, loc: Loc, faults: list[Fault]) -> Any:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        faults.append(_fault(loc, f"must be a date{_found(value)}", "write dates as YYYY-MM-DD"))
+        return BAD
+
+    return Check(check)
+
+
+def optional(inner: Check) -> Check:
+    """``inner``, or nothing (a key written with no value)."""
+
+    def check(value: Any, loc: Loc, faults: list[Fault]) -> Any:
+        return None if value is None else inner(value, loc, faults)
+
+    return Check(check, inner=(inner,))
+
+
+def list_of(item: Check, *, min_length: int = 0) -> Check:
+    def check(value: Any, loc: Loc, faults: list[Fault]) -> Any:
+        if not isinstance(value, list):
+            faults.append(
+                _fault(loc, f"must be a list{_found(value)}", "write one '- item' per line")
+            )
+            return BAD
+        if len(value) < min_length:
+            faults.append(_fault(loc, f"must list at least {min_length}"))
+            return BAD
+        items = [item(entry, (*loc, index), faults) for index, entry in enumerate(value)]
+        return BAD if any(isinstance(entry, _Bad) for entry in items) else items
+
+    return Check(check, inner=(item,))
+
+
+def mapping_of(name: Check, value: Check, *, min_length: int = 0) -> Check:
+    def check(data: Any, loc: Loc, faults: list[Fault]) -> Any:
+        if not isinstance(data, dict):
+            faults.append(_fault(loc, f"must be a mapping of keys to values{_found(data)}"))
+            return BAD
+        if len(data) < min_length:
+            faults.append(_fault(loc, f"must hold at least {min_length} entry"))
+            return BAD
+        result = {}
+        for entry, inner in data.items():
+            checked = (name(entry, (*loc, entry), faults), value(inner, (*loc, entry), faults))
+            result[checked[0]] = checked[1]
+        bad = any(isinstance(part, _Bad) for pair in result.items() for part in pair)
+        return BAD if bad else result
+
+    return Check(check, inner=(name, value))
+
+
+def nested(schema: type[Schema]) -> Check:
+    def check(value: Any, loc: Loc, faults: list[Fault]) -> Any:
+        return _object(schema, value, loc, faults)
+
+    return Check(check, schema=schema)
