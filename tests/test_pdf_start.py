@@ -84,11 +84,13 @@ def test_a_stand_in_used_while_still_in_place_imports_the_real_module() -> None:
     assert fresh_python(code).splitlines() == ["_Deferred (0.0, 1.0, 1)", "module"]
 
 
-def test_pdf_workers_collect_garbage_less_often() -> None:
+def test_pdf_workers_collect_garbage_less_often_and_yield_the_cores() -> None:
     code = (
-        "import gc\n"
-        "before = gc.get_threshold()[0]\n"
+        "import gc, os\n"
+        "before = gc.get_threshold()[0], os.nice(0)\n"
         "import briefwright.render.pdf_worker\n"
-        "print(before, gc.get_threshold()[0], gc.get_freeze_count() > 0)\n"
+        "print(*before, gc.get_threshold()[0], os.nice(0), gc.get_freeze_count() > 0)\n"
     )
-    assert fresh_python(code) == "700 2000 True"
+    threshold, niceness, new_threshold, new_niceness, frozen = fresh_python(code).split()
+    assert (threshold, new_threshold, frozen) == ("700", "2000", "True")
+    assert int(new_niceness) == min(int(niceness) + 10, 19)
