@@ -170,14 +170,15 @@ def build(
 
     jobs = jobs or pdf_pool.default_jobs()
     if force or not output_dir(obj.root).is_dir():
-        # Every edition will be built: while the project loads, the PDF workers'
-        # fork server loads WeasyPrint and pandoc warms up. (Here, not in
-        # build.py: they must start before the models are imported.)
+        # Every edition will be built: while the project loads, pandoc warms up
+        # and the PDF workers' fork server loads WeasyPrint. (Here, not in
+        # build.py: they must start before the project loads. pandoc first: the
+        # first edition waits for it, and for WeasyPrint only after pandoc.)
         from .render import pandoc
 
+        pandoc.prestart(obj.root)
         if jobs > 1 and (not formats or "pdf" in formats):
             pdf_pool.start_server()
-        pandoc.prestart(obj.root)
     from . import build as pipeline
     from . import load, report, select
 
