@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+import zlib
 
 import pytest
 
@@ -94,3 +95,21 @@ def test_pdf_workers_collect_garbage_less_often_and_yield_the_cores() -> None:
     threshold, niceness, new_threshold, new_niceness, frozen = fresh_python(code).split()
     assert (threshold, new_threshold, frozen) == ("700", "2000", "True")
     assert int(new_niceness) == min(int(niceness) + 10, 19)
+
+
+def _deflate(data: bytes, level: int) -> bytes:
+    compressor = zlib.compressobj(level)
+    return compressor.compress(data) + compressor.flush()
+
+
+def test_pdf_streams_are_compressed_at_zlibs_default_level_not_9() -> None:
+    pdf._weasyprint()
+    import pydyf
+
+    content = b"".join(
+        b"BT 72 %d Td (Line %d of a brief, repeated) Tj ET\n" % (i, i) for i in range(800)
+    )
+    assert _deflate(content, pdf.DEFLATE_LEVEL) != _deflate(content, 9)
+    stream = pydyf.Stream([content], compress=True).data
+    assert _deflate(content, pdf.DEFLATE_LEVEL) in stream
+    assert b"/FlateDecode" in stream

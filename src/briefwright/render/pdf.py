@@ -14,6 +14,7 @@ import logging
 import sys
 import threading
 import types
+import zlib
 from collections.abc import Callable, Iterator
 from functools import cache, lru_cache
 from pathlib import Path
@@ -167,7 +168,31 @@ def _weasyprint() -> Any:
     handle = getattr(fonts, "ffi", None)
     if handle is not None and not isinstance(handle, _OpenArrays):
         setattr(fonts, "ffi", _OpenArrays(handle))  # noqa: B010 - a module's global
+    writer = importlib.import_module("pydyf")
+    if isinstance(getattr(writer, "zlib", None), types.ModuleType):
+        setattr(writer, "zlib", _Deflate(DEFLATE_LEVEL))  # noqa: B010 - a module's global
     return weasyprint
+
+
+# pydyf, which writes WeasyPrint's PDFs, compresses every stream at zlib's level 9.
+# For a brief's page contents and fonts that takes four times as long as level 6
+# (zlib's default) for files about 3 % smaller: some 70 ms of a sample build.
+DEFLATE_LEVEL = 6
+
+
+class _Deflate:
+    """zlib, as pydyf sees it, compressing streams at ``level`` whatever it asks for."""
+
+    def __init__(self, level: int) -> None:
+        self.level = level
+
+    def compressobj(self, *args: Any, **kwargs: Any) -> Any:
+        """Return zlib's compressor at this level; any other arguments are zlib's."""
+        kwargs.pop("level", None)
+        return zlib.compressobj(self.level, *args[1:], **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(zlib, name)
 
 
 GLYPHS = "hb_codepoint_t"
