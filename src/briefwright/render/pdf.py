@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..errors import BuildError
+from . import pdf_front
 
 log = logging.getLogger(__name__)
 
@@ -285,20 +286,26 @@ def render(
     """Return the PDF bytes and page count of the print HTML laid out with ``css``."""
     weasyprint = _weasyprint()
     fetcher = _fetcher(root)
-    try:
-        sheet, refused = _stylesheet(css, root)
-        document = weasyprint.HTML(
-            string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher
+    refused: list[str] = []
+
+    def lay_out(page: str, page_css: str) -> Any:
+        sheet, refused_by_sheet = _stylesheet(page_css, root)
+        refused.extend(refused_by_sheet)
+        return weasyprint.HTML(
+            string=page, base_url=root.as_uri() + "/", url_fetcher=fetcher
         ).render(
             stylesheets=[sheet],
             font_config=_font_config(),
             pdf_variant=variant,
             custom_metadata=True,
         )
+
+    try:
+        document = pdf_front.lay_out(lay_out, html, css) or lay_out(html, css)
         data = document.write_pdf(pdf_variant=variant, custom_metadata=True)
     except Exception as exc:  # WeasyPrint raises many types; report them as one
         raise BuildError(f"WeasyPrint could not write the PDF for {label}: {exc}") from None
-    refused = (*refused, *fetcher.refused)
+    refused.extend(fetcher.refused)
     if refused:
         shown = ", ".join(sorted(set(refused))[:3])
         raise BuildError(
