@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -105,7 +107,7 @@ def test_a_pandoc_stopped_while_idle_is_not_lent_again() -> None:
 def test_the_docx_writer_refuses_an_image_that_is_not_embedded() -> None:
     doc = pandoc.parse("![A chart](/etc/hostname)", None, "image")
     with pytest.raises(BuildError, match="image that is not embedded.*/etc/hostname"):
-        pandoc.write_docx(json.dumps(doc), REFERENCE, 0, "image")
+        pandoc.write_docx(doc, REFERENCE, 0, "image", "Normal")
 
 
 def test_html_moves_headings_down_one_level() -> None:
@@ -137,3 +139,29 @@ def test_what_pandoc_warns_about_is_logged_with_the_edition(
     assert [r.getMessage() for r in records] == [
         "pandoc, asked to read demo for public: Citeproc: citation no-such-key not found"
     ]
+
+
+def test_the_docx_from_the_kept_tree_leaves_out_what_only_the_print_page_needs() -> None:
+    text = "::: contents\n- [One](#one)\n:::\n\n# One {#one}\n\nA claim.[^1]\n\n[^1]: Its note.\n"
+    with pandoc.session():
+        doc = pandoc.parse(text, None, "kept")
+        sent = pandoc.write_docx(
+            json.loads(json.dumps(doc)), REFERENCE, 0, "sent", "Contents Entry"
+        )
+        assert ast.add_print_notes(doc) == 1
+        pandoc.write_html(doc, "kept", keep=True)
+        kept = pandoc.write_docx(None, REFERENCE, 0, "kept", "Contents Entry")
+    assert kept == sent
+    with zipfile.ZipFile(io.BytesIO(kept)) as docx:
+        body = docx.read("word/document.xml").decode()
+        notes = docx.read("word/footnotes.xml").decode()
+    assert body.count("Its note") == 0 and notes.count("Its note") == 1
+    assert '<w:pStyle w:val="ContentsEntry" />' in body and "<w:numPr>" not in body
+
+
+def test_a_docx_of_the_kept_tree_needs_an_html_write_that_kept_it() -> None:
+    with pandoc.session():
+        pandoc.write_html(pandoc.parse("Text.", None, "not kept"), "not kept")
+        with pytest.raises(BuildError, match="no tree kept for the DOCX"):
+            pandoc.write_docx(None, REFERENCE, 0, "not kept", "Normal")
+        assert words(pandoc.parse("Still serving.", None, "after")) == ["Still", "serving."]

@@ -229,33 +229,6 @@ def drop_empty_references(doc: Node) -> None:
             node["c"] = [item for item in node["c"] if not links_to_references(item)]
 
 
-def contents_as_paragraphs(doc: Node, style: str) -> Node:
-    """Return the tree with its contents list as plain paragraphs in ``style``, for Word.
-
-    A bulleted contents list looks unfinished in Word; the entries stay links.
-    Only the top-level blocks are copied: the tree itself is not changed.
-    """
-
-    def unbullet(block: Node) -> Node:
-        if block["t"] != "BulletList":
-            return block
-        paragraphs = [
-            {"t": "Para", "c": part["c"]}
-            for item in block["c"]
-            for part in item
-            if part["t"] in ("Para", "Plain")
-        ]
-        return {"t": "Div", "c": [["", [], [["custom-style", style]]], paragraphs]}
-
-    blocks = [
-        {"t": "Div", "c": [block["c"][0], [unbullet(b) for b in block["c"][1]]]}
-        if block["t"] == "Div" and "contents" in classes(block)
-        else block
-        for block in doc["blocks"]
-    ]
-    return {**doc, "blocks": blocks}
-
-
 # Markers for the single HTML write that serves both the screen page and the print page.
 NOTE_MARK = "<!--bw:note:{}-->"
 PRINT_NOTE_MARK = "<!--bw:print-note:{}-->"

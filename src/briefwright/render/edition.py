@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -59,15 +58,14 @@ def _render(edition: Edition, markdown: str, label: str, submit_pdf: SubmitPdf |
     formats = edition.audience.formats
     needs_pdf = lays_out_pdf(edition)
 
-    # One HTML write serves the screen page and the print page; the tree it
-    # takes is changed for that, so the DOCX's copy of the tree is taken first.
-    doc_json = (
-        json.dumps(ast.contents_as_paragraphs(doc, CONTENTS_STYLE)) if "docx" in formats else ""
-    )
+    # One HTML write serves the screen page and the print page; pandoc keeps
+    # the tree it read for the DOCX, which it writes without the print notes.
+    kept = False
     pdf_result: tuple[bytes, int] | None = None
     if needs_pdf or "html" in formats:
         notes = ast.add_print_notes(doc)
-        screen, printed = html.split_notes(pandoc.write_html(doc, label), notes)
+        kept = "docx" in formats
+        screen, printed = html.split_notes(pandoc.write_html(doc, label, keep=kept), notes)
         if needs_pdf:
             print_html, css = html.print_page(edition, printed)
             job = (print_html, css, edition.root, label, edition.audience.pdf_variant)
@@ -78,7 +76,7 @@ def _render(edition: Edition, markdown: str, label: str, submit_pdf: SubmitPdf |
         if "html" in formats:
             result.outputs["html"] = html.page(edition, screen).encode("utf-8")
     if "docx" in formats:
-        result.outputs["docx"] = _docx(edition, doc_json, label)
+        result.outputs["docx"] = _docx(edition, None if kept else doc, label)
     if pdf_result is not None:
         _add_pdf(edition, result, pdf_result)
     return result
@@ -127,10 +125,11 @@ def _description(edition: Edition) -> str:
     return edition.brief.subtitle or edition.sections[0].summary
 
 
-def _docx(edition: Edition, doc_json: str, label: str) -> bytes:
+def _docx(edition: Edition, doc: ast.Node | None, label: str) -> bytes:
+    """Return the DOCX, from ``doc`` or (None) from the tree pandoc kept from the HTML write."""
     reference = layouts.find_file(edition.root, edition.audience.layout, "reference.docx")
     epoch = int(dt.datetime.combine(edition.brief.date, dt.time(), dt.UTC).timestamp())
-    raw = pandoc.write_docx(doc_json, reference, epoch, label)
+    raw = pandoc.write_docx(doc, reference, epoch, label, CONTENTS_STYLE)
     return docx.finish(raw, edition, _keywords(edition), _description(edition))
 
 

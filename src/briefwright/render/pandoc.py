@@ -221,16 +221,32 @@ def parse(
     return doc
 
 
-def write_html(doc: dict[str, Any], label: str) -> str:
+def write_html(doc: dict[str, Any], label: str, keep: bool = False) -> str:
     """Write an HTML fragment (the page template supplies <head> and frame).
 
     Headings go one level down: on the page, the brief's title is the one h1.
+    With ``keep``, pandoc keeps the tree for the next :func:`write_docx` in this
+    session, which then need not send it again.
     """
     body = json.dumps(doc).encode("utf-8")
-    return _call("html", body, f"write HTML for {label}").decode("utf-8")
+    return _call("html", body, f"write HTML for {label}", keep=keep).decode("utf-8")
 
 
-def write_docx(doc_json: str, reference: Path, epoch: int, label: str) -> bytes:
-    """Return a DOCX with the reference document's styles, from the tree as JSON."""
-    body = doc_json.encode("utf-8")
-    return _call("docx", body, f"write DOCX for {label}", reference=str(reference), epoch=epoch)
+def write_docx(
+    doc: dict[str, Any] | None, reference: Path, epoch: int, label: str, contents_style: str
+) -> bytes:
+    """Return a DOCX with the reference document's styles, from the tree (None: the kept one).
+
+    The contents list becomes paragraphs in ``contents_style``, and the notes'
+    second copy for the print page (see :func:`ast.add_print_notes`) is left out.
+    """
+    body = json.dumps(doc).encode("utf-8") if doc is not None else b""
+    return _call(
+        "docx",
+        body,
+        f"write DOCX for {label}",
+        reference=str(reference),
+        epoch=epoch,
+        kept=doc is None,
+        contents_style=contents_style,
+    )

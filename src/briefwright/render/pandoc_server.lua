@@ -48,9 +48,15 @@ local function parse(text, request)
   return pandoc.write(doc, "json")
 end
 
+-- The tree of the last HTML request that asked to keep it (`"keep": true`), for
+-- the DOCX request that follows (`"kept": true`): an edition's tree is read once.
+local kept = nil
+
 -- On the page the brief's title is the one h1: body headings go one level down.
-local function html(text)
-  local doc = pandoc.read(text, "json"):walk {
+local function html(text, request)
+  local doc = pandoc.read(text, "json")
+  kept = request and option(request, "keep") and doc or nil
+  doc = doc:walk {
     Header = function(header)
       header.level = header.level + 1
       return header
@@ -60,8 +66,71 @@ local function html(text)
   return pandoc.write(doc, "html5", options) .. "\n"
 end
 
+-- Markers briefwright's HTML tree carries around the notes' second copy, which
+-- the print page sets at the foot of its pages (see ast.add_print_notes).
+local PRINT_NOTES_START = "<!--bw:print-notes-->"
+local PRINT_NOTES_END = "<!--bw:print-notes-end-->"
+
+-- A bulleted contents list looks unfinished in Word: its entries become
+-- paragraphs in the reference document's contents style, still links.
+local function unbullet(block, style)
+  if block.t ~= "BulletList" then
+    return block
+  end
+  local paragraphs = pandoc.Blocks {}
+  for _, item in ipairs(block.content) do
+    for _, part in ipairs(item) do
+      if part.t == "Para" or part.t == "Plain" then
+        paragraphs:insert(pandoc.Para(part.content))
+      end
+    end
+  end
+  return pandoc.Div(paragraphs, pandoc.Attr("", {}, { { "custom-style", style } }))
+end
+
+-- Each note's marker: raw HTML, which the DOCX writer leaves out, but as a note's
+-- first block it would put the note's number in a paragraph of its own.
+local function unmarked(note)
+  local first = note.content[1]
+  if first and first.t == "RawBlock" and first.text:sub(1, 12) == "<!--bw:note:" then
+    note.content:remove(1)
+    return note
+  end
+end
+
+-- The tree as Word gets it: without the notes' markers and second copy, the
+-- contents unbulleted.
+local function for_word(doc, style)
+  local blocks, copies, marked = pandoc.Blocks {}, false, false
+  for _, block in ipairs(doc.blocks) do
+    if block.t == "RawBlock" and block.text == PRINT_NOTES_START then
+      copies, marked = true, true
+    elseif block.t == "RawBlock" and block.text == PRINT_NOTES_END then
+      copies = false
+    elseif not copies then
+      if block.t == "Div" and block.classes:includes("contents") then
+        block.content = block.content:map(function(inner)
+          return unbullet(inner, style)
+        end)
+      end
+      blocks:insert(block)
+    end
+  end
+  doc.blocks = blocks
+  return marked and doc:walk { Note = unmarked } or doc
+end
+
 local function docx(text, request)
-  local doc = pandoc.read(text, "json")
+  local doc
+  if option(request, "kept") then
+    doc, kept = kept, nil
+    if not doc then
+      error("no tree kept for the DOCX: an HTML request with keep must come first", 0)
+    end
+  else
+    doc = pandoc.read(text, "json")
+  end
+  doc = for_word(doc, request.contents_style)
   doc:walk {
     Image = function(image)
       if image.src:sub(1, 5) ~= "data:" then
@@ -125,8 +194,8 @@ local function warm(bibliography)
   doc.meta.lang = "en-GB"
   doc = pandoc.utils.citeproc(doc)
   local text = pandoc.write(doc, "json")
-  html(text)
-  pandoc.write(pandoc.read(text, "json"), "docx")
+  html(text, { keep = true })
+  docx("", { kept = true, contents_style = "Normal", epoch = 0 })
 end
 
 if arg and arg[1] == "warm" then
@@ -139,7 +208,8 @@ while true do
     break
   end
   local request = json.decode(line, false)
-  local body = io.stdin:read(request.size) or ""
+  -- (Not read(0) for an empty body: it waits for the next byte to rule out the end.)
+  local body = request.size > 0 and io.stdin:read(request.size) or ""
   local handler = handlers[request.op]
   local ok, result
   if handler then
