@@ -55,11 +55,21 @@ def test_the_front_page_laid_out_apart_gives_the_very_same_pdf(
     assert render_both(monkeypatch, html, css, analyst_page) == {"applied": True, "same": True}
 
 
-def test_a_body_that_does_not_start_a_new_page_is_laid_out_as_one_document(
-    analyst_page: Page, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "rules",
+    [
+        "h2.key-judgements { break-before: auto; }",
+        "h2.key-judgements { break-before: auto; } .cover { break-after: page; }",
+        # pushed to the second page by the contents, but not without them
+        "h2.key-judgements { break-before: auto; margin-top: 150mm; }",
+    ],
+    ids=["contents run on into the body", "a title page of its own", "a heading pushed over"],
+)
+def test_a_body_that_does_not_start_the_second_page_is_laid_out_as_one_document(
+    analyst_page: Page, monkeypatch: pytest.MonkeyPatch, rules: str
 ) -> None:
     html, css = analyst_page[:2]
-    css += "\nh2.key-judgements { break-before: auto; }"
+    css += "\n" + rules
     assert render_both(monkeypatch, html, css, analyst_page) == {"applied": False, "same": True}
 
 
@@ -81,8 +91,16 @@ def test_contents_longer_than_a_page_are_laid_out_as_one_document(
         lambda css: css.replace(
             pdf_front.PAGE_REF, "target-counter(attr(href), page, lower-roman)"
         ),
+        lambda css: css + "a.see::after { content: target-text(attr(href)); }",
+        lambda css: css + "a.see::after { content: " + pdf_front.PAGE_REF + "; }",
     ],
-    ids=["running strings", "page counter reset", "roman numbers"],
+    ids=[
+        "running strings",
+        "page counter reset",
+        "roman numbers",
+        "text of targets",
+        "page references outside the contents",
+    ],
 )
 def test_stylesheets_that_could_number_pages_otherwise_are_not_split(
     analyst_page: Page, change: Any
