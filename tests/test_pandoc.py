@@ -162,6 +162,9 @@ def test_the_docx_from_the_kept_tree_leaves_out_what_only_the_print_page_needs()
 def test_a_docx_of_the_kept_tree_needs_an_html_write_that_kept_it() -> None:
     with pandoc.session():
         pandoc.write_html(pandoc.parse("Text.", None, "not kept"), "not kept")
-        with pytest.raises(BuildError, match="no tree kept for the DOCX"):
+        with pytest.raises(BuildError, match="no tree kept for the DOCX of not kept"):
             pandoc.write_docx(None, REFERENCE, 0, "not kept", "Normal")
+        pandoc.write_html(pandoc.parse("Text.", None, "one"), "one", keep=True)
+        with pytest.raises(BuildError, match="no tree kept for the DOCX of other"):
+            pandoc.write_docx(None, REFERENCE, 0, "other", "Normal")
         assert words(pandoc.parse("Still serving.", None, "after")) == ["Still", "serving."]

@@ -225,11 +225,12 @@ def write_html(doc: dict[str, Any], label: str, keep: bool = False) -> str:
     """Write an HTML fragment (the page template supplies <head> and frame).
 
     Headings go one level down: on the page, the brief's title is the one h1.
-    With ``keep``, pandoc keeps the tree for the next :func:`write_docx` in this
-    session, which then need not send it again.
+    With ``keep``, pandoc keeps the tree for the next :func:`write_docx` of
+    ``label`` in this session, which then need not send it again.
     """
     body = json.dumps(doc).encode("utf-8")
-    return _call("html", body, f"write HTML for {label}", keep=keep).decode("utf-8")
+    kept = label if keep else None
+    return _call("html", body, f"write HTML for {label}", keep=kept).decode("utf-8")
 
 
 def write_docx(
@@ -247,6 +248,6 @@ def write_docx(
         f"write DOCX for {label}",
         reference=str(reference),
         epoch=epoch,
-        kept=doc is None,
+        kept=label if doc is None else None,
         contents_style=contents_style,
     )

@@ -48,14 +48,15 @@ local function parse(text, request)
   return pandoc.write(doc, "json")
 end
 
--- The tree of the last HTML request that asked to keep it (`"keep": true`), for
--- the DOCX request that follows (`"kept": true`): an edition's tree is read once.
-local kept = nil
+-- The tree of the last HTML request that asked to keep it (`"keep": NAME`), for
+-- the DOCX request that names it (`"kept": NAME`): an edition's tree is read once.
+local kept, kept_name = nil, nil
 
 -- On the page the brief's title is the one h1: body headings go one level down.
 local function html(text, request)
   local doc = pandoc.read(text, "json")
-  kept = request and option(request, "keep") and doc or nil
+  kept_name = request and option(request, "keep")
+  kept = kept_name and doc or nil
   doc = doc:walk {
     Header = function(header)
       header.level = header.level + 1
@@ -122,11 +123,12 @@ end
 
 local function docx(text, request)
   local doc
-  if option(request, "kept") then
-    doc, kept = kept, nil
-    if not doc then
-      error("no tree kept for the DOCX: an HTML request with keep must come first", 0)
+  local name = option(request, "kept")
+  if name then
+    if not kept or kept_name ~= name then
+      error("no tree kept for the DOCX of " .. name .. ": its HTML request must come first", 0)
     end
+    doc, kept, kept_name = kept, nil, nil
   else
     doc = pandoc.read(text, "json")
   end
@@ -194,8 +196,8 @@ local function warm(bibliography)
   doc.meta.lang = "en-GB"
   doc = pandoc.utils.citeproc(doc)
   local text = pandoc.write(doc, "json")
-  html(text, { keep = true })
-  docx("", { kept = true, contents_style = "Normal", epoch = 0 })
+  html(text, { keep = "warm-up" })
+  docx("", { kept = "warm-up", contents_style = "Normal", epoch = 0 })
 end
 
 if arg and arg[1] == "warm" then
