@@ -24,3 +24,20 @@ def test_duplicate_keys_are_an_error_with_the_second_line() -> None:
         yamlfile.parse("title: A\nother: 1\ntitle: B\n")
     assert caught.value.line == 3
     assert "title" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("a: 1\n? [x, y]\n: 2\n", 2, "a key must be one value"),
+        ("title: T\nreviewed: 2024-02-30\n", 2, "'2024-02-30' cannot be read"),
+        ("dates:\n  - 2024-01-01\n  - 2024-13-01\n", 3, "'2024-13-01' cannot be read"),
+    ],
+)
+def test_values_yaml_cannot_construct_are_errors_with_their_line(
+    text: str, line: int, message: str
+) -> None:
+    with pytest.raises(yamlfile.YamlSyntaxError) as caught:
+        yamlfile.parse(text)
+    assert caught.value.line == line
+    assert message in str(caught.value)

@@ -40,16 +40,31 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     result.line = node.start_mark.line + 1
     result.key_lines = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in result:
+        key = _construct(loader, key_node)
+        try:
+            seen = key in result
+        except TypeError:  # a list or mapping as a key
+            raise _invalid("a key must be one value, not a list or mapping", key_node) from None
+        if seen:
             raise DuplicateKeyError(key, key_node.start_mark.line + 1)
-        result[key] = loader.construct_object(value_node, deep=True)
+        result[key] = _construct(loader, value_node)
         result.key_lines[key] = key_node.start_mark.line + 1
     return result
 
 
+def _construct(loader: _Loader, node: yaml.Node) -> Any:
+    try:
+        return loader.construct_object(node, deep=True)
+    except (TypeError, ValueError) as exc:  # e.g. a date that does not exist: 2024-02-30
+        raise _invalid(f"{node.value!r} cannot be read: {exc}", node) from None
+
+
+def _invalid(problem: str, node: yaml.Node) -> yaml.MarkedYAMLError:
+    return yaml.constructor.ConstructorError(None, None, problem, node.start_mark)
+
+
 def _sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
-    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result = LineList(_construct(loader, child) for child in node.value)
     result.line = node.start_mark.line + 1
     result.item_lines = [child.start_mark.line + 1 for child in node.value]
     return result
