@@ -110,3 +110,15 @@ def test_stylesheets_that_could_number_pages_otherwise_are_not_split(
 
     html, css = analyst_page[:2]
     assert pdf_front.lay_out(never, html, change(css)) is None
+
+
+def test_a_front_page_that_cannot_be_taken_apart_falls_back_to_one_document(
+    analyst_page: Page, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unknown(*args: Any) -> Any:
+        raise AttributeError("'PageBox' object has no attribute 'copy_with_children'")
+
+    monkeypatch.setattr(pdf_front, "_under_margins", unknown)
+    fallen_back = pdf.render(*analyst_page)
+    monkeypatch.setattr(pdf_front, "lay_out", lambda *args: None)
+    assert fallen_back == pdf.render(*analyst_page)

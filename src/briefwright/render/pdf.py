@@ -301,7 +301,7 @@ def render(
         )
 
     try:
-        document = pdf_front.lay_out(lay_out, html, css) or lay_out(html, css)
+        document = _front_apart(lay_out, html, css, label) or lay_out(html, css)
         data = document.write_pdf(pdf_variant=variant, custom_metadata=True)
     except Exception as exc:  # WeasyPrint raises many types; report them as one
         raise BuildError(f"WeasyPrint could not write the PDF for {label}: {exc}") from None
@@ -313,3 +313,12 @@ def render(
             "builds use only files inside the project root"
         )
     return bytes(data), len(document.pages)
+
+
+def _front_apart(lay_out: pdf_front.LayOut, html: str, css: str, label: str) -> Any:
+    """Return the page laid out with its front page apart, or None to lay it out as one."""
+    try:
+        return pdf_front.lay_out(lay_out, html, css)
+    except Exception:  # e.g. a WeasyPrint whose pages are made otherwise: the one layout says
+        log.debug("%s: front page not laid out apart", label, exc_info=True)
+        return None
