@@ -247,7 +247,7 @@ def add_print_notes(doc: Node) -> int:
     text at its call, for CSS ``float: footnote``. Each note is tagged with a
     marker, and after the body each note's text follows again, as inline
     content between markers, for :func:`html.split_notes` to move into place.
-    (pandoc_server.lua leaves the markers and copies out of the DOCX.)
+    (:func:`pandoc.write_docx` has pandoc leave the markers and copies out.)
     Changes ``doc``; returns how many notes it has.
     """
     count = 0

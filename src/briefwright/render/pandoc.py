@@ -241,6 +241,8 @@ def write_docx(
     The contents list becomes paragraphs in ``contents_style``, and the notes'
     second copy for the print page (see :func:`ast.add_print_notes`) is left out.
     """
+    from . import ast  # noqa: PLC0415 - this module starts before the models load
+
     body = json.dumps(doc).encode("utf-8") if doc is not None else b""
     return _call(
         "docx",
@@ -250,4 +252,7 @@ def write_docx(
         epoch=epoch,
         kept=label if doc is None else None,
         contents_style=contents_style,
+        notes_start=ast.PRINT_NOTES_START,
+        notes_end=ast.PRINT_NOTES_END,
+        note_mark=ast.NOTE_MARK.partition("{")[0],  # each note's marker, number aside
     )

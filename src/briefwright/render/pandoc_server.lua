@@ -67,11 +67,6 @@ local function html(text, request)
   return pandoc.write(doc, "html5", options) .. "\n"
 end
 
--- Markers briefwright's HTML tree carries around the notes' second copy, which
--- the print page sets at the foot of its pages (see ast.add_print_notes).
-local PRINT_NOTES_START = "<!--bw:print-notes-->"
-local PRINT_NOTES_END = "<!--bw:print-notes-end-->"
-
 -- A bulleted contents list looks unfinished in Word: its entries become
 -- paragraphs in the reference document's contents style, still links.
 local function unbullet(block, style)
@@ -89,36 +84,45 @@ local function unbullet(block, style)
   return pandoc.Div(paragraphs, pandoc.Attr("", {}, { { "custom-style", style } }))
 end
 
--- Each note's marker: raw HTML, which the DOCX writer leaves out, but as a note's
--- first block it would put the note's number in a paragraph of its own.
-local function unmarked(note)
-  local first = note.content[1]
-  if first and first.t == "RawBlock" and first.text:sub(1, 12) == "<!--bw:note:" then
-    note.content:remove(1)
-    return note
-  end
-end
-
--- The tree as Word gets it: without the notes' markers and second copy, the
--- contents unbulleted.
-local function for_word(doc, style)
-  local blocks, copies, marked = pandoc.Blocks {}, false, false
+-- The tree as Word gets it: the contents unbulleted, and without what an HTML
+-- tree carries for the print page (see ast.add_print_notes), whose markers the
+-- request names: the notes' second copy between `notes_start` and `notes_end`,
+-- and the marker opening each note (raw HTML, which the DOCX writer leaves out,
+-- but as a note's first block it would put the note's number in a paragraph of
+-- its own).
+local function for_word(doc, request)
+  local start, finish = option(request, "notes_start"), option(request, "notes_end")
+  local blocks, copies = pandoc.Blocks {}, false
   for _, block in ipairs(doc.blocks) do
-    if block.t == "RawBlock" and block.text == PRINT_NOTES_START then
-      copies, marked = true, true
-    elseif block.t == "RawBlock" and block.text == PRINT_NOTES_END then
+    if block.t == "RawBlock" and block.text == start then
+      copies = true
+    elseif block.t == "RawBlock" and block.text == finish then
       copies = false
     elseif not copies then
       if block.t == "Div" and block.classes:includes("contents") then
         block.content = block.content:map(function(inner)
-          return unbullet(inner, style)
+          return unbullet(inner, request.contents_style)
         end)
       end
       blocks:insert(block)
     end
   end
   doc.blocks = blocks
-  return marked and doc:walk { Note = unmarked } or doc
+  local mark = option(request, "note_mark")
+  return doc:walk {
+    Image = function(image)
+      if image.src:sub(1, 5) ~= "data:" then
+        error("an image that is not embedded reached the DOCX writer: " .. image.src, 0)
+      end
+    end,
+    Note = function(note)
+      local first = note.content[1]
+      if mark and first and first.t == "RawBlock" and first.text:sub(1, #mark) == mark then
+        note.content:remove(1)
+        return note
+      end
+    end,
+  }
 end
 
 local function docx(text, request)
@@ -132,14 +136,7 @@ local function docx(text, request)
   else
     doc = pandoc.read(text, "json")
   end
-  doc = for_word(doc, request.contents_style)
-  doc:walk {
-    Image = function(image)
-      if image.src:sub(1, 5) ~= "data:" then
-        error("an image that is not embedded reached the DOCX writer: " .. image.src, 0)
-      end
-    end,
-  }
+  doc = for_word(doc, request)
   -- DOCX parts are stamped with SOURCE_DATE_EPOCH: the brief's date, not today.
   local environment = pandoc.system.environment()
   environment.SOURCE_DATE_EPOCH = tostring(request.epoch)
