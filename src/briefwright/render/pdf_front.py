@@ -60,7 +60,7 @@ def lay_out(render: LayOut, html: str, css: str) -> Any | None:
     # The body: the whole page, but the contents list without its entries, so that
     # nothing points ahead and every page is laid out once.
     body = render(html[: contents[0]] + _ENTRIES.sub("", parts["contents"]) + html[after:], css)
-    if not _starts_page(body, 1, parts["next_id"]):
+    if not _contents_then(body, parts["next_id"]):
         return None
     numbers: dict[str, int] = {}
     for number, page in enumerate(body.pages, 1):
@@ -72,23 +72,19 @@ def lay_out(render: LayOut, html: str, css: str) -> Any | None:
     # The front: the page up to the next section's heading, which must be alone on
     # a second page (the contents fit the first, and the body starts a new one).
     front = render(html[: contents[0]] + entries + parts["next"], written_in)
-    if (
-        len(front.pages) != 2
-        or front.pages[1].links
-        or not _starts_page(front, 1, parts["next_id"])
-    ):
+    if len(front.pages) != 2 or front.pages[1].links or not _contents_then(front, parts["next_id"]):
         return None
     return body.copy([_under_margins(front.pages[0], body.pages[0]), *body.pages[1:]])
 
 
-def _starts_page(document: Any, index: int, anchor: str) -> bool:
-    """Whether the contents are on the first page and ``anchor`` on page ``index`` + 1 only."""
+def _contents_then(document: Any, anchor: str) -> bool:
+    """Whether the contents are on the first page and ``anchor`` first on the second."""
     pages = document.pages
     return (
-        len(pages) > index
+        len(pages) > 1
         and "contents" in pages[0].anchors
-        and anchor in pages[index].anchors
-        and not any(anchor in page.anchors for page in pages[:index])
+        and anchor not in pages[0].anchors
+        and anchor in pages[1].anchors
     )
 
 
