@@ -130,18 +130,18 @@ def _required(item: dataclasses.Field[Any]) -> bool:
 
 
 def _spelling(name: str, schema: type[Schema]) -> str:
-    close = difflib.get_close_matches(name, sorted(all_keys(schema)), n=1)
+    close = difflib.get_close_matches(name, sorted(_all_keys(schema)), n=1)
     if close:
         return f"did you mean '{close[0]}'? README.md lists every key"
     return "check the spelling; README.md lists every key"
 
 
-def all_keys(schema: type[Schema]) -> set[str]:
+def _all_keys(schema: type[Schema]) -> set[str]:
     """Return the keys a schema accepts, its nested schemas' included."""
     names = set(keys(schema))
     for check in keys(schema).values():
         for inner in _nested(check):
-            names |= all_keys(inner)
+            names |= _all_keys(inner)
     return names
 
 
