@@ -10,9 +10,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
-from .markings import Level, Scheme
+from .markings import Level, Release, Scheme
 from .passages import Div
 from .schema import (
     Schema,
@@ -34,8 +34,9 @@ ID_RE = re.compile(ID_PATTERN)
 
 Format = Literal["pdf", "docx", "html"]
 PdfVariant = Literal["pdf/ua-1", "pdf/a-3b", "pdf/a-3a"]
-FORMATS: tuple[Format, ...] = ("pdf", "docx", "html")
-PDF_VARIANTS: tuple[PdfVariant, ...] = ("pdf/ua-1", "pdf/a-3b", "pdf/a-3a")
+Depth = Literal["summary", "full"]
+Paper = Literal["a4", "letter"]
+FORMATS: tuple[Format, ...] = get_args(Format)
 
 LINE = text(one_line=True)
 TEXT = text()
@@ -50,8 +51,6 @@ LABEL = text(
     hint="a label is up to 40 letters, digits, spaces and :+()/._- characters",
 )
 DATE = date()
-DEPTH = choice("summary", "full")
-PAPER = choice("a4", "letter")
 
 
 # --- file schemas -----------------------------------------------------------
@@ -75,15 +74,15 @@ class AudienceFields(Schema):
 
     label: str | None = key(optional(LINE), None)
     layout: str | None = key(optional(ID), None)
-    depth: Literal["summary", "full"] | None = key(optional(DEPTH), None)
+    depth: Depth | None = key(optional(choice(Depth)), None)
     max_pages: int | None = key(optional(integer(minimum=1)), None)
     clearance: str | None = key(optional(LINE), None)
-    formats: list[Format] | None = key(optional(list_of(choice(*FORMATS))), None)
-    paper: Literal["a4", "letter"] | None = key(optional(PAPER), None)
+    formats: list[Format] | None = key(optional(list_of(choice(Format))), None)
+    paper: Paper | None = key(optional(choice(Paper)), None)
     portion_marks: bool | None = key(optional(boolean()), None)
     max_words: int | None = key(optional(integer(minimum=1)), None)
     reading_grade: float | None = key(optional(number(above=0, most=30)), None)
-    pdf_variant: PdfVariant | None = key(optional(choice(*PDF_VARIANTS)), None)
+    pdf_variant: PdfVariant | None = key(optional(choice(PdfVariant)), None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,11 +92,11 @@ class AudienceFile(AudienceFields):
     label: str = key(LINE)
     layout: str = key(ID)
     clearance: str = key(LINE)
-    depth: Literal["summary", "full"] = key(DEPTH, "full")
-    formats: list[Format] = key(list_of(choice(*FORMATS)), list(FORMATS))
-    paper: Literal["a4", "letter"] = key(PAPER, "a4")
+    depth: Depth = key(choice(Depth), "full")
+    formats: list[Format] = key(list_of(choice(Format)), list(FORMATS))
+    paper: Paper = key(choice(Paper), "a4")
     portion_marks: bool = key(boolean(), False)
-    pdf_variant: PdfVariant = key(choice(*PDF_VARIANTS), "pdf/ua-1")
+    pdf_variant: PdfVariant = key(choice(PdfVariant), "pdf/ua-1")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -131,9 +130,7 @@ class BriefFile(Schema):
 @dataclass(frozen=True, kw_only=True)
 class MarkingLevelFile(Schema):
     label: str = key(LABEL)
-    release: Literal["anyone", "partners", "organisation", "named"] = key(
-        choice("anyone", "partners", "organisation", "named")
-    )
+    release: Release = key(choice(Release))
     colour: str = key(text(pattern=r"#[0-9A-Fa-f]{6}", hint="write colours as #RRGGBB"), "#FFFFFF")
     portion: str | None = key(optional(LINE), None)
 
@@ -180,11 +177,11 @@ class Audience:
     name: str
     label: str
     layout: str
-    depth: Literal["summary", "full"]
+    depth: Depth
     max_pages: int | None
     clearance: Level
     formats: tuple[Format, ...]
-    paper: Literal["a4", "letter"]
+    paper: Paper
     portion_marks: bool = False
     max_words: int | None = None
     reading_grade: float | None = None

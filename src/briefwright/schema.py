@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import re
+import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -192,7 +193,10 @@ def text(
     return Check(check)
 
 
-def choice(*allowed: str) -> Check:
+def choice(literal: Any) -> Check:
+    """One of the strings of a ``Literal`` type, the one the schema field declares."""
+    allowed = typing.get_args(literal)
+
     def check(value: Any, loc: Loc, faults: list[Fault]) -> Any:
         if isinstance(value, str) and value in allowed:
             return value
