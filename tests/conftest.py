@@ -10,7 +10,7 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 from click.testing import CliRunner, Result
@@ -103,6 +103,20 @@ def project(tmp_path: Path) -> Callable[..., Path]:
         return write_files(root, content)
 
     return make
+
+
+def parse(
+    markdown: str, bibliography: Path | None = None, label: str = "a test", csl: Path | None = None
+) -> dict[str, Any]:
+    """Return pandoc's tree of a text, its citations resolved if a bibliography is given."""
+    from briefwright.errors import BuildError
+    from briefwright.render import pandoc
+
+    doc = pandoc.read([markdown], label)[0]
+    if isinstance(doc, str):
+        raise BuildError(f"pandoc could not read {label}: {doc}")
+    doc["meta"] = {}
+    return pandoc.cite(doc, bibliography, label, csl) if bibliography is not None else doc
 
 
 def fresh_python(code: str) -> str:

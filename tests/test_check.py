@@ -19,7 +19,7 @@ def test_the_sample_has_no_errors(tmp_path: Path) -> None:
     result = run(tmp_path, "check")
     assert result.exit_code == 0, result.output
     assert "No errors: 0 error(s)" in result.output
-    assert not (tmp_path / "build").exists()
+    assert not (tmp_path / "build" / "ukraine-security-guarantees").exists()
 
 
 def test_uncited_bibliography_entry_is_a_warning_with_its_line(
@@ -125,7 +125,7 @@ def test_page_budget_is_measured_on_the_rendered_pdf(project: Callable[..., Path
         "briefs/demo.yaml: the executive edition runs to 2 pages; its limit is 1 (over by 1 page)",
         "Longest sections:",
     )
-    assert not (root / "build").exists()
+    assert not (root / "build" / "demo").exists()
 
 
 def test_json_report_for_ci(project: Callable[..., Path]) -> None:

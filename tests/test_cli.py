@@ -34,7 +34,7 @@ def test_check_passes_on_a_good_project(project: Callable[..., Path]) -> None:
     result = run(project(), "check")
     assert result.exit_code == 0, result.output
     assert "No errors: 0 error(s), 0 warning(s) in 1 brief(s)." in result.output
-    assert not (project() / "build").exists()
+    assert not (project() / "build" / "demo").exists()
 
 
 def test_check_reports_every_problem_and_exits_1(project: Callable[..., Path]) -> None:
@@ -77,7 +77,7 @@ def test_release_error_exits_1_and_writes_nothing(project: Callable[..., Path]) 
         {"briefs/demo.yaml": BRIEF.replace("  public: {}", "  public:\n    sections: [judgement]")}
     )
     expect_error(run(root, "build"), "section 'judgement' is marked TLP:AMBER", "TLP:CLEAR")
-    assert not (root / "build").exists()
+    assert not (root / "build" / "demo").exists()
 
 
 def test_unknown_brief_on_the_command_line_is_a_usage_error(project: Callable[..., Path]) -> None:

@@ -401,7 +401,7 @@ def test_amber_strict_goes_only_inside_the_organisation(project: Callable[..., P
         "marked TLP:AMBER+STRICT: release rule 'organisation' allows only the organisation's "
         "domains (example.org)",
     )
-    assert not (root / "build").exists()
+    assert not (root / "build" / "demo").exists()
 
 
 DISTRIBUTION = """\
@@ -434,7 +434,7 @@ def test_red_goes_only_to_addresses_listed_for_the_audience(
         "release rule 'named' allows only addresses listed by name for audience 'analyst' "
         "(list 'analyst' in briefs/distribution.yaml)",
     )
-    assert not (root / "build").exists()  # refused before anything was built
+    assert not (root / "build" / "demo").exists()  # refused before anything was built
     # The listed address passes the same check (asked of the library: nothing is built).
     proj = load.load_project(root)
     [edition] = select.plan_or_raise(proj, ["demo"], ["analyst"])

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from briefwright.render import ast, html, pandoc
 
-from .conftest import REPO, Built, run, section
+from .conftest import REPO, Built, parse, run, section
 from .scan import squash
 
 SOURCE = """\
@@ -30,7 +30,7 @@ A claim with a note.[^one] Another claim.[^two]
 
 
 def split(markdown: str) -> tuple[str, str]:
-    doc = pandoc.parse(markdown, None, "test")
+    doc = parse(markdown, None, "test")
     count = ast.add_print_notes(doc)
     return html.split_notes(pandoc.write_html(doc, "test"), count)
 

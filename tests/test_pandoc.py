@@ -11,23 +11,24 @@ from pathlib import Path
 import pytest
 
 from briefwright.errors import BuildError
+from briefwright import tree
 from briefwright.render import ast, pandoc
 
-from .conftest import REPO
+from .conftest import REPO, parse
 
 BIBLIOGRAPHY = REPO / "sources" / "ukraine-security-guarantees" / "references.yaml"
 REFERENCE = REPO / "src" / "briefwright" / "templates" / "_base" / "reference.docx"
 
 
 def words(doc: dict) -> list[str]:
-    return [node["c"] for node in ast.nodes(doc["blocks"]) if node["t"] == "Str"]
+    return [node["c"] for node in tree.nodes(doc["blocks"]) if node["t"] == "Str"]
 
 
 def test_one_pandoc_serves_one_call_after_another() -> None:
     with pandoc.session():
         server = pandoc._local.server
-        first = pandoc.parse("One *two*.", None, "first")
-        second = pandoc.parse("Three.", None, "second")
+        first = parse("One *two*.", None, "first")
+        second = parse("Three.", None, "second")
         assert pandoc._local.server is server
     assert words(first) == ["One", "two", "."]
     assert words(second) == ["Three."]
@@ -35,10 +36,10 @@ def test_one_pandoc_serves_one_call_after_another() -> None:
 
 
 def test_citations_resolve_with_the_bibliography() -> None:
-    doc = pandoc.parse("As agreed [@nato-1949].", BIBLIOGRAPHY, "cites")
-    cite = next(node for node in ast.nodes(doc["blocks"]) if node["t"] == "Cite")
+    doc = parse("As agreed [@nato-1949].", BIBLIOGRAPHY, "cites")
+    cite = next(node for node in tree.nodes(doc["blocks"]) if node["t"] == "Cite")
     assert "1949" in json.dumps(cite["c"][1])  # the rendered citation, not the key
-    refs = next(n for n in ast.nodes(doc["blocks"]) if n["t"] == "Div" and n["c"][0][0])
+    refs = next(n for n in tree.nodes(doc["blocks"]) if n["t"] == "Div" and n["c"][0][0])
     assert refs["c"][0][0] == "refs"
 
 
@@ -47,9 +48,9 @@ def test_a_pandoc_error_names_the_edition_and_the_same_pandoc_serves_on(tmp_path
     style.write_text("<style>not a citation style")
     with pandoc.session():
         server = pandoc._local.server
-        with pytest.raises(BuildError, match="^pandoc could not read demo for analyst: "):
-            pandoc.parse("As agreed [@nato-1949].", BIBLIOGRAPHY, "demo for analyst", style)
-        assert words(pandoc.parse("Still here.", None, "next")) == ["Still", "here."]
+        with pytest.raises(BuildError, match="^pandoc could not resolve the citations of demo for analyst: "):
+            parse("As agreed [@nato-1949].", BIBLIOGRAPHY, "demo for analyst", style)
+        assert words(parse("Still here.", None, "next")) == ["Still", "here."]
         assert pandoc._local.server is server and server.alive()
 
 
@@ -62,8 +63,8 @@ def test_metadata_in_a_source_cannot_send_citeproc_to_other_files() -> None:
         "csl: https://example.invalid/style.csl\n"
         "---\n"
     )
-    doc = pandoc.parse(source, BIBLIOGRAPHY, "metadata")  # the default style, no error
-    cite = next(node for node in ast.nodes(doc["blocks"]) if node["t"] == "Cite")
+    doc = parse(source, BIBLIOGRAPHY, "metadata")  # the default style, no error
+    cite = next(node for node in tree.nodes(doc["blocks"]) if node["t"] == "Cite")
     assert "1949" in json.dumps(cite["c"][1])
     assert "citation-style" not in doc["meta"] and "csl" not in doc["meta"]
 
@@ -77,7 +78,7 @@ def test_an_interrupted_request_stops_that_pandoc(monkeypatch: pytest.MonkeyPatc
 
         monkeypatch.setattr(server, "_exchange", interrupted)
         with pytest.raises(KeyboardInterrupt):
-            pandoc.parse("Cut short.", None, "interrupted")
+            parse("Cut short.", None, "interrupted")
     assert not server.alive()  # its reply can never reach the next edition
     assert server not in pandoc._idle
 
@@ -88,30 +89,30 @@ def test_a_pandoc_that_stops_fails_that_edition_and_the_next_gets_a_new_one() ->
         server._process.kill()
         server._process.wait()
         with pytest.raises(BuildError, match="pandoc stopped while it was asked to read lost"):
-            pandoc.parse("Lost.", None, "lost")
+            parse("Lost.", None, "lost")
     assert server not in pandoc._idle
-    assert words(pandoc.parse("Found.", None, "found")) == ["Found."]
+    assert words(parse("Found.", None, "found")) == ["Found."]
 
 
 def test_a_pandoc_stopped_while_idle_is_not_lent_again() -> None:
-    pandoc.parse("Warm.", None, "warm")
+    parse("Warm.", None, "warm")
     idle = list(pandoc._idle)
     for server in idle:
         server._process.kill()
         server._process.wait()
     with pandoc.session():
         assert pandoc._local.server not in idle
-        assert words(pandoc.parse("Fresh.", None, "fresh")) == ["Fresh."]
+        assert words(parse("Fresh.", None, "fresh")) == ["Fresh."]
 
 
 def test_the_docx_writer_refuses_an_image_that_is_not_embedded() -> None:
-    doc = pandoc.parse("![A chart](/etc/hostname)", None, "image")
+    doc = parse("![A chart](/etc/hostname)", None, "image")
     with pytest.raises(BuildError, match="image that is not embedded.*/etc/hostname"):
         pandoc.write_docx(doc, REFERENCE, 0, "image", "Normal")
 
 
 def test_html_moves_headings_down_one_level() -> None:
-    doc = pandoc.parse("# Title\n\n## Part\n\nText.", None, "headings")
+    doc = parse("# Title\n\n## Part\n\nText.", None, "headings")
     page = pandoc.write_html(doc, "headings")
     assert "<h2>Title</h2>" in page.replace(' id="title"', "")
     assert "<h3>Part</h3>" in page.replace(' id="part"', "")
@@ -132,19 +133,19 @@ def test_what_pandoc_warns_about_is_logged_with_the_edition(
     monkeypatch.setattr(logger, "level", logging.WARNING)  # whatever a CLI test set above it
     logger.addHandler(handler)
     try:
-        pandoc.parse("Cited [@no-such-key].", BIBLIOGRAPHY, "demo for public")
-        pandoc.parse("Nothing to say.", None, "quiet")
+        parse("Cited [@no-such-key].", BIBLIOGRAPHY, "demo for public")
+        parse("Nothing to say.", None, "quiet")
     finally:
         logger.removeHandler(handler)
     assert [r.getMessage() for r in records] == [
-        "pandoc, asked to read demo for public: Citeproc: citation no-such-key not found"
+        "pandoc, asked to resolve the citations of demo for public: Citeproc: citation no-such-key not found"
     ]
 
 
 def test_the_docx_from_the_kept_tree_leaves_out_what_only_the_print_page_needs() -> None:
     text = "::: contents\n- [One](#one)\n:::\n\n# One {#one}\n\nA claim.[^1]\n\n[^1]: Its note.\n"
     with pandoc.session():
-        doc = pandoc.parse(text, None, "kept")
+        doc = parse(text, None, "kept")
         sent = pandoc.write_docx(
             json.loads(json.dumps(doc)), REFERENCE, 0, "sent", "Contents Entry"
         )
@@ -161,10 +162,10 @@ def test_the_docx_from_the_kept_tree_leaves_out_what_only_the_print_page_needs()
 
 def test_a_docx_of_the_kept_tree_needs_an_html_write_that_kept_it() -> None:
     with pandoc.session():
-        pandoc.write_html(pandoc.parse("Text.", None, "not kept"), "not kept")
+        pandoc.write_html(parse("Text.", None, "not kept"), "not kept")
         with pytest.raises(BuildError, match="no tree kept for the DOCX of not kept"):
             pandoc.write_docx(None, REFERENCE, 0, "not kept", "Normal")
-        pandoc.write_html(pandoc.parse("Text.", None, "one"), "one", keep=True)
+        pandoc.write_html(parse("Text.", None, "one"), "one", keep=True)
         with pytest.raises(BuildError, match="no tree kept for the DOCX of other"):
             pandoc.write_docx(None, REFERENCE, 0, "other", "Normal")
-        assert words(pandoc.parse("Still serving.", None, "after")) == ["Still", "serving."]
+        assert words(parse("Still serving.", None, "after")) == ["Still", "serving."]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from briefwright import tree
 from briefwright.errors import ReleaseError
 from briefwright.load import load_project
 from briefwright.select import plan, plan_or_raise
@@ -35,13 +36,15 @@ def test_marking_rolls_up_to_the_highest_received(project: Callable[..., Path]) 
 
 def test_audience_passages_reach_only_their_audience(project: Callable[..., Path]) -> None:
     found = editions(project())
-    assert "Analyst-only advice" in found["analyst"].sections[0].body  # type: ignore[attr-defined]
-    assert "Analyst-only advice" not in found["public"].sections[0].body  # type: ignore[attr-defined]
+    analyst = tree.stringify(found["analyst"].sections[0].body)  # type: ignore[attr-defined]
+    public = tree.stringify(found["public"].sections[0].body)  # type: ignore[attr-defined]
+    assert "Analyst-only advice" in analyst
+    assert "Analyst-only advice" not in public and "Plain public text" in public
 
 
 def test_summary_depth_carries_no_body(project: Callable[..., Path]) -> None:
     executive = editions(project())["executive"]
-    assert all(s.body == "" for s in executive.sections)  # type: ignore[attr-defined]
+    assert all(s.body == [] for s in executive.sections)  # type: ignore[attr-defined]
 
 
 def test_passage_markings_roll_up_after_filtering(project: Callable[..., Path]) -> None:
@@ -56,7 +59,9 @@ def test_passage_markings_roll_up_after_filtering(project: Callable[..., Path]) 
     assert found["analyst"].marking.label == "TLP:AMBER+STRICT"  # type: ignore[attr-defined]
     assert found["public"].marking.label == "TLP:CLEAR"  # type: ignore[attr-defined]
     assert found["public"].withheld_passages == 1  # type: ignore[attr-defined]
-    assert "Strict passage" not in found["public"].sections[0].body  # type: ignore[attr-defined]
+    assert "Strict passage" not in tree.stringify(found["public"].sections[0].body)  # type: ignore[attr-defined]
+    assert found["analyst"].sections[0].highest.label == "TLP:AMBER+STRICT"  # type: ignore[attr-defined]
+    assert found["analyst"].sections[0].marking.label == "TLP:CLEAR"  # type: ignore[attr-defined]
 
 
 def test_explicit_request_above_clearance_is_an_error(project: Callable[..., Path]) -> None:

@@ -1,54 +1,157 @@
-"""Assemble stage: a layout's Jinja template writes one pandoc Markdown document.
+"""Assemble stage: a layout's Jinja template arranges the edition; pandoc's trees fill it.
 
-Source text reaches the template as data (strings in the context); it is
-never compiled as a template itself, so ``{{ 7*7 }}`` in a section stays
-literal.
+Templates run in Jinja's sandbox and see plain data only (strings, numbers,
+dates, lists and mappings): nothing that reaches the file system, nor any
+text the edition does not receive. In a Markdown layout (``document.md.j2``)
+a section's ``title``, ``summary`` and ``body`` are *slots*: markers that
+pandoc reads as empty spans or divs, which :func:`fill` then replaces with
+pandoc's own tree of that text. Source text is never written into Markdown,
+so it can neither be a template nor change the structure around it.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
 
-from . import __version__, layouts
+from . import __version__, layouts, tree
 from .errors import BuildError
-from .models import Edition
+from .markings import Level
+from .models import Edition, SelectedSection
+from .tree import Node
 
 log = logging.getLogger(__name__)
 
 KICKERS = {"summary": "Brief for", "full": "Prepared for"}
+SLOT = "bw-slot"  # the attribute that marks a slot in a layout's Markdown
 
 
-def context(edition: Edition) -> dict[str, Any]:
-    """Return the names every layout template may use."""
+@dataclass(frozen=True)
+class Assembled:
+    """An edition as its layout arranges it: Markdown with slots, and what fills each."""
+
+    markdown: str
+    slots: tuple[list[Node], ...]
+
+    def digest(self) -> str:
+        """Hash everything that reaches the edition's text."""
+        return hashlib.sha256(json.dumps([self.markdown, self.slots]).encode()).hexdigest()
+
+
+class Marking(dict[str, Any]):
+    """A marking level as templates see it: its fields, and its label when printed."""
+
+    def __str__(self) -> str:
+        return str(self["label"])
+
+
+def level(marking: Level) -> Marking:
+    """Return a marking level as templates see it."""
+    return Marking(**dataclasses.asdict(marking), slug=marking.slug)
+
+
+def context(edition: Edition, slots: list[list[Node]] | None = None) -> dict[str, Any]:
+    """Return the names every layout template may use, as plain data.
+
+    With ``slots`` (a Markdown layout), each section's title, summary and body
+    are slot markers and their trees are appended to ``slots``; otherwise they
+    are plain text, and there is no body.
+    """
     brief = edition.brief
+    audience = edition.audience
+    sections = [_section(s, slots) for s in edition.sections]
+    first = edition.sections[0]
     return {
-        "brief": brief,
-        "audience": edition.audience,
-        "edition": edition,
-        "sections": edition.sections,
-        "marking": edition.marking,
+        "brief": {
+            "id": brief.id,
+            "title": brief.title,
+            "subtitle": brief.subtitle,
+            "date": brief.date,
+            "authors": list(brief.authors),
+            "lang": brief.lang,
+            "collection": brief.collection,
+        },
+        "audience": {
+            **{
+                f.name: getattr(audience, f.name)
+                for f in dataclasses.fields(audience)
+                if f.name != "clearance"
+            },
+            "formats": list(audience.formats),
+            "clearance": level(audience.clearance),
+        },
+        "edition": {
+            "name": edition.name,
+            "withheld": len(edition.withheld),
+            "withheld_passages": edition.withheld_passages,
+        },
+        "sections": sections,
+        "marking": level(edition.marking),
         "version": __version__,
         "date_text": f"{brief.date.day} {brief.date:%B %Y}",
-        "kicker": f"{KICKERS[edition.audience.depth]} {edition.audience.label}",
-        "description": brief.subtitle or edition.sections[0].summary,
-        "keywords": sorted({tag for s in edition.sections for tag in s.tags}),
+        "kicker": f"{KICKERS[audience.depth]} {audience.label}",
+        "description": brief.subtitle or first.summary_text,
+        "keywords": keywords(edition),
     }
 
 
+def keywords(edition: Edition) -> list[str]:
+    return sorted({tag for s in edition.sections for tag in s.tags})
+
+
+def _section(section: SelectedSection, slots: list[list[Node]] | None) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "id": section.id,
+        "number": section.number,
+        "tags": list(section.tags),
+        "marking": level(section.marking),
+        "highest": level(section.highest),
+        "title_text": section.title_text,
+        "summary_text": section.summary_text,
+    }
+    if slots is None:
+        return {**fields, "title": section.title_text, "summary": section.summary_text}
+    return {
+        **fields,
+        "title": _slot(slots, section.title, inline=True),
+        "summary": _slot(slots, section.summary, inline=True),
+        "body": _slot(slots, section.body, inline=False) if section.body else "",
+    }
+
+
+def _slot(slots: list[list[Node]], content: list[Node], inline: bool) -> str:
+    slots.append(content)
+    number = len(slots) - 1
+    if inline:
+        return f'[]{{{SLOT}="{number}"}}'
+    return f'\n\n::: {{{SLOT}="{number}"}}\n:::\n\n'
+
+
 def render_template(edition: Edition, name: str, **extra: Any) -> str:
-    """Render ``name`` from the edition's layout; name the template file on error."""
+    """Render ``name`` from the edition's layout with plain text; name the file on error."""
+    return _render(edition, name, {**context(edition), **extra})
+
+
+def _render(edition: Edition, name: str, names: dict[str, Any]) -> str:
     root = edition.root
     try:
-        template = layouts.template(root, edition.audience.layout, name)
-        return template.render(**context(edition), **extra)
+        return layouts.render(root, edition.audience.layout, name, names)
     except jinja2.TemplateNotFound as exc:
         raise BuildError(f"template not found: {exc.name}") from None
     except jinja2.TemplateSyntaxError as exc:
         raise BuildError(
             f"{exc.filename or exc.name}:{exc.lineno}: template error: {exc.message}"
+        ) from None
+    except jinja2.exceptions.SecurityError as exc:
+        raise BuildError(
+            f"{_template_line(exc)}template error: {exc} (layouts run in a sandbox: they "
+            "may use the names the README lists, not Python's internals)"
         ) from None
     except jinja2.UndefinedError as exc:
         raise BuildError(f"{_template_line(exc)}template error: {exc.message}") from None
@@ -66,6 +169,52 @@ def _template_line(exc: BaseException) -> str:
     return where
 
 
-def assemble(edition: Edition) -> str:
-    """Return the edition as one pandoc Markdown document."""
-    return render_template(edition, "document.md.j2")
+def assemble(edition: Edition) -> Assembled:
+    """Return the edition as its layout arranges it, with slots for the sections' trees."""
+    slots: list[list[Node]] = []
+    names = context(edition, slots)
+    markdown = _render(edition, "document.md.j2", names)
+    return Assembled(markdown, tuple(slots))
+
+
+def fill(doc: Node, assembled: Assembled, template: str) -> None:
+    """Put each slot's tree where pandoc's reading of the layout has its marker.
+
+    A marker pandoc did not read as a span or div (a template that puts a
+    title inside an attribute or a code block, say) is an error naming the
+    template: the text would otherwise be lost or shown as a marker.
+    """
+    replaced = 0
+
+    def content(node: Node) -> list[Node] | None:
+        nonlocal replaced
+        if node["t"] not in ("Span", "Div") or SLOT not in tree.pairs(node):
+            return None
+        replaced += 1
+        copy: list[Node] = json.loads(json.dumps(assembled.slots[int(tree.pairs(node)[SLOT])]))
+        return copy
+
+    def replace(items: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        for item in items:
+            filled = content(item) if isinstance(item, dict) and "t" in item else None
+            out.extend([item] if filled is None else filled)
+        return out
+
+    # The layout's own lists are gathered first, so that nothing in the trees put
+    # into them can be taken for a marker.
+    lists: list[list[Any]] = []
+
+    def gather(items: list[Any]) -> list[Any]:
+        lists.append(items)
+        return items
+
+    tree.filter_lists(doc["blocks"], gather)
+    for items in lists:
+        items[:] = replace(items)
+    if replaced != assembled.markdown.count(f'{{{SLOT}="'):
+        raise BuildError(
+            f"{template}: the layout puts a section's title, summary or body where pandoc "
+            "cannot hold text (inside an attribute, a link target, code or raw markup); "
+            "write {{ s.title }} and the like as text, or in a paragraph of their own"
+        )

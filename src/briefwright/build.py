@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, layouts, write
-from .assemble import assemble
+from .assemble import Assembled, assemble, context
 from .errors import BriefError, BuildError
 from .models import Edition
 from .roots import output_dir
@@ -88,25 +88,28 @@ def _rel(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
-def fingerprint(edition: Edition, markdown: str) -> tuple[str, dict[str, str]]:
+def fingerprint(edition: Edition, assembled: Assembled) -> tuple[str, dict[str, str]]:
     """Return a hash of everything the edition's outputs depend on, and every input's hash.
 
-    Sections count by what the edition actually receives of them (the assembled
-    Markdown), not by their files, so an edit to a passage one audience never
-    gets does not rebuild that audience's edition.
+    By construction: templates see only their context, which is plain data,
+    and the text only through the trees the layout's slots hold; both are
+    hashed whole, with every file of the layout, the files the edition reads
+    (images, bibliography, style) and the tools. Sections count by what the
+    edition receives of them, so an edit to a passage one audience never gets
+    does not rebuild that audience's edition.
     """
     root = edition.root
-    sections = {s.path for s in edition.sections}  # counted by their text in the Markdown
     files = [*edition.inputs, *layouts.layout_files(root, edition.audience.layout)]
     inputs = {_rel(p, root): write.sha256(p.read_bytes()) for p in dict.fromkeys(files)}
-    brief = edition.brief
+    # Counted otherwise: definitions by the context, sections by the trees received.
+    definitions = {edition.brief.path, root / "briefs" / "audiences.yaml"}
+    definitions |= {s.path for s in edition.sections}
     state = {
-        "markdown": markdown,
-        "inputs": {_rel(p, root): inputs[_rel(p, root)] for p in files if p not in sections},
-        "brief": [brief.title, brief.subtitle, brief.date.isoformat(), brief.authors, brief.lang],
-        "tags": [list(s.tags) for s in edition.sections],  # they become document keywords
-        "audience": dataclasses.asdict(edition.audience),
+        "text": assembled.digest(),
+        "context": context(edition),
+        "inputs": {_rel(p, root): inputs[_rel(p, root)] for p in files if p not in definitions},
         "marking": dataclasses.asdict(edition.marking),
+        "scheme": [dataclasses.asdict(level) for level in edition.scheme.levels],
         "tools": tool_versions(),
         "code": code_digest(),
     }
@@ -115,23 +118,26 @@ def fingerprint(edition: Edition, markdown: str) -> tuple[str, dict[str, str]]:
 
 
 def _up_to_date(edition: Edition, digest: str) -> list[OutputInfo] | None:
+    """Return the edition's outputs if its folder holds exactly them, as last built."""
     folder = edition_dir(edition)
     manifest = write.read_manifest(folder)
     if not manifest or manifest.get("fingerprint") != digest:
         return None
-    infos = []
     outputs = manifest.get("outputs", {})
+    present = set(write.edition_files(folder)) - {write.MANIFEST, f"{edition.name}.eml"}
+    if not isinstance(outputs, dict) or present != set(outputs):
+        return None  # a file the last build did not write, or one it wrote is gone
+    infos = []
     for fmt in edition.audience.formats:
         name = f"{edition.name}.{fmt}"
         entry = outputs.get(name)
-        path = folder / name
-        if (
-            not isinstance(entry, dict)
-            or not path.is_file()
-            or path.stat().st_size != entry.get("bytes")
-        ):
+        try:
+            data = (folder / name).read_bytes()
+        except OSError:
             return None
-        infos.append(OutputInfo(path, fmt, entry["bytes"], entry.get("pages")))
+        if not isinstance(entry, dict) or write.sha256(data) != entry.get("sha256"):
+            return None
+        infos.append(OutputInfo(folder / name, fmt, len(data), entry.get("pages")))
     return infos
 
 
@@ -141,7 +147,7 @@ def _refresh_inputs(edition: Edition, inputs: dict[str, str]) -> None:
     manifest = write.read_manifest(folder)
     if manifest is not None and manifest.get("inputs") != inputs:
         manifest["inputs"] = inputs
-        write.write_edition(folder, {}, manifest)
+        write.write_edition(folder, {}, manifest, replace=False)
 
 
 def _attempt(step: Callable[..., Any], *args: Any) -> tuple[Any, str | None]:
@@ -209,15 +215,15 @@ def build(
     results: dict[int, EditionResult] = {}
     todo: list[Job] = []
     for index, edition in enumerate(editions):
-        markdown = assemble(edition)
-        digest, inputs = fingerprint(edition, markdown)
+        assembled = assemble(edition)
+        digest, inputs = fingerprint(edition, assembled)
         current = None if force else _up_to_date(edition, digest)
         if current is not None:
             _refresh_inputs(edition, inputs)
             results[index] = EditionResult(edition, "up to date", current)
             notify("done", results[index], edition)
         else:
-            todo.append((index, edition, markdown, digest, inputs))
+            todo.append((index, edition, assembled, digest, inputs))
 
     def finish(
         index: int,
@@ -240,7 +246,10 @@ def build(
         notify("done", results[index], edition)
 
     # Longest first, so that no worker is left with a big edition at the end.
-    todo.sort(key=lambda item: len(item[2]), reverse=True)
+    todo.sort(
+        key=lambda item: len(item[2].markdown) + sum(map(len, map(str, item[2].slots))),
+        reverse=True,
+    )
     # With more than one job even a single edition is laid out by a PDF worker: pandoc
     # runs here while WeasyPrint loads there (or is loaded already, in a cold build).
     if jobs > 1 and todo:
@@ -248,14 +257,14 @@ def build(
     elif todo:
         from .render.edition import render  # heavy: pandoc and WeasyPrint load on first use
 
-        for index, edition, markdown, digest, inputs in todo:
+        for index, edition, assembled, digest, inputs in todo:
             notify("start", None, edition)
-            rendered, error = _attempt(render, edition, markdown)
+            rendered, error = _attempt(render, edition, assembled)
             finish(index, edition, rendered, error, digest, inputs)
     return [results[i] for i in range(len(editions))]
 
 
-Job = tuple[int, Edition, str, str, dict[str, str]]
+Job = tuple[int, Edition, Assembled, str, dict[str, str]]
 
 
 def _build_in_parallel(

@@ -138,9 +138,10 @@ def compose(letter: Letter, formats: Sequence[str] = ("pdf",)) -> EmailMessage:
     edition = letter.edition
     attachments = _attachments(edition, formats)
     _check_size(attachments, letter.max_attachment_mb)
+    sections = assemble.context(edition)["sections"]  # plain text, from the edition's trees
     extra = {
-        "bottom_line": edition.sections[0],
-        "key_points": edition.sections[1:],
+        "bottom_line": sections[0],
+        "key_points": sections[1:],
         "attachments": [
             {
                 "filename": a.filename,
@@ -151,7 +152,7 @@ def compose(letter: Letter, formats: Sequence[str] = ("pdf",)) -> EmailMessage:
             for a in attachments
         ],
         "handling": handling(edition),
-        "sender": letter.sender,
+        "sender": str(letter.sender),
         "sign_off": ", ".join(edition.brief.authors)
         or letter.sender.display_name
         or letter.sender.addr_spec,

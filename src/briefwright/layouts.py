@@ -3,15 +3,22 @@
 A layout is a folder (``full``, ``one-pager``, ...) holding ``document.md.j2``
 and optionally its own CSS, page templates and ``reference.docx``; files it
 lacks come from ``_base``. Every lookup goes through one ordered search path,
-so a project overrides the built-in files one by one.
+so a project overrides the built-in files one by one. Every file is resolved
+first: one that lies (or links) outside the project or the built-in layouts
+is refused, like a source. Templates run in Jinja's sandbox.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import jinja2
+import jinja2.sandbox
+
+from .errors import ConfigError
 
 BUILTIN = Path(__file__).parent / "templates"
 BASE = "_base"
@@ -21,6 +28,19 @@ def search_path(root: Path) -> list[Path]:
     """Return the template folders, project first."""
     own = root / "templates"
     return [own, BUILTIN] if own.is_dir() else [BUILTIN]
+
+
+def _checked(root: Path, base: Path, path: Path) -> Path:
+    """Return ``path`` if it resolves inside the project (or the built-in layouts)."""
+    allowed = BUILTIN.resolve() if base == BUILTIN else root.resolve()
+    resolved = path.resolve()
+    if not resolved.is_relative_to(allowed):
+        shown = path.relative_to(root) if path.is_relative_to(root) else path
+        raise ConfigError(
+            f"{shown}: is a link to a file outside the project; layouts use only files "
+            "inside it (copy the file in instead of linking to it)"
+        )
+    return resolved
 
 
 def available(root: Path) -> list[str]:
@@ -42,7 +62,7 @@ def find_file(root: Path, layout: str, name: str) -> Path:
         for base in search_path(root):
             candidate = base / folder / name
             if candidate.is_file():
-                return candidate
+                return _checked(root, base, candidate)
     searched = ", ".join(str(base) for base in search_path(root))
     raise jinja2.TemplateNotFound(f"{layout}/{name} (searched {searched})")
 
@@ -52,7 +72,7 @@ def layout_file(root: Path, layout: str, name: str) -> Path | None:
     for base in search_path(root):
         candidate = base / layout / name
         if candidate.is_file():
-            return candidate
+            return _checked(root, base, candidate)
     return None
 
 
@@ -62,8 +82,29 @@ def layout_files(root: Path, layout: str) -> list[Path]:
     for folder in (layout, BASE):
         for base in search_path(root):
             if (base / folder).is_dir():
-                files.extend(p for p in sorted((base / folder).rglob("*")) if p.is_file())
+                files.extend(
+                    _checked(root, base, p)
+                    for p in sorted((base / folder).rglob("*"))
+                    if p.is_file()
+                )
     return files
+
+
+class _Loader(jinja2.FileSystemLoader):
+    """Jinja's file loader, refusing a template that resolves outside its folder's owner."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        super().__init__([str(p) for p in search_path(root)])
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        path = Path(filename)
+        base = BUILTIN if path.is_relative_to(BUILTIN) else self.root / "templates"
+        _checked(self.root, base, path)
+        return source, filename, uptodate
 
 
 def _finalize(value: object) -> object:
@@ -73,9 +114,9 @@ def _finalize(value: object) -> object:
 
 @lru_cache(maxsize=8)
 def environment(root: Path) -> jinja2.Environment:
-    """Return the one Jinja environment for a project root."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(p) for p in search_path(root)]),
+    """Return the one Jinja environment for a project root: sandboxed, strict."""
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
+        loader=_Loader(root),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html", "html.j2", "xml"), default_for_string=False
@@ -94,3 +135,8 @@ def template(root: Path, layout: str, name: str) -> jinja2.Template:
     except jinja2.TemplatesNotFound:
         searched = ", ".join(str(p) for p in search_path(root))
         raise jinja2.TemplateNotFound(f"{layout}/{name} (searched {searched})") from None
+
+
+def render(root: Path, layout: str, name: str, context: dict[str, Any]) -> str:
+    """Render one of a layout's templates with a context of plain data."""
+    return template(root, layout, name).render(**context)

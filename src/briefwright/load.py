@@ -7,6 +7,7 @@ Nothing is written here. Every problem found is collected, and
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import logging
 import os
 from pathlib import Path
@@ -28,7 +29,7 @@ from .models import (
     Project,
 )
 from .reader import FAILED, Reader, inside, key_line, level_of
-from .sources import citations, load_collection
+from .sources import citations, line_of, load_collection
 
 log = logging.getLogger(__name__)
 
@@ -322,15 +323,21 @@ def _closest(word: str, options: dict[str, Any]) -> str:
 # --- the project ----------------------------------------------------------------
 
 
-def load_project(root: Path) -> Project:
-    """Read and validate every file of the project; raise ConfigError listing all problems."""
-    project, problems = load_with_problems(root)
+def load_project(root: Path, parse: bool = True) -> Project:
+    """Read and validate every file of the project; raise ConfigError listing all problems.
+
+    Warnings (raw markup removed from a source, say) are logged, once each.
+    Without ``parse``, sections are not read by pandoc (enough for a listing).
+    """
+    project, problems = load_with_problems(root, parse)
     problems.raise_if_errors()
+    for warning in problems.warnings:
+        log.warning("%s", warning)
     assert project is not None
     return project
 
 
-def load_with_problems(root: Path) -> tuple[Project | None, Problems]:
+def load_with_problems(root: Path, parse: bool = True) -> tuple[Project | None, Problems]:
     """Read the project and return it with every problem found (errors and warnings)."""
     root = root.resolve()
     problems = Problems()
@@ -349,21 +356,21 @@ def load_with_problems(root: Path) -> tuple[Project | None, Problems]:
                 "use lowercase letters, digits and hyphens",
             )
             continue
-        collections[folder.name] = load_collection(reader, scheme, folder)
+        collections[folder.name] = load_collection(reader, scheme, folder, parse)
 
     uncited: dict[str, list[str]] = {}
     for collection in collections.values():
         keys = collection.references
         for section in collection.sections.values():
-            for div in passages.walk(list(section.blocks)):
-                for name in div.audiences or ():
-                    if _unknown_audience(reader, audiences, name):
-                        problems.error(
-                            section.rel,
-                            div.line,
-                            f"audience '{name}' is not defined",
-                            "expected one of " + ", ".join(sorted(audiences)),
-                        )
+            found = passages.passages(section.doc.body) if section.doc else []
+            for name in (name for passage in found for name in passage.audiences or ()):
+                if _unknown_audience(reader, audiences, name):
+                    problems.error(
+                        section.rel,
+                        line_of(section.body, name, section.body_line),
+                        f"audience '{name}' is not defined",
+                        "expected one of " + ", ".join(sorted(audiences)),
+                    )
             for name in section.audiences or ():
                 if _unknown_audience(reader, audiences, name):
                     problems.error(
@@ -376,11 +383,14 @@ def load_with_problems(root: Path) -> tuple[Project | None, Problems]:
                 if collection.bibliography is None:
                     uncited.setdefault(collection.name, []).append(f"@{key}")
                 elif key not in keys:
+                    close = difflib.get_close_matches(key, list(keys), n=1)
                     problems.error(
                         section.rel,
                         line,
                         f"citation '@{key}' is not in the bibliography",
-                        f"add it to {reader.rel(collection.bibliography)}",
+                        (f"did you mean '@{close[0]}'? " if close else "")
+                        + f"add it to {reader.rel(collection.bibliography)}, or write "
+                        f"\\@{key} if the @ does not start a citation",
                     )
     for name, keys_cited in uncited.items():
         shown = ", ".join(dict.fromkeys(keys_cited))
@@ -419,14 +429,8 @@ def load_with_problems(root: Path) -> tuple[Project | None, Problems]:
 
 
 def _plain_audience(reader: Reader, scheme: Scheme, name: str, spec: AudienceFile) -> Audience:
-    clearance = scheme.get(spec.clearance) or scheme.levels[0]
-    return Audience(
-        name,
-        spec.label,
-        spec.layout,
-        spec.depth,
-        spec.max_pages,
-        clearance,
-        tuple(spec.formats),
-        spec.paper,
-    )
+    """Return an audience as audiences.yaml defines it, before any brief's overrides."""
+    fields = spec.values()
+    fields["clearance"] = scheme.get(spec.clearance) or scheme.levels[0]  # reported if unknown
+    fields["formats"] = tuple(dict.fromkeys(spec.formats))
+    return Audience(name=name, **fields)

@@ -10,10 +10,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from .markings import Level, Release, Scheme
-from .passages import Div
 from .schema import (
     Schema,
     boolean,
@@ -147,20 +146,29 @@ class MarkingsFile(Schema):
 
 
 @dataclass(frozen=True)
+class SectionTree:
+    """pandoc's reading of a section, checked and made safe: lists of pandoc JSON nodes."""
+
+    title: list[Any]  # inlines
+    summary: list[Any]  # inlines
+    body: list[Any]  # blocks
+
+
+@dataclass(frozen=True)
 class Section:
     id: str
     collection: str
     path: Path
     rel: str
-    title: str
+    title: str  # as written in the front matter (for messages and listings)
     summary: str
     tags: tuple[str, ...]
     marking: Level | None
     reviewed: dt.date | None
     audiences: tuple[str, ...] | None
-    body: str
+    body: str  # the source text
     body_line: int
-    blocks: tuple[Div | str, ...] = ()  # the body split into text and fenced passages
+    doc: SectionTree | None = None  # None only when a project is loaded without parsing
 
 
 @dataclass(frozen=True)
@@ -224,15 +232,18 @@ class Project:
 
 @dataclass(frozen=True)
 class SelectedSection:
-    """A section as one audience receives it."""
+    """A section as one audience receives it: pandoc trees, and their plain text."""
 
     id: str
     number: int
-    title: str
-    summary: str
+    title: list[Any]  # inlines
+    summary: list[Any]  # inlines
+    body: list[Any]  # blocks; empty at depth summary
+    title_text: str
+    summary_text: str
     tags: tuple[str, ...]
-    marking: Level
-    body: str
+    marking: Level  # the section's own (its title and summary carry it)
+    highest: Level  # the highest of its own and of the passages this audience receives
     path: Path
 
 

@@ -1,150 +1,363 @@
-"""Fenced divs in section bodies: find marked passages, and cut them per audience.
+"""Restricted passages, read from pandoc's tree of a section: find them, check them, cut them.
 
-This works on the Markdown text, line by line, so that a passage an audience
-must not receive never reaches pandoc or any file for that audience. The
-render stage checks the parsed document afterwards and fails closed if a
-marked div slipped past this scanner.
+A passage is exactly what pandoc reads as a Div or a Span carrying ``marking``
+or ``audience``. Anything else that carries, or looks as if it means to
+carry, a restriction (the key on a heading, a link, code or a table; a
+near-miss such as ``Marking``, ``markings`` or ``mаrking`` with a Cyrillic
+letter; a key given twice; attributes pandoc read as plain text; a raw HTML
+tag with such an attribute) is a fault that stops the build: briefwright
+never drops a restriction and publishes the text.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import html.parser
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
-_FENCE_OPEN = re.compile(r"^ {0,3}(:{3,})\s*(\{(?P<attrs>[^}]*)\}|(?P<cls>[\w-]+))\s*:*\s*$")
-_FENCE_CLOSE = re.compile(r"^ {0,3}(:{3,})\s*$")
-_CODE_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_ATTR = re.compile(r'([\w-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\'|([^\s"\']+))')
-# A restricting fence anywhere else on a line (in a list, a quote, indented): refuse it.
-_STRAY_FENCE = re.compile(r":{3,}\s*\{[^}]*\b(marking|audience)\s*=")
-_NOTE_LABEL = re.compile(r"\[\^([^\]\s]+)\]")
+from . import tree
+from .tree import Blocks, Node
 
 RESTRICTING = ("marking", "audience")
+PASSAGE_ELEMENTS = ("Div", "Span")
+# Other words for a restriction: a key or class built on one is refused, not ignored.
+RESTRICTION_WORDS = ("tlp", "classification", "clearance", "releasability", "caveat")
+RESERVED_CLASSES = ("passage", "passage-marked", "passage-audience")
+RESERVED_KEYS = ("data-marking",)  # what briefwright gives the passages it keeps
+
+ELEMENT_NAMES = {
+    "Header": "a heading",
+    "CodeBlock": "a code block",
+    "Code": "inline code",
+    "Link": "a link",
+    "Image": "an image",
+    "Table": "a table",
+    "Figure": "a figure",
+    "table part": "a table row or cell",
+}
+FIX = 'mark a passage as ::: {marking="LABEL"} ... ::: or [text]{marking="LABEL"}'
+
+
+@dataclass(frozen=True)
+class Fault:
+    """Something in a section's tree that cannot be placed; ``needle`` finds its line."""
+
+    message: str
+    hint: str
+    needle: str | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A restricted Div or Span: its marking label and the audiences it is limited to."""
+
+    element: str
+    marking: str | None
+    audiences: tuple[str, ...] | None
+
+
+def resembles(name: str) -> str | None:
+    """Return the restricting key (or word) that ``name`` looks like, or None.
+
+    Exact ``marking`` and ``audience`` are not "looks like": they are the keys.
+    """
+    if name in RESTRICTING:
+        return None
+    folded = tree.skeleton(name)
+    if not folded:
+        return None
+    for key in RESTRICTING:
+        if (
+            key in folded
+            or (len(folded) >= 3 and key.startswith(folded))
+            or (len(folded) >= 4 and _distance(folded, key) <= 2)
+        ):
+            return key
+    for word in RESTRICTION_WORDS:
+        if word in folded:
+            return word
+    return None
+
+
+def _distance(a: str, b: str) -> int:
+    """Return the edit distance of two words, a swap of neighbours counting as one edit."""
+    rows = [list(range(len(b) + 1))]
+    for i, ca in enumerate(a, 1):
+        row = [i]
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            best = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                best = min(best, rows[-2][j - 2] + 1)
+            row.append(best)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def passage(node: Node) -> Passage | None:
+    """Return the passage a Div or Span makes, or None when it restricts nothing."""
+    if node["t"] not in PASSAGE_ELEMENTS:
+        return None
+    found = tree.pairs(node)
+    if not any(key in found for key in RESTRICTING):
+        return None
+    audience = found.get("audience")
+    names = tuple(audience.replace(",", " ").split()) if audience is not None else None
+    return Passage(node["t"], found.get("marking"), names)
+
+
+def passages(blocks: Any) -> list[Passage]:
+    """Return every passage in a tree, outermost first."""
+    return [p for node in tree.nodes(blocks) if (p := passage(node)) is not None]
+
+
+# --- checking --------------------------------------------------------------------------
+
+
+def check(blocks: Any) -> list[Fault]:
+    """Return every restriction in a section's tree that briefwright cannot honour."""
+    faults: list[Fault] = []
+    for element, (_, names, kv) in tree.attrs_anywhere(blocks):
+        faults.extend(_check_attr(element, names, kv))
+    for node in tree.nodes(blocks):
+        kind = node["t"]
+        if kind in ("RawBlock", "RawInline"):
+            faults.extend(_check_raw(*node["c"]))
+        elif kind == "CodeBlock":
+            faults.extend(_check_code(node["c"][1]))
+        for text in _prose(node):
+            faults.extend(_check_text(text))
+    return faults
+
+
+def _check_attr(element: str, names: list[str], kv: list[list[str]]) -> Iterator[Fault]:
+    keys = [key for key, _ in kv]
+    for key, value in kv:
+        if key in RESTRICTING:
+            if element not in PASSAGE_ELEMENTS:
+                yield Fault(
+                    f"'{key}' on {ELEMENT_NAMES.get(element, element)} cannot be honoured: "
+                    "only a fenced div or a span makes a restricted passage",
+                    f"put the text in a passage instead: {FIX}",
+                    f"{key}=",
+                )
+            elif keys.count(key) > 1:
+                yield Fault(
+                    f"'{key}' is given twice on one passage",
+                    f'give one {key}=; for several audiences write audience="a b"',
+                    f"{key}=",
+                )
+            elif not value.strip():
+                yield Fault(f"'{key}' is empty", f"give it a value, or remove it; {FIX}", key)
+        elif key in RESERVED_KEYS:
+            yield Fault(f"'{key}' is reserved for briefwright", FIX, key)
+        elif (like := resembles(key)) is not None:
+            yield _near_miss(key, like, "attribute")
+    for name in names:
+        if (like := resembles(name)) is not None or name in RESERVED_CLASSES:
+            yield _near_miss(name, like or name, "class")
+
+
+def _near_miss(name: str, like: str, what: str) -> Fault:
+    if like in RESTRICTING:
+        return Fault(
+            f"the {what} '{name}' looks like '{like}' but is not it, so it would restrict nothing",
+            f"write '{like}' exactly, in lower case: {FIX}",
+            name,
+        )
+    return Fault(
+        f"the {what} '{name}' looks like a restriction, which briefwright cannot honour",
+        FIX if like not in RESERVED_CLASSES else f"'{like}' is reserved for briefwright; {FIX}",
+        name,
+    )
+
+
+class _TagAttributes(html.parser.HTMLParser):
+    """Collect the attribute names of every tag in a piece of raw HTML."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.names: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.names.extend(name for name, _ in attrs)
+
+    handle_startendtag = handle_starttag
+
+
+def _check_raw(fmt: str, text: str) -> Iterator[Fault]:
+    if fmt == "html":
+        parser = _TagAttributes()
+        parser.feed(text)
+        parser.close()
+        names = parser.names
+    else:  # TeX and the like: any name given a value
+        names = [name for name, _ in _assignments(text)]
+    for name in names:
+        if name in RESTRICTING or resembles(name) is not None:
+            yield Fault(
+                f"raw {fmt} carries '{name}', which briefwright cannot honour "
+                "(raw markup is removed, its text is not)",
+                FIX,
+                name,
+            )
+
+
+def _check_code(text: str) -> Iterator[Fault]:
+    # A fence shifted into code by its indentation publishes the passage as code.
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(":::") and any(_restricting(n) for n, _ in _assignments(stripped)):
+            yield Fault(
+                "a code block holds what looks like a passage fence, so its text would be "
+                "published as code",
+                "start the ::: line at the left margin (four spaces make code), or, to show "
+                "the syntax, write it without the '='",
+                stripped[:40],
+            )
+            return
+
+
+def _check_text(text: str) -> Iterator[Fault]:
+    for group in _braced(text):
+        for name, _ in _assignments(group):
+            if _restricting(name):
+                yield Fault(
+                    f"pandoc reads '{{{group[:60]}}}' as text, not as attributes, so the "
+                    "passage it was meant to mark would not be withheld",
+                    "put the ::: {...} line on its own, with a blank line before and after, "
+                    'and write the attributes as key="value"',
+                    name,
+                )
+                return
+
+
+def _restricting(name: str) -> bool:
+    return name in RESTRICTING or resembles(name) is not None
+
+
+def _braced(text: str) -> Iterator[str]:
+    """Yield what follows each ``{`` up to its ``}`` (or the end of the text)."""
+    start = text.find("{")
+    while start >= 0:
+        end = text.find("}", start + 1)
+        yield text[start + 1 : end if end >= 0 else len(text)]
+        start = text.find("{", start + 1)
+
+
+def _assignments(text: str) -> Iterator[tuple[str, int]]:
+    """Yield (name, position) for every ``name=`` in a piece of text."""
+    at = text.find("=")
+    while at >= 0:
+        end = at
+        while end > 0 and text[end - 1].isspace():
+            end -= 1
+        begin = end
+        while begin > 0 and not (text[begin - 1].isspace() or text[begin - 1] in "{}=\"'<>/"):
+            begin -= 1
+        if begin < end:
+            yield text[begin:end], begin
+        at = text.find("=", at + 1)
+
+
+def _prose(node: Node) -> Iterator[str]:
+    """Yield the text of each run of inlines a block holds, outside code and raw markup."""
+    kind = node["t"]
+    if kind in ("Para", "Plain"):
+        yield _inline_text(node["c"])
+    elif kind == "Header":
+        yield _inline_text(node["c"][2])
+    elif kind == "LineBlock":
+        for line in node["c"]:
+            yield _inline_text(line)
+    elif kind == "DefinitionList":
+        for term, _ in node["c"]:
+            yield _inline_text(term)
+
+
+def _inline_text(inlines: list[Node]) -> str:
+    out: list[str] = []
+    stack = list(reversed(inlines))
+    while stack:
+        item = stack.pop()
+        kind = item["t"]
+        if kind == "Str":
+            out.append(item["c"])
+        elif kind in ("Space", "SoftBreak", "LineBreak"):
+            out.append(" ")
+        elif kind in ("Emph", "Strong", "Strikeout", "Superscript", "Subscript", "SmallCaps"):
+            stack.extend(reversed(item["c"]))
+        elif kind == "Underline":
+            stack.extend(reversed(item["c"]))
+        elif kind == "Quoted":
+            stack.extend(reversed(item["c"][1]))
+        elif kind in ("Span", "Link", "Image"):
+            stack.extend(reversed(item["c"][1]))
+        elif kind == "Cite":
+            stack.extend(reversed(item["c"][1]))
+        # Code, Math, raw markup and notes (read as blocks of their own) are not prose.
+    return "".join(out)
+
+
+# --- cutting ----------------------------------------------------------------------------
 
 
 @dataclass
-class Div:
-    """A fenced div: its opening line number (1-based, in the file) and attributes."""
+class Cut:
+    """A section's tree as one audience receives it."""
 
-    line: int
-    attrs: dict[str, str]
-    raw: str
-    children: list[Div | str] = field(default_factory=list)
-
-    @property
-    def restricts(self) -> bool:
-        return any(key in self.attrs for key in RESTRICTING)
-
-    @property
-    def audiences(self) -> tuple[str, ...] | None:
-        value = self.attrs.get("audience")
-        return tuple(value.replace(",", " ").split()) if value is not None else None
+    blocks: Blocks
+    markings: list[str]  # the marking labels of the passages it keeps
+    withheld: int  # passages taken out
 
 
-class PassageSyntaxError(Exception):
-    def __init__(self, message: str, line: int, hint: str) -> None:
-        super().__init__(message)
-        self.line = line
-        self.hint = hint
+def cut(blocks: Blocks, keep: Callable[[Passage], bool]) -> Cut:
+    """Return a copy of ``blocks`` without the passages ``keep`` refuses.
 
-
-def parse_attrs(text: str) -> dict[str, str]:
-    """Return the key="value" attributes of a pandoc attribute block."""
-    return {m[1]: next(v for v in m.groups()[1:] if v is not None) for m in _ATTR.finditer(text)}
-
-
-def parse(body: str, first_line: int) -> list[Div | str]:
-    """Split a body into text lines and (nested) fenced divs."""
-    root: list[Div | str] = []
-    stack: list[Div] = []
-    code_fence: str | None = None
-    for offset, line in enumerate(body.splitlines()):
-        number = first_line + offset
-        target = stack[-1].children if stack else root
-        if code_fence is not None:
-            if line.strip().startswith(code_fence) and not line.strip().strip(code_fence[0]):
-                code_fence = None
-            target.append(line)
-            continue
-        if match := _CODE_FENCE.match(line):
-            code_fence = match[1]
-            target.append(line)
-            continue
-        if match := _FENCE_OPEN.match(line):
-            attrs = parse_attrs(match["attrs"] or "")
-            div = Div(number, attrs, match[2])
-            if match["attrs"] and "{" in match["attrs"]:
-                raise PassageSyntaxError(
-                    "malformed attributes on a fenced div", number, 'write ::: {marking="LABEL"}'
-                )
-            target.append(div)
-            stack.append(div)
-            continue
-        if _STRAY_FENCE.search(line):
-            raise PassageSyntaxError(
-                "a marked or audience passage must open at the start of a line",
-                number,
-                "move the ::: {...} line to the left margin, outside lists and quotes, "
-                "so that it can be withheld from audiences not cleared for it",
-            )
-        if _FENCE_CLOSE.match(line):
-            if not stack:
-                raise PassageSyntaxError(
-                    "closing ':::' without an opening fence",
-                    number,
-                    "remove it, or open the passage with ::: {...}",
-                )
-            stack.pop()
-            continue
-        target.append(line)
-    if stack:
-        raise PassageSyntaxError(
-            "fenced div is never closed", stack[-1].line, "end the passage with a line ':::'"
-        )
-    return root
-
-
-def walk(blocks: list[Div | str]) -> list[Div]:
-    """Return every div, outermost first."""
-    found: list[Div] = []
-    for block in blocks:
-        if isinstance(block, Div):
-            found.append(block)
-            found.extend(walk(block.children))
-    return found
-
-
-def render(
-    blocks: list[Div | str],
-    keep: Callable[[Div], bool],
-    note_prefix: str,
-) -> str:
-    """Write the blocks back as Markdown, dropping divs that ``keep`` refuses.
-
-    Kept restricting divs lose their ``marking``/``audience`` attributes and
-    become ``::: {.passage data-marking="..."}``; footnote labels get a
-    per-section prefix so that sections joined in one document cannot clash.
+    Kept passages lose ``marking`` and ``audience`` and become Divs or Spans
+    of class ``passage`` with ``data-marking``, for the layouts to show.
+    The tree given is left as it was.
     """
-    out: list[str] = []
+    copy: Blocks = json.loads(json.dumps(blocks))
+    result = Cut(copy, [], 0)
+    # An id pandoc made from a heading's text may spell out a span this audience does
+    # not get: take such ids off, for the render stage to make again from what is left.
+    for node in tree.nodes(copy):
+        if node["t"] == "Header" and _made_by_pandoc(node["c"][1][0], node["c"][2]):
+            node["c"][1][0] = ""
 
-    def emit(items: list[Div | str], depth: int) -> None:
+    def visit(items: list[Any]) -> list[Any]:
+        kept = []
         for item in items:
-            if isinstance(item, str):
-                out.append(_NOTE_LABEL.sub(lambda m: f"[^{note_prefix}-{m[1]}]", item))
-                continue
-            if not keep(item):
-                continue
-            fence = ":" * (depth + 3)
-            if item.restricts:
-                marking = item.attrs.get("marking")
-                attrs = ".passage" + (f' data-marking="{marking}"' if marking else "")
-                attrs += ' custom-style="Passage"'
-                out.extend(["", f"{fence} {{{attrs}}}"])
+            found = passage(item) if isinstance(item, dict) and "t" in item else None
+            if found is None:
+                kept.append(item)
+            elif keep(found):
+                if found.marking is not None:
+                    result.markings.append(found.marking)
+                kept.append(_shown(item, found))
             else:
-                out.extend(["", f"{fence} {item.raw}"])
-            emit(item.children, depth + 1)
-            out.extend([fence, ""])
+                result.withheld += 1
+        return kept
 
-    emit(blocks, 1)
-    return "\n".join(out).strip("\n") + "\n"
+    tree.filter_lists(copy, visit)
+    return result
+
+
+def _made_by_pandoc(ident: str, inlines: list[Node]) -> bool:
+    made = tree.auto_id(inlines) or "section"
+    suffix = ident[len(made) :]
+    return ident.startswith(made) and (not suffix or suffix[:1] == "-" and suffix[1:].isdigit())
+
+
+def _shown(node: Node, found: Passage) -> Node:
+    """Return a kept passage as the layouts receive it."""
+    names = ["passage"]
+    names.append("passage-marked" if found.marking else "passage-audience")
+    pairs = [["data-marking", found.marking]] if found.marking else []
+    if node["t"] == "Div":
+        pairs.append(["custom-style", "Passage"])
+    node["c"][0] = [node["c"][0][0], names, pairs]
+    return node

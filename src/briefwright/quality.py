@@ -14,14 +14,13 @@ import datetime as dt
 import logging
 import re
 
+from . import tree
 from .errors import BriefError, Problems
 from .load import build_date
 from .models import Edition, Project
-from .sources import CITATION, prose_lines
+from .sources import citations
 
 log = logging.getLogger(__name__)
-
-MARKUP = re.compile(r"\[\^[^\]]*\]|\[@[^\]]*\]|[*_`#>|]|\{[^}]*\}|^:::.*$|^\s*[-+] ", re.M)
 
 
 def check_sections(project: Project, problems: Problems, max_age: int, today: dt.date) -> None:
@@ -35,8 +34,7 @@ def check_sections(project: Project, problems: Problems, max_age: int, today: dt
     for collection in project.collections.values():
         cited: set[str] = set()
         for section in collection.sections.values():
-            for _, text in prose_lines(section.body, section.body_line):
-                cited.update(m[1] for m in CITATION.finditer(text))
+            cited.update(key for key, _ in citations(section))
             if (collection.name, section.id) not in used:
                 problems.warning(
                     section.rel,
@@ -64,16 +62,12 @@ def check_sections(project: Project, problems: Problems, max_age: int, today: dt
                     )
 
 
-def _words(text: str) -> list[str]:
-    return MARKUP.sub(" ", text).split()
-
-
 def check_editions(editions: list[Edition], problems: Problems) -> None:
     """Report word budgets and reading grades per edition."""
     for edition in editions:
         audience = edition.audience
         where = edition.brief.rel
-        counts = {s.id: len(_words(s.summary + "\n" + s.body)) for s in edition.sections}
+        counts = {s.id: len(tree.words(s.summary, s.body)) for s in edition.sections}
         total = sum(counts.values())
         if audience.max_words is not None and total > audience.max_words:
             longest = sorted(counts.items(), key=lambda item: item[1], reverse=True)[:3]
@@ -85,7 +79,10 @@ def check_editions(editions: list[Edition], problems: Problems) -> None:
                 "longest sections: " + ", ".join(f"{k} ({v})" for k, v in longest),
             )
         if audience.reading_grade is not None:
-            grades = {s.id: reading_grade(s.summary + "\n\n" + s.body) for s in edition.sections}
+            grades = {
+                s.id: reading_grade(tree.stringify([{"t": "Para", "c": s.summary}, *s.body]))
+                for s in edition.sections
+            }
             over = {k: v for k, v in grades.items() if v > audience.reading_grade}
             if over:
                 worst = sorted(over.items(), key=lambda item: item[1], reverse=True)[:3]
@@ -100,11 +97,10 @@ def check_editions(editions: list[Edition], problems: Problems) -> None:
                 )
 
 
-def reading_grade(markdown: str) -> float:
-    """Return the Flesch-Kincaid grade of Markdown text."""
+def reading_grade(text: str) -> float:
+    """Return the Flesch-Kincaid grade of plain text."""
     import readability  # small, pure Python; loaded only when a grade is asked for
 
-    text = MARKUP.sub(" ", markdown)
     sentences = [s for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if s.strip()]
     if not sentences:
         return 0.0
@@ -117,7 +113,6 @@ def check_pages(editions: list[Edition], problems: Problems) -> None:
     budgeted = [e for e in editions if e.audience.max_pages is not None]
     if not budgeted:
         return
-    from .assemble import assemble
     from .render.edition import render
 
     for edition in budgeted:
@@ -125,7 +120,7 @@ def check_pages(editions: list[Edition], problems: Problems) -> None:
             edition, audience=dataclasses.replace(edition.audience, formats=("pdf",))
         )
         try:
-            render(only_pdf, assemble(edition))
+            render(only_pdf)
         except BriefError as exc:
             problems.error(edition.brief.rel, None, exc.format_message())
 

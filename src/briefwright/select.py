@@ -3,16 +3,17 @@
 This is where release control lives. A section above the audience's
 clearance is withheld when it comes from the brief's general list and is an
 error when the brief lists it for that audience by name; a passage above
-clearance, or restricted to other audiences, is cut from the text. The
-edition's marking is the highest of what remains.
+clearance, or restricted to other audiences, is cut from pandoc's tree of
+the section. The edition's marking is the highest of what remains.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
-from . import passages, sources
+from . import passages, sources, tree
 from .errors import Problems, ReleaseError
 from .markings import Level
 from .models import Brief, Edition, Project, Section, SelectedSection
@@ -64,21 +65,27 @@ def select(
             else:
                 withheld.append(section_id)
             continue
-        body = ""
+        assert section.doc is not None, "select needs the project loaded with its trees"
+        body: list[Any] = []
+        kept_levels: list[Level] = []
         if audience.depth == "full":
-            body, passage_levels, dropped = _filter_body(section, audience_name, clearance, project)
-            levels.extend(passage_levels)
-            cut += dropped
-        levels.append(marking)
+            received, kept_levels = _cut(section, audience_name, clearance, project)
+            body = received.blocks
+            cut += received.withheld
+        highest = project.scheme.highest([marking, *kept_levels]) or marking
+        levels.append(highest)
         chosen.append(
             SelectedSection(
                 id=section.id,
                 number=len(chosen) + 1,
-                title=section.title,
-                summary=section.summary,
+                title=section.doc.title,
+                summary=section.doc.summary,
+                body=body,
+                title_text=tree.stringify(section.doc.title).strip(),
+                summary_text=" ".join(tree.stringify(section.doc.summary).split()),
                 tags=section.tags,
                 marking=marking,
-                body=body,
+                highest=highest,
                 path=section.path,
             )
         )
@@ -92,7 +99,11 @@ def select(
         return None
     top = project.scheme.highest(levels)
     assert top is not None
-    shown = [image for s in chosen for image in sources.images(s.body, s.path, project.root)]
+    shown = [
+        image
+        for s in chosen
+        for image in sources.images([s.title, s.summary, s.body], s.path.parent, project.root)
+    ]
     inputs = _inputs(project, brief, [s.path for s in chosen] + shown)
     return Edition(
         root=project.root,
@@ -108,34 +119,30 @@ def select(
     )
 
 
-def _filter_body(
+def _cut(
     section: Section, audience_name: str, clearance: Level, project: Project
-) -> tuple[str, list[Level], int]:
-    """Return the body this audience receives, the markings it keeps, and passages cut."""
-    kept: list[Level] = []
-    cut = 0
+) -> tuple[passages.Cut, list[Level]]:
+    """Return the body this audience receives, and the markings of the passages it keeps."""
 
-    def keep(div: passages.Div) -> bool:
-        nonlocal cut
-        names = div.audiences
-        if names is not None and audience_name not in names:
+    def keep(found: passages.Passage) -> bool:
+        if found.audiences is not None and audience_name not in found.audiences:
             return False
-        label = div.attrs.get("marking")
-        if label is not None:
-            level = project.scheme.get(label)
+        if found.marking is not None:
+            level = project.scheme.get(found.marking)
             if level is None or level.rank > clearance.rank:  # unknown labels fail closed
-                cut += 1
                 return False
-            kept.append(level)
         return True
 
-    return passages.render(list(section.blocks), keep, section.id), kept, cut
+    assert section.doc is not None
+    result = passages.cut(section.doc.body, keep)
+    levels = [project.scheme.get(label) for label in result.markings]
+    return result, [level for level in levels if level is not None]
 
 
-def _inputs(project: Project, brief: Brief, sections: list[Path]) -> tuple[Path, ...]:
+def _inputs(project: Project, brief: Brief, files: list[Path]) -> tuple[Path, ...]:
     """Return the files an edition depends on: definitions, sections, images, bibliography."""
     root = project.root
-    files = [brief.path, root / "briefs" / "audiences.yaml", *sections]
+    files = [brief.path, root / "briefs" / "audiences.yaml", *files]
     if brief.csl is not None:
         files.append(brief.csl)
     markings = root / "briefs" / "markings.yaml"
@@ -144,7 +151,7 @@ def _inputs(project: Project, brief: Brief, sections: list[Path]) -> tuple[Path,
     bibliography = project.collections[brief.collection].bibliography
     if bibliography is not None:
         files.append(bibliography)
-    return tuple(files)
+    return tuple(dict.fromkeys(files))
 
 
 def plan(

@@ -1,23 +1,41 @@
-"""Source sections: front matter, bodies with their passages, collections, bibliographies."""
+"""Source sections: front matter, pandoc's tree of each text, collections, bibliographies.
+
+A section's body, title and summary are each read by pandoc on its own, so
+nothing written in one section can change the structure around it. What the
+tree holds is then checked (restricted passages, images, citations) and made
+safe (raw markup, script links, stray attributes), each fault naming the file
+and, where the text shows it, the line.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import re
+import struct
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
 
-from . import passages, yamlfile
+from . import passages, sanitise, tree, yamlfile
 from .errors import Problems
 from .markings import Scheme
-from .models import ID_RE, Collection, Section, SectionFile
+from .models import ID_RE, Collection, Section, SectionFile, SectionTree
 from .reader import Reader, key_line, level_of
+from .roots import output_dir
 
-IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<target>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
-CODE_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+log = logging.getLogger(__name__)
+
 BIBLIOGRAPHY_NAMES = ("references.bib", "references.json", "references.yaml")
-CITATION = re.compile(
-    r"(?:^|[^\w@])@\{?([A-Za-z0-9_][\w:.#$%&+?<>~/-]*?)\}?(?=[.,;:!?]*(?:[\s\];,)]|$))"
-)
+# Titles and summaries are read as the text of a paragraph already begun, as the
+# layouts show them, so that "1994. The memorandum..." is not taken for a list.
+LEAD = "BW"
+MAX_DEPTH = 400  # levels of pandoc's JSON tree: well over 100 nested lists or quotes
+MAX_IMAGE_BYTES = 5_000_000
+MAX_IMAGE_PIXELS = 40_000_000  # WeasyPrint drops larger images from the PDF without a word
+IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 
 
 def _split_front_matter(text: str) -> tuple[str, str, int] | None:
@@ -31,8 +49,19 @@ def _split_front_matter(text: str) -> tuple[str, str, int] | None:
     return None
 
 
-def load_section(reader: Reader, scheme: Scheme, collection: str, path: Path) -> Section | None:
-    """Load one section file; report its faults and return None if it cannot be used."""
+@dataclass
+class _Front:
+    """A section file whose front matter is valid, waiting for pandoc's tree."""
+
+    path: Path
+    rel: str
+    meta: SectionFile
+    data: Any
+    body: str
+    body_line: int
+
+
+def _read_front(reader: Reader, path: Path) -> _Front | None:
     rel = reader.rel(path)
     text = reader.text(path)
     if text is None:
@@ -60,54 +89,12 @@ def load_section(reader: Reader, scheme: Scheme, collection: str, path: Path) ->
     meta = reader.model(SectionFile, data, path, "front matter", offset=1)
     if meta is None:
         return None
-    words = len(meta.summary.split())
-    if words > 60:
-        reader.problems.error(
-            rel,
-            key_line(data, "summary", 1),
-            f"summary has {words} words; the limit is 60",
-            "keep the bottom line to one or two sentences",
-        )
-    marking = level_of(reader, scheme, meta.marking, path, key_line(data, "marking", 1))
-    try:
-        blocks = passages.parse(body, body_line)
-    except passages.PassageSyntaxError as exc:
-        reader.problems.error(rel, exc.line, str(exc), exc.hint)
-        return None
-    for number, text in prose_lines(body, body_line):
-        for image in IMAGE.finditer(text):
-            _check_image(reader.root, path, rel, number, image, reader.problems)
-    for div in passages.walk(blocks):
-        if "marking" in div.attrs:
-            level_of(reader, scheme, div.attrs["marking"], path, div.line)
-        if "data-marking" in div.attrs:
-            reader.problems.error(
-                rel,
-                div.line,
-                "'data-marking' is reserved for briefwright",
-                'mark a passage with ::: {marking="LABEL"}',
-            )
-    section = Section(
-        id=path.stem,
-        collection=collection,
-        path=path,
-        rel=rel,
-        title=meta.title,
-        summary=" ".join(meta.summary.split()),
-        tags=tuple(meta.tags),
-        marking=marking,
-        reviewed=meta.reviewed,
-        audiences=tuple(meta.audiences) if meta.audiences is not None else None,
-        body=body,
-        body_line=body_line,
-        blocks=tuple(blocks),
-    )
-    return section
+    return _Front(path, rel, meta, data, body, body_line)
 
 
-def load_collection(reader: Reader, scheme: Scheme, folder: Path) -> Collection:
-    """Load a folder of sections and its bibliography."""
-    sections: dict[str, Section] = {}
+def load_collection(reader: Reader, scheme: Scheme, folder: Path, parse: bool = True) -> Collection:
+    """Load a folder of sections (with pandoc's tree of each, if ``parse``) and its bibliography."""
+    fronts: list[_Front] = []
     for path in sorted(folder.glob("*.md")):
         if path.name.lower() == "readme.md":
             continue
@@ -119,11 +106,19 @@ def load_collection(reader: Reader, scheme: Scheme, folder: Path) -> Collection:
                 "name section files with lowercase letters, digits and hyphens",
             )
             continue
-        loaded = load_section(reader, scheme, folder.name, path)
-        if loaded:
-            sections[path.stem] = loaded
-        else:
+        front = _read_front(reader, path)
+        if front is None:
             reader.broken.add(f"{folder.name}/{path.stem}")
+        else:
+            fronts.append(front)
+    trees = _trees(reader, fronts) if parse else {}
+    sections: dict[str, Section] = {}
+    for front in fronts:
+        section = _section(reader, scheme, folder.name, front, trees.get(front.rel), parse)
+        if section is None:
+            reader.broken.add(f"{folder.name}/{front.path.stem}")
+        else:
+            sections[front.path.stem] = section
     bibs = [folder / name for name in BIBLIOGRAPHY_NAMES if (folder / name).is_file()]
     if len(bibs) > 1:
         reader.problems.error(
@@ -135,6 +130,374 @@ def load_collection(reader: Reader, scheme: Scheme, folder: Path) -> Collection:
     bibliography = bibs[0] if bibs else None
     references = bibliography_entries(reader, bibliography) if bibliography else {}
     return Collection(folder.name, folder, sections, bibliography, references)
+
+
+# --- pandoc's reading, cached by content ---------------------------------------------
+
+
+def _trees(reader: Reader, fronts: list[_Front]) -> dict[str, list[Any] | str]:
+    """Return, per section file, [title, summary, body] as pandoc reads them, or why not."""
+    texts: list[str] = []
+    for front in fronts:
+        texts += [f"{LEAD} {front.meta.title}", f"{LEAD} {front.meta.summary}", front.body]
+    read = read_texts(reader.root, texts, "the sections")
+    found: dict[str, list[Any] | str] = {}
+    for index, front in enumerate(fronts):
+        parts = read[3 * index : 3 * index + 3]
+        failed = [part for part in parts if isinstance(part, str)]
+        found[front.rel] = failed[0] if failed else parts
+    return found
+
+
+@cache
+def _reader_digest() -> str:
+    """Hash what decides how a text is read: pandoc's version and the server's script.
+
+    (Read from the files, without importing the pandoc module: a build whose
+    sources are all cached starts no pandoc and loads none of its code.)
+    """
+    from importlib import metadata
+
+    digest = hashlib.sha256((Path(__file__).parent / "render" / "pandoc_server.lua").read_bytes())
+    try:
+        digest.update(metadata.version("pypandoc-binary").encode())
+    except metadata.PackageNotFoundError:  # a pandoc found elsewhere: its path must do
+        digest.update(b"pandoc elsewhere")
+    return digest.hexdigest()
+
+
+def read_texts(root: Path, texts: list[str], what: str) -> list[list[Any] | str]:
+    """Return pandoc's blocks of each text (or why it could not be read), cached by content.
+
+    The cache lives in ``build/.cache/trees/`` (everything under build/ may be
+    deleted at any time): a build whose sources have not changed starts no pandoc.
+    """
+    folder = output_dir(root) / ".cache" / "trees"
+    keys = [hashlib.sha256(f"{_reader_digest()}\0{text}".encode()).hexdigest() for text in texts]
+    found: dict[str, list[Any]] = {}
+    for key in set(keys):
+        try:
+            found[key] = json.loads((folder / key[:2] / f"{key}.json").read_bytes())
+        except (OSError, ValueError, RecursionError):
+            continue
+    missing = [i for i, key in enumerate(keys) if key not in found]
+    results: dict[str, list[Any] | str] = dict(found)
+    if missing:
+        from . import write
+
+        fresh = _read_with_pandoc([texts[i] for i in missing], what)
+        for index, value in zip(missing, fresh, strict=True):
+            results[keys[index]] = value
+            if isinstance(value, list):
+                path = folder / keys[index][:2] / f"{keys[index]}.json"
+                try:
+                    write.atomic_write(path, json.dumps(value).encode(), private=True)
+                except OSError:  # a cache that cannot be written only costs time
+                    log.debug("cannot cache %s", path, exc_info=True)
+    return [results[key] for key in keys]
+
+
+def _read_with_pandoc(texts: list[str], what: str) -> list[list[Any] | str]:
+    from .render import pandoc
+
+    try:
+        replies = pandoc.read(texts, what)
+    except RecursionError:  # one text nests deeper than JSON can be read back: find it
+        if len(texts) == 1:
+            return [f"it nests more deeply than briefwright can read (over {MAX_DEPTH} levels)"]
+        return [item for text in texts for item in _read_with_pandoc([text], what)]
+    return [reply if isinstance(reply, str) else reply["blocks"] for reply in replies]
+
+
+# --- checks on the tree --------------------------------------------------------------
+
+
+def line_of(body: str, needle: str | None, first_line: int) -> int | None:
+    """Return the line of a body on which ``needle`` first appears, for a message."""
+    if not needle:
+        return None
+    at = body.find(needle)
+    if at < 0:
+        at = body.lower().find(needle.lower())
+    return first_line + body.count("\n", 0, at) if at >= 0 else None
+
+
+def _section(
+    reader: Reader,
+    scheme: Scheme,
+    collection: str,
+    front: _Front,
+    read: list[Any] | str | None,
+    parse: bool,
+) -> Section | None:
+    rel, meta, data = front.rel, front.meta, front.data
+    problems = reader.problems
+    words = len(meta.summary.split())
+    if words > 60:
+        problems.error(
+            rel,
+            key_line(data, "summary", 1),
+            f"summary has {words} words; the limit is 60",
+            "keep the bottom line to one or two sentences",
+        )
+    marking = level_of(reader, scheme, meta.marking, front.path, key_line(data, "marking", 1))
+    doc: SectionTree | None = None
+    if parse:
+        if not isinstance(read, list):
+            problems.error(rel, None, f"pandoc could not read it: {read}")
+            return None
+        doc = _checked_tree(reader, scheme, front, read)
+        if doc is None:
+            return None
+    return Section(
+        id=front.path.stem,
+        collection=collection,
+        path=front.path,
+        rel=rel,
+        title=meta.title,
+        summary=" ".join(meta.summary.split()),
+        tags=tuple(meta.tags),
+        marking=marking,
+        reviewed=meta.reviewed,
+        audiences=tuple(meta.audiences) if meta.audiences is not None else None,
+        body=front.body,
+        body_line=front.body_line,
+        doc=doc,
+    )
+
+
+def _checked_tree(
+    reader: Reader, scheme: Scheme, front: _Front, read: list[Any]
+) -> SectionTree | None:
+    """Check and clean the three trees of a section; None if one of them cannot be used."""
+    problems, rel = reader.problems, front.rel
+    before = len(problems.errors)
+    title_blocks, summary_blocks, body = read
+    lines = {
+        "title": key_line(front.data, "title", 1),
+        "summary": key_line(front.data, "summary", 1),
+    }
+    for name, blocks in (("title", title_blocks), ("summary", summary_blocks), ("body", body)):
+        line = lines.get(name)
+        if tree.depth(blocks, MAX_DEPTH) > MAX_DEPTH:
+            problems.error(
+                rel,
+                line,
+                f"the {name} nests lists, quotes or notes more deeply than briefwright allows",
+                "flatten it: no reader follows a hundred levels",
+            )
+            continue
+        faults = passages.check(blocks)
+        for fault in faults:
+            at = line or line_of(front.body, fault.needle, front.body_line)
+            problems.error(rel, at, fault.message, fault.hint)
+        if faults:
+            continue
+        if name != "body" and passages.passages(blocks):
+            problems.error(
+                rel,
+                line,
+                f"the {name} holds a restricted passage; a {name} goes to every audience "
+                "that receives the section",
+                "mark the whole section with 'marking:', or move the passage into the text",
+            )
+        removed = sanitise.sanitise(blocks)
+        for item in removed:
+            at = line or line_of(front.body, item.needle, front.body_line)
+            problems.warning(
+                rel, at, f"removed {item.what}", "sources may not carry raw markup or script links"
+            )
+    if len(problems.errors) > before:
+        return None
+    title = _one_paragraph(reader, rel, "title", title_blocks, lines["title"])
+    summary = _one_paragraph(reader, rel, "summary", summary_blocks, lines["summary"])
+    for found in passages.passages(body):
+        if found.marking is not None:
+            level_of(
+                reader,
+                scheme,
+                found.marking,
+                front.path,
+                line_of(front.body, f"{found.marking}", front.body_line),
+            )
+    for image in tree.nodes([title or [], summary or [], body]):
+        if image["t"] == "Image":
+            _check_image(reader, front, image)
+    if passages.passages(body) and any(n["t"] == "Note" for n in tree.nodes(body)):
+        _check_notes(reader, front)
+    if title is None or summary is None or len(problems.errors) > before:
+        return None
+    return SectionTree(title=title, summary=summary, body=body)
+
+
+NOTE_DEFINITION = re.compile(r"^(?P<lead>[ \t>]*)\[\^(?P<label>[^\]\s]+)\]:", re.M)
+PROBE = "BWNOTEDEFINITION"
+
+
+def _check_notes(reader: Reader, front: _Front) -> None:
+    """Refuse a note defined inside a passage but referred to from outside it.
+
+    pandoc attaches a note's text where it is referred to, wherever it is
+    defined, so such a note would carry the passage's text to audiences the
+    passage is withheld from. pandoc's tree does not say where a note was
+    defined; a second reading, with each definition's opening made a word of
+    its own, does: that word lands in the passage that held the definition,
+    and each reference, now undefined, stays in place as text.
+    """
+    labels: list[str] = []
+
+    def probe(match: re.Match[str]) -> str:
+        labels.append(match["label"])
+        return f"{match['lead']}{PROBE}{len(labels) - 1}"
+
+    text = NOTE_DEFINITION.sub(probe, front.body)
+    read = read_texts(reader.root, [text], front.rel)[0]
+    if isinstance(read, str):
+        return
+    defined: dict[str, list[int]] = {}
+    referred: dict[str, list[list[int]]] = {}
+    for node, within in _with_passages(read):
+        if node["t"] != "Str":
+            continue
+        word = node["c"]
+        if word.startswith(PROBE) and word[len(PROBE) :].isdigit():
+            defined.setdefault(labels[int(word[len(PROBE) :])], within)
+        for label in labels:
+            if f"[^{label}]" in word:
+                referred.setdefault(label, []).append(within)
+    for label, around in defined.items():
+        if any(not set(around) <= set(place) for place in referred.get(label, [])):
+            reader.problems.error(
+                front.rel,
+                line_of(front.body, f"[^{label}]:", front.body_line),
+                f"note [^{label}] is defined inside a restricted passage but referred to "
+                "outside it, so its text would reach audiences the passage is withheld from",
+                "move the definition out of the passage, or the reference into it",
+            )
+
+
+def _with_passages(blocks: list[Any]) -> list[tuple[dict[str, Any], list[int]]]:
+    """Return every node with the ids (``id()``) of the passages that hold it."""
+    out: list[tuple[dict[str, Any], list[int]]] = []
+    stack: list[tuple[Any, list[int]]] = [(blocks, [])]
+    while stack:
+        item, within = stack.pop()
+        if isinstance(item, list):
+            stack.extend((part, within) for part in reversed(item))
+        elif isinstance(item, dict) and "t" in item:
+            out.append((item, within))
+            inner = [*within, id(item)] if passages.passage(item) is not None else within
+            content = item.get("c")
+            if isinstance(content, list | dict):
+                stack.append((content, inner))
+        elif isinstance(item, dict):
+            stack.extend((value, within) for value in item.values())
+    return out
+
+
+def _one_paragraph(
+    reader: Reader, rel: str, name: str, blocks: list[Any], line: int | None
+) -> list[Any] | None:
+    """Return the inlines of a title or summary, which must read as one paragraph."""
+    if len(blocks) == 1 and blocks[0]["t"] in ("Para", "Plain"):
+        inlines: list[Any] = blocks[0]["c"]
+        if inlines[:2] == [{"t": "Str", "c": LEAD}, {"t": "Space"}]:
+            return inlines[2:]
+    kinds = ", ".join(sorted({block["t"] for block in blocks})) or "nothing"
+    reader.problems.error(
+        rel,
+        line,
+        f"the {name} must be one paragraph of text; pandoc reads it as {kinds}",
+        "write it as plain sentences; a line starting with '-', '#', '>' or a number "
+        "makes a list, heading or quote (put a backslash before it)",
+    )
+    return None
+
+
+def _check_image(reader: Reader, front: _Front, image: dict[str, Any]) -> None:
+    problems, rel = reader.problems, front.rel
+    target = image["c"][2][0]
+    line = line_of(front.body, target, front.body_line) or line_of(
+        front.body, "![", front.body_line
+    )
+    if not tree.stringify(image["c"][1]).strip():
+        problems.error(
+            rel,
+            line,
+            f"image '{target[:60]}' has no description (alt text)",
+            "write one between the brackets: ![What the chart shows](file.png)",
+        )
+    if re.match(r"[a-z][a-z0-9+.-]*:", target, re.I):
+        problems.error(
+            rel,
+            line,
+            f"image '{target[:60]}' is not a file in the project",
+            "copy the image next to the section and name it by its file name",
+        )
+        return
+    path = (front.path.parent / target).resolve()
+    root = reader.root
+    if not path.is_relative_to(root):
+        problems.error(
+            rel, line, f"image '{target}' lies outside the project", "copy it into the project"
+        )
+    elif not path.is_file():
+        problems.error(
+            rel, line, f"image '{target}' does not exist", f"looked for {path.relative_to(root)}"
+        )
+    elif path.suffix.lower() not in IMAGE_TYPES:
+        problems.error(
+            rel,
+            line,
+            f"image '{target}' is not an image every format can show",
+            "convert it to PNG, JPEG or SVG",
+        )
+    else:
+        _check_image_size(problems, rel, line, target, path)
+
+
+def _check_image_size(
+    problems: Problems, rel: str, line: int | None, target: str, path: Path
+) -> None:
+    size = path.stat().st_size
+    if size > MAX_IMAGE_BYTES:
+        problems.error(
+            rel,
+            line,
+            f"image '{target}' is {size / 1e6:.1f} MB; the limit is {MAX_IMAGE_BYTES / 1e6:g} MB",
+            "save it smaller: a page needs no more than about 300 pixels per inch",
+        )
+        return
+    pixels = _pixels(path)
+    if pixels is not None and pixels[0] * pixels[1] > MAX_IMAGE_PIXELS:
+        problems.error(
+            rel,
+            line,
+            f"image '{target}' is {pixels[0]} × {pixels[1]} pixels, too large to print",
+            "scale it down: a page needs no more than about 300 pixels per inch",
+        )
+
+
+def _pixels(path: Path) -> tuple[int, int] | None:
+    """Return an image's width and height from its header (PNG, GIF, JPEG), if it says."""
+    with path.open("rb") as handle:
+        head = handle.read(64 * 1024)
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and len(head) >= 24:
+        return struct.unpack(">II", head[16:24])  # type: ignore[return-value]
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return struct.unpack("<HH", head[6:10])  # type: ignore[return-value]
+    if head.startswith(b"\xff\xd8"):
+        at = 2
+        while at + 9 < len(head) and head[at] == 0xFF:
+            marker, length = head[at + 1], struct.unpack(">H", head[at + 2 : at + 4])[0]
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                height, width = struct.unpack(">HH", head[at + 5 : at + 9])
+                return width, height
+            at += 2 + length
+    return None
+
+
+# --- bibliographies and citations ----------------------------------------------------
 
 
 def bibliography_entries(reader: Reader, path: Path) -> dict[str, int | None]:
@@ -172,64 +535,25 @@ def bibliography_entries(reader: Reader, path: Path) -> dict[str, int | None]:
     return found
 
 
-def citations(section: Section) -> list[tuple[str, int]]:
-    """Return (key, line) for every citation in a body, outside code."""
-    return [
-        (match[1], number)
-        for number, text in prose_lines(section.body, section.body_line)
-        if not text.startswith("    ")  # indented code
-        for match in CITATION.finditer(text)
-    ]
-
-
-def prose_lines(body: str, first_line: int) -> list[tuple[int, str]]:
-    """Return (line number, text) for body lines outside fenced code."""
-    lines, in_code = [], False
-    for offset, text in enumerate(body.split("\n")):
-        if CODE_FENCE.match(text):
-            in_code = not in_code
-            continue
-        if not in_code:
-            lines.append((first_line + offset, text))
-    return lines
-
-
-def images(body: str, source: Path, root: Path) -> list[Path]:
-    """Return the image files inside the project that a body shows."""
+def citations(section: Section) -> list[tuple[str, int | None]]:
+    """Return (key, line) for every citation pandoc reads in a section."""
+    if section.doc is None:
+        return []
     found = []
-    for _, text in prose_lines(body, 1):
-        for image in IMAGE.finditer(text):
-            path = (source.parent / image["target"]).resolve()
-            if path.is_relative_to(root) and path.is_file():
-                found.append(path)
+    for node in tree.nodes([section.doc.title, section.doc.summary, section.doc.body]):
+        if node["t"] == "Cite":
+            for citation in node["c"][0]:
+                key = citation["citationId"]
+                found.append((key, line_of(section.body, f"@{key}", section.body_line)))
     return found
 
 
-def _check_image(
-    root: Path, source: Path, rel: str, line: int, image: re.Match[str], problems: Problems
-) -> None:
-    target = image["target"]
-    if not image["alt"].strip():
-        problems.error(
-            rel,
-            line,
-            f"image '{target}' has no description (alt text)",
-            "write one between the brackets: ![What the chart shows](file.png)",
-        )
-    if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):
-        problems.error(
-            rel,
-            line,
-            f"image '{target}' is not a file in the project",
-            "copy the image next to the section and name it by its file name",
-        )
-        return
-    path = (source.parent / target).resolve()
-    if not path.is_relative_to(root):
-        problems.error(
-            rel, line, f"image '{target}' lies outside the project", "copy it into the project"
-        )
-    elif not path.is_file():
-        problems.error(
-            rel, line, f"image '{target}' does not exist", f"looked for {path.relative_to(root)}"
-        )
+def images(value: Any, folder: Path, root: Path) -> list[Path]:
+    """Return the image files inside the project that a tree shows, found from ``folder``."""
+    found = []
+    for node in tree.nodes(value):
+        if node["t"] == "Image":
+            path = (folder / node["c"][2][0]).resolve()
+            if path.is_relative_to(root) and path.is_file():
+                found.append(path)
+    return found

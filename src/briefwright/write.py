@@ -28,16 +28,19 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def atomic_write(path: Path, data: bytes, private: bool = False) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new, never half.
+
+    A ``private`` file, and the folders made for it, can be read by its owner only.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700 if private else 0o777)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, 0o600 if private else 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -65,11 +68,35 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def write_edition(folder: Path, files: dict[str, bytes], manifest: dict[str, Any]) -> None:
-    """Write an edition's files, then its manifest, under the folder's lock."""
+def edition_files(folder: Path) -> list[str]:
+    """Return the names of the files in an edition's folder (not the hidden lock or temps)."""
+    try:
+        return sorted(
+            p.name
+            for p in folder.iterdir()
+            if not p.name.startswith(".") and (p.is_symlink() or p.is_file())
+        )
+    except OSError:
+        return []
+
+
+def write_edition(
+    folder: Path, files: dict[str, bytes], manifest: dict[str, Any], replace: bool = True
+) -> None:
+    """Write an edition's files, then its manifest, under the folder's lock.
+
+    With ``replace``, the folder then holds exactly these files: any other
+    (a format no longer built, an email draft of the old text) is removed
+    before the manifest is written, so a build interrupted in between is
+    never taken for a finished one.
+    """
     with locked(folder):
         for name, data in sorted(files.items()):
             atomic_write(folder / name, data)
+        if replace:
+            for name in edition_files(folder):
+                if name not in files and name != MANIFEST:
+                    (folder / name).unlink(missing_ok=True)
         text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         atomic_write(folder / MANIFEST, text.encode("utf-8"))
         for stale in folder.glob(".*.tmp"):

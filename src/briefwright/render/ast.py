@@ -1,140 +1,50 @@
-"""Transformations of pandoc's JSON document tree, done in Python between pandoc calls."""
+"""Transformations of an edition's document tree, done in Python between pandoc calls.
+
+The sections' trees arrive checked and made safe (``sanitise``) and cut for
+the audience (``passages``); what happens here is the layout's work: headings
+put under their section, portion marks, ids made unique, images embedded,
+notes prepared for print, and the document's metadata.
+"""
 
 from __future__ import annotations
 
 import base64
 import mimetypes
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from .. import passages
 from ..errors import BuildError
-from ..passages import RESTRICTING
+from ..tree import (
+    Node,
+    attr,
+    attrs_anywhere,
+    auto_id,
+    classes,
+    filter_lists,
+    nodes,
+    pairs,
+    span,
+    text_inlines,
+    unique_id,
+)
 
-Node = dict[str, Any]
-SAFE_SCHEMES = {"http", "https", "mailto"}
-# Attributes a source may set; everything else (style, on*, href, src...) is dropped.
-SAFE_ATTRIBUTES = {"data-marking", "custom-style", "lang", "dir", "width", "height"}
-_ATTR_INDEX = {
-    "Div": 0,
-    "Span": 0,
-    "CodeBlock": 0,
-    "Code": 0,
-    "Link": 0,
-    "Image": 0,
-    "Table": 0,
-    "Figure": 0,
-    "Header": 1,
-}
 MAX_IMAGE_BYTES = 5_000_000
-
-
-def nodes(value: Any) -> Iterator[Node]:
-    """Yield every element node in a tree, depth first, parents before children.
-
-    A node's children are read after the caller has seen the node, so the
-    caller may change or replace them; a list's items are read when the walk
-    reaches the list, so removing a later sibling of the node in hand is not
-    seen. Only lists and element nodes are followed: this walk runs several
-    times per edition.
-    """
-    stack = [value]
-    pop, push, extend = stack.pop, stack.append, stack.extend
-    while stack:
-        item = pop()
-        if item.__class__ is dict:
-            if "t" in item:
-                yield item
-                children = item.get("c")
-                if children.__class__ is list:
-                    extend(reversed(children))
-                elif children.__class__ is dict:
-                    push(children)
-            else:  # the document itself, or metadata
-                extend(reversed(item.values()))
-        elif item.__class__ is list:
-            extend(reversed(item))
-
-
-def filter_lists(value: Any, fn: Callable[[list[Any]], list[Any]]) -> None:
-    """Replace every list in the tree, in place, with ``fn`` of it (to drop or swap nodes).
-
-    Lists are rewritten before their items are visited, so ``fn`` sees the
-    items a parent's rewrite kept.
-    """
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if item.__class__ is dict:
-            stack.extend(reversed(item.values()))
-        elif item.__class__ is list:
-            item[:] = fn(item)
-            stack.extend(reversed(item))
-
-
-def _attr(node: Node) -> list[Any] | None:
-    index = _ATTR_INDEX.get(node["t"])
-    return None if index is None else node["c"][index]  # type: ignore[no-any-return]
-
-
-def attr_pairs(node: Node) -> dict[str, str]:
-    """Return the key-value attributes of a Div, Span, Header, Link, Image, ..."""
-    attr = _attr(node)
-    return dict(attr[2]) if attr else {}
-
-
-def classes(node: Node) -> list[str]:
-    attr = _attr(node)
-    return list(attr[1]) if attr else []
+# The attributes briefwright itself gives passages; no source may set them.
+OWN = {"data-marking"}
 
 
 def check_restrictions(doc: Node) -> None:
-    """Fail closed if a marked or audience-restricted div survived selection."""
-    for node in nodes(doc["blocks"]):
-        if node["t"] in ("Div", "Span") and any(k in attr_pairs(node) for k in RESTRICTING):
+    """Fail closed if anything that restricts, or looks as if it does, survived selection."""
+    for _, (_, _, kv) in attrs_anywhere(doc["blocks"]):
+        keys = [key for key, _ in kv if key not in OWN]
+        if any(k in passages.RESTRICTING or passages.resembles(k) for k in keys):
             raise BuildError(
-                "a marked passage reached the renderer unfiltered; nothing was written. "
-                "Put each ::: {marking=...} fence on its own line, not inside a list or quote"
+                "a restricted passage reached the renderer unfiltered; nothing was written. "
+                "Mark passages with ::: {marking=...} or [text]{marking=...} only"
             )
-
-
-def sanitise(doc: Node) -> list[str]:
-    """Drop raw HTML/TeX/OpenXML and unsafe link targets; return what was removed."""
-    removed: list[str] = []
-
-    def clean(items: list[Any]) -> list[Any]:
-        kept = []
-        for item in items:
-            if isinstance(item, dict) and item.get("t") in ("RawBlock", "RawInline"):
-                removed.append(f"raw {item['c'][0]}")
-                continue
-            if isinstance(item, dict) and item.get("t") == "Link":
-                target = item["c"][2][0]
-                if not _safe_target(target):
-                    removed.append(f"link to {target[:40]!r}")
-                    kept.append({"t": "Span", "c": [["", [], []], item["c"][1]]})
-                    continue
-            kept.append(item)
-        return kept
-
-    filter_lists(doc["blocks"], clean)
-    for node in nodes(doc["blocks"]):
-        attr = _attr(node)
-        if attr is None:
-            continue
-        unsafe = [key for key, _ in attr[2] if key not in SAFE_ATTRIBUTES]
-        if unsafe:
-            removed.extend(f"attribute {key!r}" for key in unsafe)
-            attr[2] = [[key, value] for key, value in attr[2] if key in SAFE_ATTRIBUTES]
-    return removed
-
-
-def _safe_target(target: str) -> bool:
-    if target.startswith("#"):
-        return True
-    scheme = urlsplit(target.strip()).scheme.lower()
-    return scheme in SAFE_SCHEMES
 
 
 def shift_body_headings(doc: Node) -> None:
@@ -168,11 +78,16 @@ def add_portion_marks(doc: Node, portion: Callable[[str], str | None]) -> None:
                 mark(block["c"], text)
 
     for node in nodes(doc["blocks"]):
-        if node["t"] == "Div" and "passage" in classes(node):
-            label = attr_pairs(node).get("data-marking")
+        if node["t"] in ("Div", "Span") and "passage" in classes(node):
+            label = pairs(node).get("data-marking")
             text = portion(label) if label else None
-            if text:
+            if text and node["t"] == "Div":
                 mark(node["c"][1], text)
+            elif text:
+                node["c"][1][:0] = [
+                    span([{"t": "Str", "c": text}], cls=["portion"]),
+                    {"t": "Space"},
+                ]
 
 
 def embed_images(doc: Node, base: Path, root: Path) -> None:
@@ -281,9 +196,41 @@ def set_meta(doc: Node, fields: dict[str, str | list[str]]) -> None:
 
 
 def _meta_str(text: str) -> Node:
-    inlines: list[Node] = []
-    for index, word in enumerate(text.split()):
-        if index:
-            inlines.append({"t": "Space"})
-        inlines.append({"t": "Str", "c": word})
-    return {"t": "MetaInlines", "c": inlines}
+    return {"t": "MetaInlines", "c": text_inlines(text)}
+
+
+def unique_ids(doc: Node) -> list[str]:
+    """Give every heading an id and make all ids unique; unlink links to ids not there.
+
+    Sections are read one by one, so two may use the same id; the later one
+    gets ``-1``, as pandoc does within one document. A heading without an id
+    (``passages.cut`` takes off those pandoc made, since a withheld span may
+    have been part of the text) gets one made from the text it shows.
+    Returns the link targets unlinked.
+    """
+    taken: set[str] = set()
+    for node in nodes(doc["blocks"]):
+        found = attr(node)
+        if found is None:
+            continue
+        if node["t"] == "Header" and not found[0]:
+            found[0] = auto_id(node["c"][2])
+        if found[0] or node["t"] == "Header":
+            found[0] = unique_id(found[0], taken)
+            taken.add(found[0])
+    dead: list[str] = []
+
+    def unlink(items: list[Any]) -> list[Any]:
+        out = []
+        for item in items:
+            if isinstance(item, dict) and item.get("t") == "Link":
+                target = item["c"][2][0]
+                if target.startswith("#") and unquote(target[1:]) not in taken:
+                    dead.append(target)
+                    out.append(span(item["c"][1]))
+                    continue
+            out.append(item)
+        return out
+
+    filter_lists(doc["blocks"], unlink)
+    return dead

@@ -9,8 +9,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import layouts
-from ..assemble import assemble
+from .. import layouts, tree
+from ..assemble import Assembled, assemble, fill, keywords
 from ..errors import BuildError
 from ..models import Edition, Format
 from . import ast, docx, html, pandoc, pdf
@@ -32,12 +32,11 @@ class Rendered:
     markdown: str
     outputs: dict[Format, bytes] = field(default_factory=dict)
     pages: int | None = None
-    removed: list[str] = field(default_factory=list)
     pdf_job: Future[tuple[bytes, int]] | None = None  # the PDF, while a worker lays it out
 
 
 def render(
-    edition: Edition, markdown: str | None = None, submit_pdf: SubmitPdf | None = None
+    edition: Edition, assembled: Assembled | None = None, submit_pdf: SubmitPdf | None = None
 ) -> Rendered:
     """Return every output the edition's audience asks for.
 
@@ -47,25 +46,26 @@ def render(
     everything runs here and the result is complete.
     """
     label = f"{edition.brief.id} for {edition.audience.name}"
-    markdown = assemble(edition) if markdown is None else markdown
+    assembled = assemble(edition) if assembled is None else assembled
     with pandoc.session():  # one pandoc serves all of this edition's calls
-        return _render(edition, markdown, label, submit_pdf)
+        return _render(edition, assembled, label, submit_pdf)
 
 
-def _render(edition: Edition, markdown: str, label: str, submit_pdf: SubmitPdf | None) -> Rendered:
-    doc, removed = _tree(edition, markdown, label)
-    result = Rendered(markdown=markdown, removed=removed)
+def _render(
+    edition: Edition, assembled: Assembled, label: str, submit_pdf: SubmitPdf | None
+) -> Rendered:
+    doc = _tree(edition, assembled, label)
+    result = Rendered(markdown="")
     formats = edition.audience.formats
     needs_pdf = lays_out_pdf(edition)
 
     # One HTML write serves the screen page and the print page; pandoc keeps
     # the tree it read for the DOCX, which it writes without the print notes.
-    kept = False
     pdf_result: tuple[bytes, int] | None = None
+    notes = ast.add_print_notes(doc)
+    screen, printed = html.split_notes(pandoc.write_html(doc, label, keep=True), notes)
+    result.markdown = pandoc.write_markdown(label)
     if needs_pdf or "html" in formats:
-        notes = ast.add_print_notes(doc)
-        kept = "docx" in formats
-        screen, printed = html.split_notes(pandoc.write_html(doc, label, keep=kept), notes)
         if needs_pdf:
             print_html, css = html.print_page(edition, printed)
             job = (print_html, css, edition.root, label, edition.audience.pdf_variant)
@@ -76,7 +76,7 @@ def _render(edition: Edition, markdown: str, label: str, submit_pdf: SubmitPdf |
         if "html" in formats:
             result.outputs["html"] = html.page(edition, screen).encode("utf-8")
     if "docx" in formats:
-        result.outputs["docx"] = _docx(edition, None if kept else doc, label)
+        result.outputs["docx"] = _docx(edition, None, label)
     if pdf_result is not None:
         _add_pdf(edition, result, pdf_result)
     return result
@@ -87,19 +87,26 @@ def lays_out_pdf(edition: Edition) -> bool:
     return "pdf" in edition.audience.formats or edition.audience.max_pages is not None
 
 
-def _tree(edition: Edition, markdown: str, label: str) -> tuple[ast.Node, list[str]]:
-    """Parse the edition's Markdown and make the tree safe and ready to write."""
+def _tree(edition: Edition, assembled: Assembled, label: str) -> tree.Node:
+    """Return the edition's tree: the layout read by pandoc, filled, cited, made ready."""
     brief = edition.brief
-    doc = pandoc.parse(markdown, edition.bibliography, label, brief.csl, brief.lang)
+    template = f"{edition.audience.layout}/document.md.j2"
+    read = pandoc.read([assembled.markdown], f"the layout of {label}")[0]
+    if isinstance(read, str):
+        raise BuildError(f"{template}: pandoc could not read what the layout wrote: {read}")
+    doc: tree.Node = read
+    doc["meta"] = {}
+    fill(doc, assembled, template)
     ast.check_restrictions(doc)
-    removed = ast.sanitise(doc)
-    for item in removed:
-        log.warning(
-            "%s: removed %s (sources may not carry raw markup or script links)", label, item
-        )
     ast.add_portion_marks(doc, edition.portion)
     ast.shift_body_headings(doc)
+    for target in ast.unique_ids(doc):
+        log.debug(
+            "%s: a link to %s, which this edition does not hold, is plain text", label, target
+        )
     ast.embed_images(doc, edition.root / "sources" / brief.collection, edition.root)
+    if edition.bibliography is not None and any(n["t"] == "Cite" for n in tree.nodes(doc)):
+        doc = pandoc.cite(doc, edition.bibliography, label, brief.csl, brief.lang)
     ast.drop_empty_references(doc)
     date_text = f"{brief.date.day} {brief.date:%B %Y}"
     ast.set_meta(
@@ -111,18 +118,14 @@ def _tree(edition: Edition, markdown: str, label: str) -> tuple[ast.Node, list[s
             "date": f"{date_text} · {edition.audience.label} · {edition.marking.label}",
             "lang": brief.lang,
             "subject": _description(edition),
-            "keywords": _keywords(edition),
+            "keywords": keywords(edition),
         },
     )
-    return doc, removed
-
-
-def _keywords(edition: Edition) -> list[str]:
-    return sorted({tag for s in edition.sections for tag in s.tags})
+    return doc
 
 
 def _description(edition: Edition) -> str:
-    return edition.brief.subtitle or edition.sections[0].summary
+    return edition.brief.subtitle or edition.sections[0].summary_text
 
 
 def _docx(edition: Edition, doc: ast.Node | None, label: str) -> bytes:
@@ -130,7 +133,7 @@ def _docx(edition: Edition, doc: ast.Node | None, label: str) -> bytes:
     reference = layouts.find_file(edition.root, edition.audience.layout, "reference.docx")
     epoch = int(dt.datetime.combine(edition.brief.date, dt.time(), dt.UTC).timestamp())
     raw = pandoc.write_docx(doc, reference, epoch, label, CONTENTS_STYLE)
-    return docx.finish(raw, edition, _keywords(edition), _description(edition))
+    return docx.finish(raw, edition, keywords(edition), _description(edition))
 
 
 def complete(edition: Edition, rendered: Rendered) -> Rendered:
@@ -153,10 +156,9 @@ def _check_pages(edition: Edition, pages: int) -> None:
     limit = edition.audience.max_pages
     if limit is None or pages <= limit:
         return
-    longest = sorted(
-        edition.sections, key=lambda s: len((s.summary + " " + s.body).split()), reverse=True
-    )[:3]
-    names = ", ".join(f"{s.id} ({len((s.summary + ' ' + s.body).split())} words)" for s in longest)
+    counts = {s.id: len(tree.words(s.summary, s.body)) for s in edition.sections}
+    longest = sorted(counts.items(), key=lambda item: item[1], reverse=True)[:3]
+    names = ", ".join(f"{name} ({count} words)" for name, count in longest)
     over = pages - limit
     raise BuildError(
         f"the {edition.audience.name} edition runs to {pages} pages; "

@@ -196,29 +196,37 @@ def close() -> None:
         server.close()
 
 
-def parse(
-    markdown: str,
-    bibliography: Path | None,
+def read(texts: list[str], what: str) -> list[dict[str, Any] | str]:
+    """Read each text as pandoc Markdown on its own; return its blocks, or why it failed."""
+    reply = json.loads(_call("read", json.dumps(texts).encode("utf-8"), f"read {what}"))
+    out: list[dict[str, Any] | str] = []
+    for item in reply:
+        if isinstance(item, dict) and "error" in item:
+            out.append(" ".join(str(item["error"]).split())[:300])
+        else:
+            out.append(item)
+    return out
+
+
+def cite(
+    doc: dict[str, Any],
+    bibliography: Path,
     label: str,
     csl: Path | None = None,
     lang: str = "en-GB",
 ) -> dict[str, Any]:
-    """Parse pandoc Markdown, resolving citations; return the JSON document."""
-    from ..sources import CITATION  # noqa: PLC0415 - this module starts before the models load
-
-    cites = bibliography is not None and CITATION.search(markdown) is not None
+    """Return the tree with its citations resolved and its references listed."""
     text = _call(
-        "parse",
-        markdown.encode("utf-8"),
-        f"read {label}",
-        # citeproc is the costliest part of a parse: only documents that cite pay for it.
+        "cite",
+        json.dumps(doc).encode("utf-8"),
+        f"resolve the citations of {label}",
         # The language picks citeproc's locale: dates and terms in references.
-        bibliography=str(bibliography) if cites else None,
-        csl=str(csl) if cites and csl is not None else None,
+        bibliography=str(bibliography),
+        csl=str(csl) if csl is not None else None,
         lang=lang,
     )
-    doc: dict[str, Any] = json.loads(text)
-    return doc
+    result: dict[str, Any] = json.loads(text)
+    return result
 
 
 def write_html(doc: dict[str, Any], label: str, keep: bool = False) -> str:
@@ -231,6 +239,21 @@ def write_html(doc: dict[str, Any], label: str, keep: bool = False) -> str:
     body = json.dumps(doc).encode("utf-8")
     kept = label if keep else None
     return _call("html", body, f"write HTML for {label}", keep=kept).decode("utf-8")
+
+
+def write_markdown(label: str) -> str:
+    """Return pandoc Markdown of the tree the last :func:`write_html` of ``label`` kept."""
+    from . import ast  # noqa: PLC0415 - this module starts before the models load
+
+    return _call(
+        "markdown",
+        b"",
+        f"write Markdown for {label}",
+        kept=label,
+        notes_start=ast.PRINT_NOTES_START,
+        notes_end=ast.PRINT_NOTES_END,
+        note_mark=ast.NOTE_MARK.partition("{")[0],
+    ).decode("utf-8")
 
 
 def write_docx(

@@ -31,21 +31,36 @@ local function option(request, name)
   return value
 end
 
-local function parse(text, request)
-  local doc = pandoc.read(text, READER, nil, {})
-  -- Metadata a source slipped in (a YAML block in its text) is dropped before
-  -- citeproc sees it: keys like citation-style or citation-abbreviations would
-  -- have it read any file or URL. briefwright sets the document's metadata itself.
-  doc.meta = pandoc.Meta({})
-  local bibliography = option(request, "bibliography")
-  if bibliography then
-    doc.meta.bibliography = bibliography
-    doc.meta["link-citations"] = true
-    doc.meta.lang = option(request, "lang")
-    doc.meta.csl = option(request, "csl")
-    doc = pandoc.utils.citeproc(doc)
+-- Each section's text (and its title and summary) is read on its own, so that
+-- nothing written in one can change the structure around it. The request's
+-- body is a JSON list of texts; the reply a JSON list with, for each, its
+-- blocks or {"error": "..."}.
+local function read(text)
+  local texts = json.decode(text, false)
+  local out = {}
+  for index, source in ipairs(texts) do
+    local ok, doc = pcall(pandoc.read, source, READER, nil, {})
+    if ok then
+      -- Metadata a source slipped in (a YAML block in its text) is dropped here:
+      -- keys like citation-style would have citeproc read any file or URL.
+      out[index] = pandoc.write(pandoc.Pandoc(doc.blocks), "json")
+    else
+      out[index] = json.encode({ error = tostring(doc) })
+    end
   end
-  return pandoc.write(doc, "json")
+  return "[" .. table.concat(out, ",") .. "]"
+end
+
+-- Citations of an assembled edition, resolved with the bibliography and style
+-- briefwright names (and no other: the tree's metadata is set here).
+local function cite(text, request)
+  local doc = pandoc.read(text, "json")
+  doc.meta = pandoc.Meta({})
+  doc.meta.bibliography = option(request, "bibliography")
+  doc.meta["link-citations"] = true
+  doc.meta.lang = option(request, "lang")
+  doc.meta.csl = option(request, "csl")
+  return pandoc.write(pandoc.utils.citeproc(doc), "json")
 end
 
 -- The tree of the last HTML request that asked to keep it (`"keep": NAME`), for
@@ -84,13 +99,12 @@ local function unbullet(block, style)
   return pandoc.Div(paragraphs, pandoc.Attr("", {}, { { "custom-style", style } }))
 end
 
--- The tree as Word gets it: the contents unbulleted, and without what an HTML
--- tree carries for the print page (see ast.add_print_notes), whose markers the
--- request names: the notes' second copy between `notes_start` and `notes_end`,
--- and the marker opening each note (raw HTML, which the DOCX writer leaves out,
--- but as a note's first block it would put the note's number in a paragraph of
--- its own).
-local function for_word(doc, request)
+-- The tree without what an HTML tree carries for the print page (see
+-- ast.add_print_notes), whose markers the request names: the notes' second copy
+-- between `notes_start` and `notes_end`, and the marker opening each note (raw
+-- HTML, which other writers leave out, but as a note's first block it would put
+-- the note's number in a paragraph of its own).
+local function without_print_notes(doc, request, each_block)
   local start, finish = option(request, "notes_start"), option(request, "notes_end")
   local blocks, copies = pandoc.Blocks {}, false
   for _, block in ipairs(doc.blocks) do
@@ -99,22 +113,11 @@ local function for_word(doc, request)
     elseif block.t == "RawBlock" and block.text == finish then
       copies = false
     elseif not copies then
-      if block.t == "Div" and block.classes:includes("contents") then
-        block.content = block.content:map(function(inner)
-          return unbullet(inner, request.contents_style)
-        end)
-      end
-      blocks:insert(block)
+      blocks:insert(each_block and each_block(block) or block)
     end
   end
-  doc.blocks = blocks
   local mark = option(request, "note_mark")
-  return doc:walk {
-    Image = function(image)
-      if image.src:sub(1, 5) ~= "data:" then
-        error("an image that is not embedded reached the DOCX writer: " .. image.src, 0)
-      end
-    end,
+  return pandoc.Pandoc(blocks, doc.meta):walk {
     Note = function(note)
       local first = note.content[1]
       if mark and first and first.t == "RawBlock" and first.text:sub(1, #mark) == mark then
@@ -123,6 +126,36 @@ local function for_word(doc, request)
       end
     end,
   }
+end
+
+-- The tree as Word gets it: the contents unbulleted, the print page's copies out,
+-- and every image embedded.
+local function for_word(doc, request)
+  doc = without_print_notes(doc, request, function(block)
+    if block.t == "Div" and block.classes:includes("contents") then
+      block.content = block.content:map(function(inner)
+        return unbullet(inner, request.contents_style)
+      end)
+    end
+    return block
+  end)
+  return doc:walk {
+    Image = function(image)
+      if image.src:sub(1, 5) ~= "data:" then
+        error("an image that is not embedded reached the DOCX writer: " .. image.src, 0)
+      end
+    end,
+  }
+end
+
+-- The edition as pandoc Markdown, from the tree the last HTML request kept: the
+-- `<brief>-<audience>.md` file holds exactly what the edition was built from.
+local function markdown(_, request)
+  local name = option(request, "kept")
+  if not kept or kept_name ~= name then
+    error("no tree kept for the Markdown of " .. tostring(name), 0)
+  end
+  return pandoc.write(without_print_notes(kept, request), "markdown")
 end
 
 local function docx(text, request)
@@ -145,7 +178,7 @@ local function docx(text, request)
   end)
 end
 
-local handlers = { parse = parse, html = html, docx = docx }
+local handlers = { read = read, cite = cite, html = html, markdown = markdown, docx = docx }
 
 -- A small document that takes every path a brief takes, to warm pandoc up
 -- (`pandoc lua pandoc_server.lua warm [BIBLIOGRAPHY]`) while the project is still loading.
@@ -185,7 +218,8 @@ A *claim*, with "quotes" and a note,[^1] as argued [@warm, p. 1].
 -- With the path of a bibliography, its entries are rendered too: citeproc is
 -- slow the first time it meets each kind of entry.
 local function warm(bibliography)
-  local doc = pandoc.read(WARM_UP, READER, nil, {})
+  read(json.encode({ WARM_UP })) -- the reader, as sections are read
+  local doc = pandoc.read(WARM_UP, READER, nil, {}) -- with its references and nocite
   if bibliography and bibliography ~= "" then
     doc.meta.bibliography = bibliography
   end
@@ -194,6 +228,7 @@ local function warm(bibliography)
   doc = pandoc.utils.citeproc(doc)
   local text = pandoc.write(doc, "json")
   html(text, { keep = "warm-up" })
+  markdown("", { kept = "warm-up" })
   docx("", { kept = "warm-up", contents_style = "Normal", epoch = 0 })
 end
 
