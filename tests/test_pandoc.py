@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from briefwright.errors import BuildError
 from briefwright import tree
+from briefwright.errors import BuildError
 from briefwright.render import ast, pandoc
 
 from .conftest import REPO, parse
@@ -48,7 +48,8 @@ def test_a_pandoc_error_names_the_edition_and_the_same_pandoc_serves_on(tmp_path
     style.write_text("<style>not a citation style")
     with pandoc.session():
         server = pandoc._local.server
-        with pytest.raises(BuildError, match="^pandoc could not resolve the citations of demo for analyst: "):
+        failed = "^pandoc could not resolve the citations of demo for analyst: "
+        with pytest.raises(BuildError, match=failed):
             parse("As agreed [@nato-1949].", BIBLIOGRAPHY, "demo for analyst", style)
         assert words(parse("Still here.", None, "next")) == ["Still", "here."]
         assert pandoc._local.server is server and server.alive()
@@ -138,7 +139,8 @@ def test_what_pandoc_warns_about_is_logged_with_the_edition(
     finally:
         logger.removeHandler(handler)
     assert [r.getMessage() for r in records] == [
-        "pandoc, asked to resolve the citations of demo for public: Citeproc: citation no-such-key not found"
+        "pandoc, asked to resolve the citations of demo for public: "
+        "Citeproc: citation no-such-key not found"
     ]
 
 
