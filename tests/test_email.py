@@ -61,12 +61,14 @@ class Handler:
     """Records what arrives; defers DATA ``defer`` times; refuses the ``refuse`` addresses."""
 
     received: list[dict[str, Any]] = field(default_factory=list)
+    rcpts: list[str] = field(default_factory=list)  # every RCPT TO, kept or not
     defer: int = 0
     refuse: set[str] = field(default_factory=set)
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
+        self.rcpts.append(address)
         if address in self.refuse:
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(address)
@@ -189,6 +191,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def tls_env(tls_server: Server, monkeypatch: pytest.MonkeyPatch) -> Server:
     tls_server.handler.received.clear()
+    tls_server.handler.rcpts.clear()
     for key, value in {
         "HOST": "127.0.0.1",
         "PORT": str(tls_server.port),
@@ -206,6 +209,7 @@ def tls_env(tls_server: Server, monkeypatch: pytest.MonkeyPatch) -> Server:
 def plain_env(plain_server: Server, monkeypatch: pytest.MonkeyPatch) -> Server:
     handler = plain_server.handler
     handler.received.clear()
+    handler.rcpts.clear()
     handler.defer = 0
     handler.refuse = set()
     monkeypatch.setenv("BRIEFWRIGHT_SMTP_HOST", "127.0.0.1")
@@ -781,3 +785,50 @@ def test_a_line_break_in_a_header_value_stops_the_draft(project: Callable[..., P
         "the Subject header would contain a line break",
     )
     assert not (root / "build/demo/public/demo-public.eml").exists()
+
+
+# --- recipients that are not what they seem ------------------------------------------
+
+# Each hides "evil@attacker.test," in an encoded word (RFC 2047) in the display name.
+ENCODED = [
+    "=?utf-8?q?evil=40attacker=2Etest=2C?= <ok@example.org>",
+    "=?UTF-8?Q?evil=40attacker=2Etest=2C?= <ok@example.org>",
+    "=?utf-8?b?ZXZpbEBhdHRhY2tlci50ZXN0LA==?= <ok@example.org>",
+    "=?UTF-8?B?ZXZpbEBhdHRhY2tlci50ZXN0LA==?= <ok@example.org>",
+    '"=?utf-8?q?evil=40attacker=2Etest=2C?=" <ok@example.org>',
+]
+
+
+@pytest.mark.parametrize("flag", ["--to", "--cc"])
+@pytest.mark.parametrize("value", ENCODED)
+def test_an_encoded_word_in_a_name_stops_the_message(
+    built: Built, plain_env: Server, flag: str, value: str
+) -> None:
+    unchanged = no_draft(built, "executive")
+    expect_error(
+        mail(built, "executive", flag, value, "--send"),
+        f"{flag}: {value!r} has an encoded word ('=?...?=')",
+        "write the name as plain text",
+        "no draft was written and nothing was sent",
+    )
+    unchanged()
+    assert plain_env.handler.rcpts == []
+    assert plain_env.handler.received == []
+
+
+def test_an_encoded_word_in_distribution_yaml_stops_email_and_check(
+    project: Callable[..., Path], plain_env: Server
+) -> None:
+    entry = ENCODED[0].replace("ok@", "boss@")
+    root = project(
+        {
+            "briefs/distribution.yaml": DISTRIBUTION.replace(
+                "[Boss <boss@example.org>]", f'["{entry}"]'
+            )
+        }
+    )
+    where = f"briefs/distribution.yaml:5: list 'analyst': {entry!r} has an encoded word"
+    expect_error(run(root, "email", "demo", "-a", "analyst", "--send"), where, "nothing was sent")
+    assert plain_env.handler.rcpts == []
+    assert not (root / "build").exists()
+    expect_error(run(root, "check"), where)
