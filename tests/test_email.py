@@ -7,6 +7,7 @@ request. Nothing here mocks smtplib.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email
 import email.policy
@@ -18,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -832,3 +834,25 @@ def test_an_encoded_word_in_distribution_yaml_stops_email_and_check(
     assert plain_env.handler.rcpts == []
     assert not (root / "build").exists()
     expect_error(run(root, "check"), where)
+
+
+def test_the_final_message_is_read_back_before_it_is_written_or_sent(
+    built: Built, plain_env: Server
+) -> None:
+    """A recipient that slipped past the parser is caught in the message's own bytes."""
+    proj = load.load_project(built.root)
+    [edition] = select.plan_or_raise(proj, [BRIEF_ID], ["executive"])
+    checked = distribution.address_to(proj, edition, [], [])
+    sneaky = Address(
+        display_name="=?utf-8?q?evil=40attacker=2Etest=2C?=", addr_spec="ok@example.org"
+    )
+    letter = dataclasses.replace(checked, to=(distribution.Recipient(sneaky, "To", "--to"),))
+    message = deliver.compose(letter)
+    unchanged = no_draft(built, "executive")
+    with pytest.raises(DeliveryError, match=r"evil@attacker\.test") as caught:
+        deliver.write_draft(letter, message)
+    assert "nothing was sent" in caught.value.format_message()
+    unchanged()
+    with pytest.raises(DeliveryError, match=r"evil@attacker\.test"):
+        deliver.send(message, letter, deliver.smtp_settings())
+    assert plain_env.handler.rcpts == []

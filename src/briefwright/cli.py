@@ -269,11 +269,11 @@ def email_(
     letter = distribution.address_to(project, editions[0], list(to), list(cc), max_size)
     pipeline.raise_failures(pipeline.build(editions))
     message = deliver.compose(letter, ("pdf", *attach))
-    path = deliver.write_draft(editions[0], message)
+    path = deliver.write_draft(letter, message)
     if not obj.quiet:
         click.echo(f"Draft: {path}")
     if settings is not None:
-        sent = deliver.send(message, settings)
+        sent = deliver.send(message, letter, settings)
         click.echo(f"Sent to {', '.join(sent.recipients)} (Message-ID {sent.message_id}).")
 
 

@@ -196,12 +196,77 @@ def _fix_boundaries(message: EmailMessage, contents: list[bytes]) -> None:
         del sub["MIME-Version"]  # belongs on the message only; add_alternative copies it
 
 
-def write_draft(edition: Edition, message: EmailMessage) -> Path:
+def write_draft(letter: Letter, message: EmailMessage) -> Path:
     """Write the draft atomically to ``build/<brief>/<audience>/<brief>-<audience>.eml``."""
-    path = draft_path(edition)
-    write.atomic_write(path, message.as_bytes(policy=POLICY))
+    path = draft_path(letter.edition)
+    data = message.as_bytes(policy=POLICY)
+    read_back(data, letter, "no draft was written and nothing was sent")
+    write.atomic_write(path, data)
     log.info("wrote %s", path)
     return path
+
+
+# Headers that would send a message, or a copy of it, to someone: only To and Cc are written.
+_ADDRESSING = ("Bcc", "Resent-To", "Resent-Cc", "Resent-Bcc", "Resent-From", "Reply-To")
+
+
+def read_back(data: bytes, letter: Letter, outcome: str) -> tuple[str, ...]:
+    """Return the To and Cc addresses in the final bytes; raise unless they are the letter's.
+
+    The bytes are read the ways that matter: as a mail program reads them
+    (the email package's header parser, which decodes encoded words), as
+    text decoded first and split after (as code that hands smtplib its
+    recipients often does), and raw, not decoded at all. Each must find
+    exactly the checked recipients, with their names, and the sender, or
+    the message is refused: a header that two programs read differently
+    could send the edition to someone the release check never saw.
+    """
+    modern = email.message_from_bytes(data, policy=email.policy.default)
+    raw = email.message_from_bytes(data, policy=email.policy.compat32)
+    faults: list[str] = []
+    for name in _ADDRESSING:
+        if name in modern:
+            faults.append(f"it has a {name} header, which briefwright never writes")
+    wanted = {
+        "From": [letter.sender],
+        "To": [r.address for r in letter.to],
+        "Cc": [r.address for r in letter.cc],
+    }
+    for name, addresses in wanted.items():
+        want = [a.addr_spec for a in addresses]
+        headers = modern.get_all(name) or []
+        if len(headers) > 1:
+            faults.append(f"it has {len(headers)} {name} headers")
+        for header in headers:
+            if header.defects:
+                faults.append(f"its {name} header is malformed ({header.defects[0]})")
+        readings = {
+            "as a mail program reads it": [a.addr_spec for h in headers for a in h.addresses],
+            "decoded first": [a for _, a in getaddresses([str(h) for h in headers])],
+            "undecoded": [a for _, a in getaddresses(raw.get_all(name) or [])],
+        }
+        wrong: dict[tuple[str, ...], list[str]] = {}
+        for how, got in readings.items():
+            if got != want:
+                wrong.setdefault(tuple(got), []).append(how)
+        for found, hows in wrong.items():
+            faults.append(
+                f"its {name} header names {', '.join(found) or 'nobody'} (read {'; '.join(hows)}) "
+                f"where the checked addresses are {', '.join(want) or 'nobody'}"
+            )
+        # Names are compared without their spaces: the email package folds a long name
+        # into several encoded words and reads a space back between them.
+        names = ["".join(a.display_name.split()) for h in headers for a in h.addresses]
+        if not faults and names != ["".join(a.display_name.split()) for a in addresses]:
+            faults.append(f"its {name} header does not keep the names as they were written")
+    if faults:
+        raise DeliveryError(
+            "the message, read back before it goes out, is not addressed as checked: "
+            + "; ".join(faults)
+            + f"; {outcome} (look for header syntax in the names and addresses in "
+            "briefs/distribution.yaml, --to and --cc, such as '=?', and write them plainly)"
+        )
+    return tuple(a.addr_spec for a in wanted["To"] + wanted["Cc"])
 
 
 # --- SMTP ---------------------------------------------------------------------------
@@ -297,17 +362,28 @@ def outgoing(message: EmailMessage) -> EmailMessage:
 
 
 def send(
-    message: EmailMessage, settings: SmtpSettings, sleep: Callable[[float], None] = time.sleep
+    message: EmailMessage,
+    letter: Letter,
+    settings: SmtpSettings,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> SendResult:
-    """Send a draft to all its recipients in one transaction; raise DeliveryError on failure."""
+    """Send a letter's draft to its recipients in one transaction; raise DeliveryError if not.
+
+    The envelope is the letter's checked recipients, never addresses read
+    from the message; the message's own headers, read back, must name the same.
+    """
     sent = outgoing(message)
-    sender = sent["From"].addresses[0].addr_spec
-    rcpts = tuple(
-        dict.fromkeys(
-            addr for _, addr in getaddresses(sent.get_all("To", []) + sent.get_all("Cc", []))
-        )
-    )
     data = sent.as_bytes(policy=POLICY)
+    sender = letter.sender.addr_spec
+    rcpts = tuple(r.address.addr_spec for r in letter.recipients)
+    named = read_back(data, letter, "nothing was sent")
+    # smtplib reads each address it is given again (quoteaddr); it must come out as it went in.
+    quoted = [smtplib.quoteaddr(a) for a in (sender, *rcpts)]
+    if named != rcpts or quoted != [f"<{a}>" for a in (sender, *rcpts)]:
+        raise DeliveryError(
+            f"the SMTP envelope ({', '.join(rcpts)}) would not be what the message's headers "
+            f"name ({', '.join(named)}); nothing was sent"
+        )
     delay = settings.backoff
     for attempt in range(1, settings.retries + 2):
         try:
