@@ -13,6 +13,7 @@ import email
 import email.policy
 import ipaddress
 import re
+import signal
 import socket
 import ssl
 import threading
@@ -58,27 +59,48 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def ctrl_c() -> None:
+    """Press Ctrl-C: send SIGINT to the main thread, where the brief command runs."""
+    signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+
 @dataclass
 class Handler:
-    """Records what arrives; defers DATA ``defer`` times; refuses the ``refuse`` addresses."""
+    """Records what arrives; defers DATA ``defer`` times; refuses the ``refuse`` addresses.
+
+    ``interrupt`` names a command (RCPT, DATA or QUIT) on which the client is
+    interrupted as if by Ctrl-C, while it waits for the server's answer.
+    """
 
     received: list[dict[str, Any]] = field(default_factory=list)
     rcpts: list[str] = field(default_factory=list)  # every RCPT TO, kept or not
     defer: int = 0
     refuse: set[str] = field(default_factory=set)
+    interrupt: str | None = None
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
         self.rcpts.append(address)
+        if self.interrupt == "RCPT":
+            ctrl_c()
         if address in self.refuse:
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    async def handle_QUIT(  # noqa: N802 - aiosmtpd's hook name
+        self, server: Any, session: Any, envelope: Any
+    ) -> str:
+        if self.interrupt == "QUIT":
+            ctrl_c()
+        return "221 Bye"
+
     async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
         self, server: Any, session: Any, envelope: Any
     ) -> str:
+        if self.interrupt == "DATA":
+            ctrl_c()  # the message is taken (below), but the client never hears so
         if self.defer:
             self.defer -= 1
             return "451 4.3.0 Temporary failure, try again"
@@ -214,6 +236,7 @@ def plain_env(plain_server: Server, monkeypatch: pytest.MonkeyPatch) -> Server:
     handler.rcpts.clear()
     handler.defer = 0
     handler.refuse = set()
+    handler.interrupt = None
     monkeypatch.setenv("BRIEFWRIGHT_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("BRIEFWRIGHT_SMTP_PORT", str(plain_server.port))
     monkeypatch.setenv("BRIEFWRIGHT_SMTP_TLS", "none")
@@ -856,3 +879,52 @@ def test_the_final_message_is_read_back_before_it_is_written_or_sent(
     with pytest.raises(DeliveryError, match=r"evil@attacker\.test"):
         deliver.send(message, letter, deliver.smtp_settings())
     assert plain_env.handler.rcpts == []
+
+
+# --- Ctrl-C while sending ---------------------------------------------------------------
+
+
+def test_ctrl_c_after_the_server_accepted_the_message_says_it_was_sent(
+    built: Built, plain_env: Server
+) -> None:
+    plain_env.handler.interrupt = "QUIT"
+    result = mail(built, "executive", "--send")
+    [got] = plain_env.handler.received
+    expect_error(
+        result,
+        f"Interrupted after the mail server 127.0.0.1:{plain_env.port} accepted the message "
+        f"for {', '.join(EXECUTIVE_LIST)} (Message-ID {parse(got['data'])['Message-ID']}): "
+        "it was sent; do not send it again.",
+    )
+    assert "Aborted!" not in output(result)
+
+
+def test_ctrl_c_while_the_server_takes_the_message_says_it_may_have_been_sent(
+    built: Built, plain_env: Server
+) -> None:
+    plain_env.handler.interrupt = "DATA"
+    result = mail(built, "executive", "--send")
+    expect_error(
+        result,
+        f"Interrupted while the mail server 127.0.0.1:{plain_env.port} was taking the message: "
+        f"it may have been accepted for {', '.join(EXECUTIVE_LIST)}",
+        "Do not send it again before checking",
+    )
+    assert "Aborted!" not in output(result)
+
+
+def test_ctrl_c_before_the_message_is_sent_says_nobody_has_it(
+    built: Built, plain_env: Server
+) -> None:
+    plain_env.handler.interrupt = "RCPT"
+    result = mail(built, "executive", "--send")
+    expect_error(
+        result,
+        "Interrupted while naming the sender and recipients (mail server 127.0.0.1:"
+        f"{plain_env.port}), before the message itself was sent.",
+        "Received it: nobody.",
+        "Did not receive it: " + ", ".join(EXECUTIVE_LIST) + ".",
+        "It is safe to send it again.",
+    )
+    assert "Aborted!" not in output(result)
+    assert plain_env.handler.received == []

@@ -16,6 +16,7 @@ with a doubling delay.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import email
 import email.policy
@@ -361,6 +362,15 @@ def outgoing(message: EmailMessage) -> EmailMessage:
     return sent
 
 
+@dataclass
+class _Progress:
+    """How far a send has got: what a message can say for sure when it is interrupted."""
+
+    stage: str = "preparing the message"
+    handed_over: bool = False  # the text went to the server, which may have taken it
+    accepted: bool = False  # the server said it took the text (250 after DATA)
+
+
 def send(
     message: EmailMessage,
     letter: Letter,
@@ -371,42 +381,77 @@ def send(
 
     The envelope is the letter's checked recipients, never addresses read
     from the message; the message's own headers, read back, must name the same.
+    Interrupted (Ctrl-C), it says whether the server had accepted the message.
     """
-    sent = outgoing(message)
-    data = sent.as_bytes(policy=POLICY)
-    sender = letter.sender.addr_spec
+    progress = _Progress()
     rcpts = tuple(r.address.addr_spec for r in letter.recipients)
-    named = read_back(data, letter, "nothing was sent")
-    # smtplib reads each address it is given again (quoteaddr); it must come out as it went in.
-    quoted = [smtplib.quoteaddr(a) for a in (sender, *rcpts)]
-    if named != rcpts or quoted != [f"<{a}>" for a in (sender, *rcpts)]:
-        raise DeliveryError(
-            f"the SMTP envelope ({', '.join(rcpts)}) would not be what the message's headers "
-            f"name ({', '.join(named)}); nothing was sent"
+    message_id = ""
+    try:
+        sent = outgoing(message)
+        message_id = str(sent["Message-ID"])
+        data = sent.as_bytes(policy=POLICY)
+        sender = letter.sender.addr_spec
+        named = read_back(data, letter, "nothing was sent")
+        # smtplib reads each address it is given again (quoteaddr); it must come out as it went in.
+        quoted = [smtplib.quoteaddr(a) for a in (sender, *rcpts)]
+        if named != rcpts or quoted != [f"<{a}>" for a in (sender, *rcpts)]:
+            raise DeliveryError(
+                f"the SMTP envelope ({', '.join(rcpts)}) would not be what the message's "
+                f"headers name ({', '.join(named)}); nothing was sent"
+            )
+        delay = settings.backoff
+        for attempt in range(1, settings.retries + 2):
+            try:
+                _transaction(settings, sender, rcpts, data, progress)
+            except _Temporary as exc:
+                if attempt > settings.retries:
+                    raise _failed(
+                        f"the mail server kept deferring the message ({exc}) after {attempt} "
+                        "attempts",
+                        "try again later, or ask the mail server's administrator",
+                        rcpts,
+                    ) from None
+                log.warning("%s: %s; trying again in %g s", settings.host, exc, delay)
+                progress.stage = "waiting to try again"
+                sleep(delay)
+                delay *= 2
+                continue
+            log.info("sent %s to %s", message_id, ", ".join(rcpts))
+            return SendResult(rcpts, message_id, attempt)
+        raise AssertionError("unreachable")
+    except KeyboardInterrupt:
+        raise _interrupted(progress, settings, rcpts, message_id) from None
+
+
+def _interrupted(
+    progress: _Progress, settings: SmtpSettings, rcpts: Sequence[str], message_id: str
+) -> DeliveryError:
+    """Return the error for Ctrl-C during a send: what the server has, as far as is known."""
+    where = f"{settings.host}:{settings.port}"
+    who = ", ".join(rcpts)
+    if progress.accepted:
+        return DeliveryError(
+            f"Interrupted after the mail server {where} accepted the message for {who} "
+            f"(Message-ID {message_id}): it was sent; do not send it again."
         )
-    delay = settings.backoff
-    for attempt in range(1, settings.retries + 2):
-        try:
-            _transaction(settings, sender, rcpts, data)
-        except _Temporary as exc:
-            if attempt > settings.retries:
-                raise _failed(
-                    f"the mail server kept deferring the message ({exc}) after {attempt} attempts",
-                    "try again later, or ask the mail server's administrator",
-                    rcpts,
-                ) from None
-            log.warning("%s: %s; trying again in %g s", settings.host, exc, delay)
-            sleep(delay)
-            delay *= 2
-            continue
-        log.info("sent %s to %s", sent["Message-ID"], ", ".join(rcpts))
-        return SendResult(rcpts, str(sent["Message-ID"]), attempt)
-    raise AssertionError("unreachable")
+    if progress.handed_over:
+        return DeliveryError(
+            f"Interrupted while the mail server {where} was taking the message: it may have "
+            f"been accepted for {who} (Message-ID {message_id}). Do not send it again before "
+            "checking with them, or in the server's log, that they did not get it."
+        )
+    return DeliveryError(
+        f"Interrupted while {progress.stage} (mail server {where}), before the message itself "
+        f"was sent.\nReceived it: nobody.\nDid not receive it: {who}.\n"
+        "It is safe to send it again."
+    )
 
 
-def _transaction(settings: SmtpSettings, sender: str, rcpts: tuple[str, ...], data: bytes) -> None:
+def _transaction(
+    settings: SmtpSettings, sender: str, rcpts: tuple[str, ...], data: bytes, progress: _Progress
+) -> None:
     """Connect, log in and send once; turn every fault into _Temporary or DeliveryError."""
-    stage = "connecting"
+    progress.stage = "connecting"
     where = f"{settings.host}:{settings.port}"
     smtp: smtplib.SMTP | None = None
     try:
@@ -417,7 +462,7 @@ def _transaction(settings: SmtpSettings, sender: str, rcpts: tuple[str, ...], da
             )
         else:
             smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-        stage = "greeting the server"
+        progress.stage = "greeting the server"
         smtp.ehlo_or_helo_if_needed()
         if settings.tls == "starttls":
             if not smtp.has_extn("starttls"):
@@ -427,13 +472,13 @@ def _transaction(settings: SmtpSettings, sender: str, rcpts: tuple[str, ...], da
                     f"unless {ENV}TLS=none",
                     rcpts,
                 )
-            stage = "starting TLS"
+            progress.stage = "starting TLS"
             smtp.starttls(context=context)
             smtp.ehlo()
         if settings.user:
-            stage = "logging in"
+            progress.stage = "logging in"
             smtp.login(settings.user, settings.password or "")
-        stage = "sending"
+        progress.stage = "naming the sender and recipients"
         options = [f"SIZE={len(data)}"] if smtp.has_extn("size") else []
         code, reply = smtp.mail(sender, options)
         if 400 <= code < 500:
@@ -463,11 +508,20 @@ def _transaction(settings: SmtpSettings, sender: str, rcpts: tuple[str, ...], da
                 "send again; nobody has a copy yet, so nobody gets it twice",
                 rcpts,
             )
-        stage = "data"
+        progress.stage = "data"
+        progress.handed_over = True  # from DATA on, the server may take the message
         code, reply = smtp.data(data)
         if code != 250:  # smtplib returns the final reply rather than raising
             raise smtplib.SMTPDataError(code, reply)
+        progress.accepted = True
     except (_Temporary, DeliveryError):
+        raise
+    except KeyboardInterrupt:
+        # Drop the connection without QUIT: a message cut off in the middle of its text is
+        # then discarded by the server, and QUIT would wait for an answer that never comes.
+        if smtp is not None:
+            smtp.close()
+            smtp = None
         raise
     except smtplib.SMTPAuthenticationError as exc:
         raise _failed(
@@ -486,23 +540,25 @@ def _transaction(settings: SmtpSettings, sender: str, rcpts: tuple[str, ...], da
         code, text = exc.smtp_code, _text(exc.smtp_code, exc.smtp_error, settings)
         if 400 <= code < 500:
             raise _Temporary(text) from None
+        stage = progress.stage
         what = "refused the message" if stage == "data" else f"failed while {stage}"
         raise _failed(f"the mail server {where} {what}: {text}", None, rcpts) from None
     except OSError as exc:  # SMTPServerDisconnected, timeouts, refused connections, TLS
-        if stage == "data":
+        if progress.stage == "data":
             raise DeliveryError(
                 f"the connection to {where} failed while the message was being sent "
                 f"({_os_text(exc)}): the server may or may not have accepted it for "
                 f"{', '.join(rcpts)}. Ask them, or check the server's log, before sending again."
             ) from None
-        what, hint = _connection_fault(exc, settings, stage)
+        what, hint = _connection_fault(exc, settings, progress.stage)
         raise _failed(what, hint, rcpts) from None
     finally:
         if smtp is not None:
             try:
-                smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                smtp.close()
+                with contextlib.suppress(smtplib.SMTPException, OSError):
+                    smtp.quit()
+            finally:
+                smtp.close()  # also when Ctrl-C comes while QUIT waits for its answer
 
 
 def _connection_fault(exc: BaseException, settings: SmtpSettings, stage: str) -> tuple[str, str]:
