@@ -73,8 +73,8 @@ _HIDDEN = {"Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp"}
 # address, a group, a comment or a quoted string, in this parser or in another one.
 _SPECIALS = '@,;:<>()[]"\\'
 _NAME_HINT = (
-    "write the name in plain words, without @ , ; : < > ( ) [ ] quotes or backslashes, "
-    "as in Chief of Staff <cos@example.org>"
+    "write the name in plain words, without @ , ; : < > ( ) [ ] or backslashes, and with "
+    "quotes only around the whole name, as in Chief of Staff <cos@example.org>"
 )
 # Addresses are plain ASCII (no SMTPUTF8), so that every server and client takes them,
 # and local parts use only characters that no server or program reads as syntax.
