@@ -881,6 +881,57 @@ def test_the_final_message_is_read_back_before_it_is_written_or_sent(
     assert plain_env.handler.rcpts == []
 
 
+# --- what the command says ---------------------------------------------------------------
+
+
+def test_email_says_what_it_wrote(built: Built) -> None:
+    text = ok(mail(built, "executive", "--cc", "Desk <desk@partner.example>", "--attach", "docx"))
+    pdf = built.path("executive", "pdf").stat().st_size
+    docx = built.path("executive", "docx").stat().st_size
+    lines = text.splitlines()
+    assert lines == [
+        f"Draft: {built.path('executive', 'eml')}",
+        "To: Private Office of the Minister <private.office@example.org>, "
+        "Chief of Staff <cos@example.org>, Liaison Office <liaison@partner.example>",
+        "Cc: Desk <desk@partner.example>",
+        "Subject: TLP:AMBER | Binding Security Guarantees for Ukraine | "
+        "Ministers and senior officials | 29 November 2026",
+        f"Attached: {BRIEF_ID}-executive.pdf (PDF, {pdf / 1024:.0f} KB), "
+        f"{BRIEF_ID}-executive.docx (Word document, {docx / 1024:.0f} KB)",
+    ]
+    assert run(built.root, "-q", "email", BRIEF_ID, "-a", "executive").output == ""
+
+
+def test_send_says_whom_it_reached_and_the_envelope_is_the_headers(
+    built: Built, plain_env: Server
+) -> None:
+    text = ok(
+        mail(
+            built,
+            "executive",
+            "--to",
+            "Élysée Desk <elysee@example.org>",
+            "--cc",
+            "desk@partner.example",
+            "--send",
+        )
+    )
+    [got] = plain_env.handler.received
+    message = parse(got["data"])
+    everyone = [*EXECUTIVE_LIST, "elysee@example.org", "desk@partner.example"]
+    assert plain_env.handler.rcpts == got["to"] == everyone
+    assert addresses(message, "To") + addresses(message, "Cc") == everyone
+    assert message["To"].addresses[-1].display_name == "Élysée Desk"
+    assert "Cc: desk@partner.example" in text.splitlines()
+    assert text.splitlines()[-1] == (
+        f"Sent to {', '.join(everyone)} by 127.0.0.1:{plain_env.port} "
+        f"(Message-ID {message['Message-ID']})."
+    )
+    quiet = run(built.root, "-q", "email", BRIEF_ID, "-a", "public", "--send")
+    assert quiet.exit_code == 0 and quiet.output == ""
+    assert len(plain_env.handler.received) == 2
+
+
 # --- Ctrl-C while sending ---------------------------------------------------------------
 
 

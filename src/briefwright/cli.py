@@ -271,10 +271,14 @@ def email_(
     message = deliver.compose(letter, ("pdf", *attach))
     path = deliver.write_draft(letter, message)
     if not obj.quiet:
-        click.echo(f"Draft: {path}")
+        click.echo("\n".join(deliver.describe(letter, message, path)))
     if settings is not None:
         sent = deliver.send(message, letter, settings)
-        click.echo(f"Sent to {', '.join(sent.recipients)} (Message-ID {sent.message_id}).")
+        if not obj.quiet:
+            click.echo(
+                f"Sent to {', '.join(sent.recipients)} by {settings.host}:{settings.port} "
+                f"(Message-ID {sent.message_id})."
+            )
 
 
 @cli.command()

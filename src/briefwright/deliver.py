@@ -207,6 +207,22 @@ def write_draft(letter: Letter, message: EmailMessage) -> Path:
     return path
 
 
+def describe(letter: Letter, message: EmailMessage, path: Path) -> list[str]:
+    """Return what a draft is, line by line: its file, recipients, subject and attachments."""
+    lines = [f"Draft: {path}", "To: " + ", ".join(str(r.address) for r in letter.to)]
+    if letter.cc:
+        lines.append("Cc: " + ", ".join(str(r.address) for r in letter.cc))
+    lines.append(f"Subject: {message['Subject']}")
+    kinds = {f"{main}/{sub}": kind for main, sub, kind in MIME.values()}
+    files = [
+        f"{part.get_filename()} ({kinds.get(part.get_content_type(), part.get_content_type())}, "
+        f"{_size(len(part.get_content()))})"
+        for part in message.iter_attachments()
+    ]
+    lines.append("Attached: " + (", ".join(files) or "nothing"))
+    return lines
+
+
 # Headers that would send a message, or a copy of it, to someone: only To and Cc are written.
 _ADDRESSING = ("Bcc", "Resent-To", "Resent-Cc", "Resent-Bcc", "Resent-From", "Reply-To")
 
