@@ -884,7 +884,7 @@ def test_the_final_message_is_read_back_before_it_is_written_or_sent(
 # --- what the command says ---------------------------------------------------------------
 
 
-def test_email_says_what_it_wrote(built: Built) -> None:
+def test_email_says_what_it_wrote(built: Built, monkeypatch: pytest.MonkeyPatch) -> None:
     text = ok(mail(built, "executive", "--cc", "Desk <desk@partner.example>", "--attach", "docx"))
     pdf = built.path("executive", "pdf").stat().st_size
     docx = built.path("executive", "docx").stat().st_size
@@ -900,6 +900,12 @@ def test_email_says_what_it_wrote(built: Built) -> None:
         f"{BRIEF_ID}-executive.docx (Word document, {docx / 1024:.0f} KB)",
     ]
     assert run(built.root, "-q", "email", BRIEF_ID, "-a", "executive").output == ""
+    monkeypatch.chdir(built.root / "sources")
+    text = ok(mail(built, "public"))
+    assert text.startswith(f"Draft: {built.path('public', 'eml')}\n")  # outside: in full
+    monkeypatch.chdir(built.root)
+    text = ok(mail(built, "public"))
+    assert text.startswith(f"Draft: build/{BRIEF_ID}/public/{BRIEF_ID}-public.eml\n")
 
 
 def test_send_says_whom_it_reached_and_the_envelope_is_the_headers(

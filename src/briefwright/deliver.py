@@ -209,6 +209,8 @@ def write_draft(letter: Letter, message: EmailMessage) -> Path:
 
 def describe(letter: Letter, message: EmailMessage, path: Path) -> list[str]:
     """Return what a draft is, line by line: its file, recipients, subject and attachments."""
+    with contextlib.suppress(ValueError, OSError):  # relative, if under the working folder
+        path = path.relative_to(Path.cwd())
     lines = [f"Draft: {path}", "To: " + ", ".join(str(r.address) for r in letter.to)]
     if letter.cc:
         lines.append("Cc: " + ", ".join(str(r.address) for r in letter.cc))
