@@ -487,7 +487,7 @@ def test_red_goes_only_to_addresses_listed_for_the_audience(
 )
 def test_bad_addresses_are_refused(built: Built, value: str, fragment: str) -> None:
     unchanged = no_draft(built, "public")
-    expect_error(mail(built, "public", "--to", value), f"--to: {value!r} {fragment}")
+    expect_error(mail(built, "public", "--to", value), f"--to: {value!r} {fragment}", code=2)
     unchanged()
 
 
@@ -835,6 +835,7 @@ def test_an_encoded_word_in_a_name_stops_the_message(
         f"{flag}: {value!r} has an encoded word ('=?...?=')",
         "write the name as plain text",
         "no draft was written and nothing was sent",
+        code=2,  # a command-line error
     )
     unchanged()
     assert plain_env.handler.rcpts == []

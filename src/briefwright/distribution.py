@@ -219,6 +219,12 @@ def _display_name(name: str) -> str:
     return display
 
 
+class RecipientOptionError(DeliveryError):
+    """A --to or --cc value that is not one plain address: the command line is wrong."""
+
+    exit_code = 2
+
+
 @dataclass(frozen=True)
 class Recipient:
     """One address a message goes to, and where it came from (for messages)."""
@@ -371,8 +377,9 @@ def address_to(
 ) -> Letter:
     """Return the edition's letter: the list in force plus ``to`` and ``cc``, all checked.
 
-    Raises DeliveryError for malformed addresses and ReleaseError when the
-    edition's marking does not allow a recipient; nothing is built or written.
+    Raises RecipientOptionError for a malformed ``to`` or ``cc`` (after
+    ConfigError for the file) and ReleaseError when the edition's marking does
+    not allow a recipient; nothing is built or written.
     """
     dist = load_distribution(project)
     problems = Problems()
@@ -390,7 +397,7 @@ def address_to(
             field: Literal["To", "Cc"] = "To" if flag == "--to" else "Cc"
             chosen.setdefault(address.addr_spec.lower(), Recipient(address, field, flag))
     if problems.errors:
-        raise _problems(DeliveryError, problems.items)
+        raise _problems(RecipientOptionError, problems.items)
     if not chosen:
         where = f"'{edition.brief.id}/{edition.audience.name}' or '{edition.audience.name}'"
         raise DeliveryError(
