@@ -986,3 +986,22 @@ def test_ctrl_c_before_the_message_is_sent_says_nobody_has_it(
     )
     assert "Aborted!" not in output(result)
     assert plain_env.handler.received == []
+
+
+def test_ctrl_c_while_waiting_to_try_again_says_nobody_has_it(
+    built: Built, plain_env: Server
+) -> None:
+    plain_env.handler.defer = 1  # the server defers the text once: 451 after DATA
+    proj = load.load_project(built.root)
+    [edition] = select.plan_or_raise(proj, [BRIEF_ID], ["executive"])
+    letter = distribution.address_to(proj, edition, [], [])
+
+    def interrupted(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(DeliveryError) as caught:
+        deliver.send(deliver.compose(letter), letter, deliver.smtp_settings(), interrupted)
+    message = caught.value.format_message()
+    assert message.startswith("Interrupted while waiting to try again (mail server 127.0.0.1:")
+    assert "Received it: nobody." in message and "It is safe to send it again." in message
+    assert plain_env.handler.received == []

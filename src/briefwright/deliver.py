@@ -431,6 +431,7 @@ def send(
                     ) from None
                 log.warning("%s: %s; trying again in %g s", settings.host, exc, delay)
                 progress.stage = "waiting to try again"
+                progress.handed_over = False  # a 4xx reply: the server did not take it
                 sleep(delay)
                 delay *= 2
                 continue
