@@ -225,7 +225,7 @@ def describe(letter: Letter, message: EmailMessage, path: Path) -> list[str]:
     return lines
 
 
-# Headers that would send a message, or a copy of it, to someone: only To and Cc are written.
+# Headers that address a message, or its replies, to someone: only From, To and Cc are written.
 _ADDRESSING = ("Bcc", "Resent-To", "Resent-Cc", "Resent-Bcc", "Resent-From", "Reply-To")
 
 
