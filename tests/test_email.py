@@ -7,17 +7,20 @@ request. Nothing here mocks smtplib.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email
 import email.policy
 import ipaddress
 import re
+import signal
 import socket
 import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -56,25 +59,48 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def ctrl_c() -> None:
+    """Press Ctrl-C: send SIGINT to the main thread, where the brief command runs."""
+    signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+
 @dataclass
 class Handler:
-    """Records what arrives; defers DATA ``defer`` times; refuses the ``refuse`` addresses."""
+    """Records what arrives; defers DATA ``defer`` times; refuses the ``refuse`` addresses.
+
+    ``interrupt`` names a command (RCPT, DATA or QUIT) on which the client is
+    interrupted as if by Ctrl-C, while it waits for the server's answer.
+    """
 
     received: list[dict[str, Any]] = field(default_factory=list)
+    rcpts: list[str] = field(default_factory=list)  # every RCPT TO, kept or not
     defer: int = 0
     refuse: set[str] = field(default_factory=set)
+    interrupt: str | None = None
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
+        self.rcpts.append(address)
+        if self.interrupt == "RCPT":
+            ctrl_c()
         if address in self.refuse:
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    async def handle_QUIT(  # noqa: N802 - aiosmtpd's hook name
+        self, server: Any, session: Any, envelope: Any
+    ) -> str:
+        if self.interrupt == "QUIT":
+            ctrl_c()
+        return "221 Bye"
+
     async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
         self, server: Any, session: Any, envelope: Any
     ) -> str:
+        if self.interrupt == "DATA":
+            ctrl_c()  # the message is taken (below), but the client never hears so
         if self.defer:
             self.defer -= 1
             return "451 4.3.0 Temporary failure, try again"
@@ -189,6 +215,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def tls_env(tls_server: Server, monkeypatch: pytest.MonkeyPatch) -> Server:
     tls_server.handler.received.clear()
+    tls_server.handler.rcpts.clear()
     for key, value in {
         "HOST": "127.0.0.1",
         "PORT": str(tls_server.port),
@@ -206,8 +233,10 @@ def tls_env(tls_server: Server, monkeypatch: pytest.MonkeyPatch) -> Server:
 def plain_env(plain_server: Server, monkeypatch: pytest.MonkeyPatch) -> Server:
     handler = plain_server.handler
     handler.received.clear()
+    handler.rcpts.clear()
     handler.defer = 0
     handler.refuse = set()
+    handler.interrupt = None
     monkeypatch.setenv("BRIEFWRIGHT_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("BRIEFWRIGHT_SMTP_PORT", str(plain_server.port))
     monkeypatch.setenv("BRIEFWRIGHT_SMTP_TLS", "none")
@@ -458,7 +487,7 @@ def test_red_goes_only_to_addresses_listed_for_the_audience(
 )
 def test_bad_addresses_are_refused(built: Built, value: str, fragment: str) -> None:
     unchanged = no_draft(built, "public")
-    expect_error(mail(built, "public", "--to", value), f"--to: {value!r} {fragment}")
+    expect_error(mail(built, "public", "--to", value), f"--to: {value!r} {fragment}", code=2)
     unchanged()
 
 
@@ -781,3 +810,198 @@ def test_a_line_break_in_a_header_value_stops_the_draft(project: Callable[..., P
         "the Subject header would contain a line break",
     )
     assert not (root / "build/demo/public/demo-public.eml").exists()
+
+
+# --- recipients that are not what they seem ------------------------------------------
+
+# Each hides "evil@attacker.test," in an encoded word (RFC 2047) in the display name.
+ENCODED = [
+    "=?utf-8?q?evil=40attacker=2Etest=2C?= <ok@example.org>",
+    "=?UTF-8?Q?evil=40attacker=2Etest=2C?= <ok@example.org>",
+    "=?utf-8?b?ZXZpbEBhdHRhY2tlci50ZXN0LA==?= <ok@example.org>",
+    "=?UTF-8?B?ZXZpbEBhdHRhY2tlci50ZXN0LA==?= <ok@example.org>",
+    '"=?utf-8?q?evil=40attacker=2Etest=2C?=" <ok@example.org>',
+]
+
+
+@pytest.mark.parametrize("flag", ["--to", "--cc"])
+@pytest.mark.parametrize("value", ENCODED)
+def test_an_encoded_word_in_a_name_stops_the_message(
+    built: Built, plain_env: Server, flag: str, value: str
+) -> None:
+    unchanged = no_draft(built, "executive")
+    expect_error(
+        mail(built, "executive", flag, value, "--send"),
+        f"{flag}: {value!r} has an encoded word ('=?...?=')",
+        "write the name as plain text",
+        "no draft was written and nothing was sent",
+        code=2,  # a command-line error
+    )
+    unchanged()
+    assert plain_env.handler.rcpts == []
+    assert plain_env.handler.received == []
+
+
+def test_an_encoded_word_in_distribution_yaml_stops_email_and_check(
+    project: Callable[..., Path], plain_env: Server
+) -> None:
+    entry = ENCODED[0].replace("ok@", "boss@")
+    root = project(
+        {
+            "briefs/distribution.yaml": DISTRIBUTION.replace(
+                "[Boss <boss@example.org>]", f'["{entry}"]'
+            )
+        }
+    )
+    where = f"briefs/distribution.yaml:5: list 'analyst': {entry!r} has an encoded word"
+    expect_error(run(root, "email", "demo", "-a", "analyst", "--send"), where, "nothing was sent")
+    assert plain_env.handler.rcpts == []
+    assert not (root / "build").exists()
+    expect_error(run(root, "check"), where)
+
+
+def test_the_final_message_is_read_back_before_it_is_written_or_sent(
+    built: Built, plain_env: Server
+) -> None:
+    """A recipient that slipped past the parser is caught in the message's own bytes."""
+    proj = load.load_project(built.root)
+    [edition] = select.plan_or_raise(proj, [BRIEF_ID], ["executive"])
+    checked = distribution.address_to(proj, edition, [], [])
+    sneaky = Address(
+        display_name="=?utf-8?q?evil=40attacker=2Etest=2C?=", addr_spec="ok@example.org"
+    )
+    letter = dataclasses.replace(checked, to=(distribution.Recipient(sneaky, "To", "--to"),))
+    message = deliver.compose(letter)
+    unchanged = no_draft(built, "executive")
+    with pytest.raises(DeliveryError, match=r"evil@attacker\.test") as caught:
+        deliver.write_draft(letter, message)
+    assert "nothing was sent" in caught.value.format_message()
+    unchanged()
+    with pytest.raises(DeliveryError, match=r"evil@attacker\.test"):
+        deliver.send(message, letter, deliver.smtp_settings())
+    assert plain_env.handler.rcpts == []
+
+
+# --- what the command says ---------------------------------------------------------------
+
+
+def test_email_says_what_it_wrote(built: Built, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = ok(mail(built, "executive", "--cc", "Desk <desk@partner.example>", "--attach", "docx"))
+    pdf = built.path("executive", "pdf").stat().st_size
+    docx = built.path("executive", "docx").stat().st_size
+    lines = text.splitlines()
+    assert lines == [
+        f"Draft: {built.path('executive', 'eml')}",
+        "To: Private Office of the Minister <private.office@example.org>, "
+        "Chief of Staff <cos@example.org>, Liaison Office <liaison@partner.example>",
+        "Cc: Desk <desk@partner.example>",
+        "Subject: TLP:AMBER | Binding Security Guarantees for Ukraine | "
+        "Ministers and senior officials | 29 November 2026",
+        f"Attached: {BRIEF_ID}-executive.pdf (PDF, {pdf / 1024:.0f} KB), "
+        f"{BRIEF_ID}-executive.docx (Word document, {docx / 1024:.0f} KB)",
+    ]
+    assert run(built.root, "-q", "email", BRIEF_ID, "-a", "executive").output == ""
+    monkeypatch.chdir(built.root / "sources")
+    text = ok(mail(built, "public"))
+    assert text.startswith(f"Draft: {built.path('public', 'eml')}\n")  # outside: in full
+    monkeypatch.chdir(built.root)
+    text = ok(mail(built, "public"))
+    assert text.startswith(f"Draft: build/{BRIEF_ID}/public/{BRIEF_ID}-public.eml\n")
+
+
+def test_send_says_whom_it_reached_and_the_envelope_is_the_headers(
+    built: Built, plain_env: Server
+) -> None:
+    text = ok(
+        mail(
+            built,
+            "executive",
+            "--to",
+            "Élysée Desk <elysee@example.org>",
+            "--cc",
+            "desk@partner.example",
+            "--send",
+        )
+    )
+    [got] = plain_env.handler.received
+    message = parse(got["data"])
+    everyone = [*EXECUTIVE_LIST, "elysee@example.org", "desk@partner.example"]
+    assert plain_env.handler.rcpts == got["to"] == everyone
+    assert addresses(message, "To") + addresses(message, "Cc") == everyone
+    assert message["To"].addresses[-1].display_name == "Élysée Desk"
+    assert "Cc: desk@partner.example" in text.splitlines()
+    assert text.splitlines()[-1] == (
+        f"Sent to {', '.join(everyone)} by 127.0.0.1:{plain_env.port} "
+        f"(Message-ID {message['Message-ID']})."
+    )
+    quiet = run(built.root, "-q", "email", BRIEF_ID, "-a", "public", "--send")
+    assert quiet.exit_code == 0 and quiet.output == ""
+    assert len(plain_env.handler.received) == 2
+
+
+# --- Ctrl-C while sending ---------------------------------------------------------------
+
+
+def test_ctrl_c_after_the_server_accepted_the_message_says_it_was_sent(
+    built: Built, plain_env: Server
+) -> None:
+    plain_env.handler.interrupt = "QUIT"
+    result = mail(built, "executive", "--send")
+    [got] = plain_env.handler.received
+    expect_error(
+        result,
+        f"Interrupted after the mail server 127.0.0.1:{plain_env.port} accepted the message "
+        f"for {', '.join(EXECUTIVE_LIST)} (Message-ID {parse(got['data'])['Message-ID']}): "
+        "it was sent; do not send it again.",
+    )
+    assert "Aborted!" not in output(result)
+
+
+def test_ctrl_c_while_the_server_takes_the_message_says_it_may_have_been_sent(
+    built: Built, plain_env: Server
+) -> None:
+    plain_env.handler.interrupt = "DATA"
+    result = mail(built, "executive", "--send")
+    expect_error(
+        result,
+        f"Interrupted while the mail server 127.0.0.1:{plain_env.port} was taking the message: "
+        f"it may have been accepted for {', '.join(EXECUTIVE_LIST)}",
+        "Do not send it again before checking",
+    )
+    assert "Aborted!" not in output(result)
+
+
+def test_ctrl_c_before_the_message_is_sent_says_nobody_has_it(
+    built: Built, plain_env: Server
+) -> None:
+    plain_env.handler.interrupt = "RCPT"
+    result = mail(built, "executive", "--send")
+    expect_error(
+        result,
+        "Interrupted while naming the sender and recipients (mail server 127.0.0.1:"
+        f"{plain_env.port}), before the message itself was sent.",
+        "Received it: nobody.",
+        "Did not receive it: " + ", ".join(EXECUTIVE_LIST) + ".",
+        "It is safe to send it again.",
+    )
+    assert "Aborted!" not in output(result)
+    assert plain_env.handler.received == []
+
+
+def test_ctrl_c_while_waiting_to_try_again_says_nobody_has_it(
+    built: Built, plain_env: Server
+) -> None:
+    plain_env.handler.defer = 1  # the server defers the text once: 451 after DATA
+    proj = load.load_project(built.root)
+    [edition] = select.plan_or_raise(proj, [BRIEF_ID], ["executive"])
+    letter = distribution.address_to(proj, edition, [], [])
+
+    def interrupted(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(DeliveryError) as caught:
+        deliver.send(deliver.compose(letter), letter, deliver.smtp_settings(), interrupted)
+    message = caught.value.format_message()
+    assert message.startswith("Interrupted while waiting to try again (mail server 127.0.0.1:")
+    assert "Received it: nobody." in message and "It is safe to send it again." in message
+    assert plain_env.handler.received == []

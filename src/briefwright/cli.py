@@ -269,12 +269,16 @@ def email_(
     letter = distribution.address_to(project, editions[0], list(to), list(cc), max_size)
     pipeline.raise_failures(pipeline.build(editions))
     message = deliver.compose(letter, ("pdf", *attach))
-    path = deliver.write_draft(editions[0], message)
+    path = deliver.write_draft(letter, message)
     if not obj.quiet:
-        click.echo(f"Draft: {path}")
+        click.echo("\n".join(deliver.describe(letter, message, path)))
     if settings is not None:
-        sent = deliver.send(message, settings)
-        click.echo(f"Sent to {', '.join(sent.recipients)} (Message-ID {sent.message_id}).")
+        sent = deliver.send(message, letter, settings)
+        if not obj.quiet:
+            click.echo(
+                f"Sent to {', '.join(sent.recipients)} by {settings.host}:{settings.port} "
+                f"(Message-ID {sent.message_id})."
+            )
 
 
 @cli.command()

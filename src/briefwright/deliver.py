@@ -16,6 +16,7 @@ with a doubling delay.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import email
 import email.policy
@@ -197,12 +198,95 @@ def _fix_boundaries(message: EmailMessage, contents: list[bytes]) -> None:
         del sub["MIME-Version"]  # belongs on the message only; add_alternative copies it
 
 
-def write_draft(edition: Edition, message: EmailMessage) -> Path:
+def write_draft(letter: Letter, message: EmailMessage) -> Path:
     """Write the draft atomically to ``build/<brief>/<audience>/<brief>-<audience>.eml``."""
-    path = draft_path(edition)
-    write.atomic_write(path, message.as_bytes(policy=POLICY))
+    path = draft_path(letter.edition)
+    data = message.as_bytes(policy=POLICY)
+    read_back(data, letter, "no draft was written and nothing was sent")
+    write.atomic_write(path, data)
     log.info("wrote %s", path)
     return path
+
+
+def describe(letter: Letter, message: EmailMessage, path: Path) -> list[str]:
+    """Return what a draft is, line by line: its file, recipients, subject and attachments."""
+    with contextlib.suppress(ValueError, OSError):  # relative, if under the working folder
+        path = path.relative_to(Path.cwd())
+    lines = [f"Draft: {path}", "To: " + ", ".join(str(r.address) for r in letter.to)]
+    if letter.cc:
+        lines.append("Cc: " + ", ".join(str(r.address) for r in letter.cc))
+    lines.append(f"Subject: {message['Subject']}")
+    kinds = {f"{main}/{sub}": kind for main, sub, kind in MIME.values()}
+    files = [
+        f"{part.get_filename()} ({kinds.get(part.get_content_type(), part.get_content_type())}, "
+        f"{_size(len(part.get_content()))})"
+        for part in message.iter_attachments()
+    ]
+    lines.append("Attached: " + (", ".join(files) or "nothing"))
+    return lines
+
+
+# Headers that address a message, or its replies, to someone: only From, To and Cc are written.
+_ADDRESSING = ("Bcc", "Resent-To", "Resent-Cc", "Resent-Bcc", "Resent-From", "Reply-To")
+
+
+def read_back(data: bytes, letter: Letter, outcome: str) -> tuple[str, ...]:
+    """Return the To and Cc addresses in the final bytes; raise unless they are the letter's.
+
+    The bytes are read the ways that matter: as a mail program reads them
+    (the email package's header parser, which decodes encoded words), as
+    text decoded first and split after (as code that hands smtplib its
+    recipients often does), and raw, not decoded at all. Each must find
+    exactly the checked recipients, with their names, and the sender, or
+    the message is refused: a header that two programs read differently
+    could send the edition to someone the release check never saw.
+    """
+    modern = email.message_from_bytes(data, policy=email.policy.default)
+    raw = email.message_from_bytes(data, policy=email.policy.compat32)
+    faults: list[str] = []
+    for name in _ADDRESSING:
+        if name in modern:
+            faults.append(f"it has a {name} header, which briefwright never writes")
+    wanted = {
+        "From": [letter.sender],
+        "To": [r.address for r in letter.to],
+        "Cc": [r.address for r in letter.cc],
+    }
+    for name, addresses in wanted.items():
+        want = [a.addr_spec for a in addresses]
+        headers = modern.get_all(name) or []
+        if len(headers) > 1:
+            faults.append(f"it has {len(headers)} {name} headers")
+        for header in headers:
+            if header.defects:
+                faults.append(f"its {name} header is malformed ({header.defects[0]})")
+        readings = {
+            "as a mail program reads it": [a.addr_spec for h in headers for a in h.addresses],
+            "decoded first": [a for _, a in getaddresses([str(h) for h in headers])],
+            "undecoded": [a for _, a in getaddresses(raw.get_all(name) or [])],
+        }
+        wrong: dict[tuple[str, ...], list[str]] = {}
+        for how, got in readings.items():
+            if got != want:
+                wrong.setdefault(tuple(got), []).append(how)
+        for found, hows in wrong.items():
+            faults.append(
+                f"its {name} header names {', '.join(found) or 'nobody'} (read {'; '.join(hows)}) "
+                f"where the checked addresses are {', '.join(want) or 'nobody'}"
+            )
+        # Names are compared without their spaces: the email package folds a long name
+        # into several encoded words and reads a space back between them.
+        names = ["".join(a.display_name.split()) for h in headers for a in h.addresses]
+        if not faults and names != ["".join(a.display_name.split()) for a in addresses]:
+            faults.append(f"its {name} header does not keep the names as they were written")
+    if faults:
+        raise DeliveryError(
+            "the message, read back before it goes out, is not addressed as checked: "
+            + "; ".join(faults)
+            + f"; {outcome} (look for header syntax in the names and addresses in "
+            "briefs/distribution.yaml, --to and --cc, such as '=?', and write them plainly)"
+        )
+    return tuple(a.addr_spec for a in wanted["To"] + wanted["Cc"])
 
 
 # --- SMTP ---------------------------------------------------------------------------
@@ -297,41 +381,97 @@ def outgoing(message: EmailMessage) -> EmailMessage:
     return sent
 
 
+@dataclass
+class _Progress:
+    """How far a send has got: what a message can say for sure when it is interrupted."""
+
+    stage: str = "preparing the message"
+    handed_over: bool = False  # the text went to the server, which may have taken it
+    accepted: bool = False  # the server said it took the text (250 after DATA)
+
+
 def send(
-    message: EmailMessage, settings: SmtpSettings, sleep: Callable[[float], None] = time.sleep
+    message: EmailMessage,
+    letter: Letter,
+    settings: SmtpSettings,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> SendResult:
-    """Send a draft to all its recipients in one transaction; raise DeliveryError on failure."""
-    sent = outgoing(message)
-    sender = sent["From"].addresses[0].addr_spec
-    rcpts = tuple(
-        dict.fromkeys(
-            addr for _, addr in getaddresses(sent.get_all("To", []) + sent.get_all("Cc", []))
+    """Send a letter's draft to its recipients in one transaction; raise DeliveryError if not.
+
+    The envelope is the letter's checked recipients, never addresses read
+    from the message; the message's own headers, read back, must name the same.
+    Interrupted (Ctrl-C), it says whether the server had accepted the message.
+    """
+    progress = _Progress()
+    rcpts = tuple(r.address.addr_spec for r in letter.recipients)
+    message_id = ""
+    try:
+        sent = outgoing(message)
+        message_id = str(sent["Message-ID"])
+        data = sent.as_bytes(policy=POLICY)
+        sender = letter.sender.addr_spec
+        named = read_back(data, letter, "nothing was sent")
+        # smtplib reads each address it is given again (quoteaddr); it must come out as it went in.
+        quoted = [smtplib.quoteaddr(a) for a in (sender, *rcpts)]
+        if named != rcpts or quoted != [f"<{a}>" for a in (sender, *rcpts)]:
+            raise DeliveryError(
+                f"the SMTP envelope ({', '.join(rcpts)}) would not be what the message's "
+                f"headers name ({', '.join(named)}); nothing was sent"
+            )
+        delay = settings.backoff
+        for attempt in range(1, settings.retries + 2):
+            try:
+                _transaction(settings, sender, rcpts, data, progress)
+            except _Temporary as exc:
+                if attempt > settings.retries:
+                    raise _failed(
+                        f"the mail server kept deferring the message ({exc}) after {attempt} "
+                        "attempts",
+                        "try again later, or ask the mail server's administrator",
+                        rcpts,
+                    ) from None
+                log.warning("%s: %s; trying again in %g s", settings.host, exc, delay)
+                progress.stage = "waiting to try again"
+                progress.handed_over = False  # a 4xx reply: the server did not take it
+                sleep(delay)
+                delay *= 2
+                continue
+            log.info("sent %s to %s", message_id, ", ".join(rcpts))
+            return SendResult(rcpts, message_id, attempt)
+        raise AssertionError("unreachable")
+    except KeyboardInterrupt:
+        raise _interrupted(progress, settings, rcpts, message_id) from None
+
+
+def _interrupted(
+    progress: _Progress, settings: SmtpSettings, rcpts: Sequence[str], message_id: str
+) -> DeliveryError:
+    """Return the error for Ctrl-C during a send: what the server has, as far as is known."""
+    where = f"{settings.host}:{settings.port}"
+    who = ", ".join(rcpts)
+    if progress.accepted:
+        return DeliveryError(
+            f"Interrupted after the mail server {where} accepted the message for {who} "
+            f"(Message-ID {message_id}): it was sent; do not send it again."
         )
+    if progress.handed_over:
+        return DeliveryError(
+            f"Interrupted while the mail server {where} was taking the message: it may have "
+            f"been accepted for {who} (Message-ID {message_id}). Do not send it again before "
+            "checking with them, or in the server's log, that they did not get it."
+        )
+    return DeliveryError(
+        f"Interrupted while {progress.stage} (mail server {where}), before the message itself "
+        f"was sent.\nReceived it: nobody.\nDid not receive it: {who}.\n"
+        "It is safe to send it again."
     )
-    data = sent.as_bytes(policy=POLICY)
-    delay = settings.backoff
-    for attempt in range(1, settings.retries + 2):
-        try:
-            _transaction(settings, sender, rcpts, data)
-        except _Temporary as exc:
-            if attempt > settings.retries:
-                raise _failed(
-                    f"the mail server kept deferring the message ({exc}) after {attempt} attempts",
-                    "try again later, or ask the mail server's administrator",
-                    rcpts,
-                ) from None
-            log.warning("%s: %s; trying again in %g s", settings.host, exc, delay)
-            sleep(delay)
-            delay *= 2
-            continue
-        log.info("sent %s to %s", sent["Message-ID"], ", ".join(rcpts))
-        return SendResult(rcpts, str(sent["Message-ID"]), attempt)
-    raise AssertionError("unreachable")
 
 
-def _transaction(settings: SmtpSettings, sender: str, rcpts: tuple[str, ...], data: bytes) -> None:
+def _transaction(
+    settings: SmtpSettings, sender: str, rcpts: tuple[str, ...], data: bytes, progress: _Progress
+) -> None:
     """Connect, log in and send once; turn every fault into _Temporary or DeliveryError."""
-    stage = "connecting"
+    progress.stage = "connecting"
     where = f"{settings.host}:{settings.port}"
     smtp: smtplib.SMTP | None = None
     try:
@@ -342,7 +482,7 @@ def _transaction(settings: SmtpSettings, sender: str, rcpts: tuple[str, ...], da
             )
         else:
             smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-        stage = "greeting the server"
+        progress.stage = "greeting the server"
         smtp.ehlo_or_helo_if_needed()
         if settings.tls == "starttls":
             if not smtp.has_extn("starttls"):
@@ -352,13 +492,13 @@ def _transaction(settings: SmtpSettings, sender: str, rcpts: tuple[str, ...], da
                     f"unless {ENV}TLS=none",
                     rcpts,
                 )
-            stage = "starting TLS"
+            progress.stage = "starting TLS"
             smtp.starttls(context=context)
             smtp.ehlo()
         if settings.user:
-            stage = "logging in"
+            progress.stage = "logging in"
             smtp.login(settings.user, settings.password or "")
-        stage = "sending"
+        progress.stage = "naming the sender and recipients"
         options = [f"SIZE={len(data)}"] if smtp.has_extn("size") else []
         code, reply = smtp.mail(sender, options)
         if 400 <= code < 500:
@@ -388,11 +528,20 @@ def _transaction(settings: SmtpSettings, sender: str, rcpts: tuple[str, ...], da
                 "send again; nobody has a copy yet, so nobody gets it twice",
                 rcpts,
             )
-        stage = "data"
+        progress.stage = "data"
+        progress.handed_over = True  # from DATA on, the server may take the message
         code, reply = smtp.data(data)
         if code != 250:  # smtplib returns the final reply rather than raising
             raise smtplib.SMTPDataError(code, reply)
+        progress.accepted = True
     except (_Temporary, DeliveryError):
+        raise
+    except KeyboardInterrupt:
+        # Drop the connection without QUIT: a message cut off in the middle of its text is
+        # then discarded by the server, and QUIT would wait for an answer that never comes.
+        if smtp is not None:
+            smtp.close()
+            smtp = None
         raise
     except smtplib.SMTPAuthenticationError as exc:
         raise _failed(
@@ -411,23 +560,25 @@ def _transaction(settings: SmtpSettings, sender: str, rcpts: tuple[str, ...], da
         code, text = exc.smtp_code, _text(exc.smtp_code, exc.smtp_error, settings)
         if 400 <= code < 500:
             raise _Temporary(text) from None
+        stage = progress.stage
         what = "refused the message" if stage == "data" else f"failed while {stage}"
         raise _failed(f"the mail server {where} {what}: {text}", None, rcpts) from None
     except OSError as exc:  # SMTPServerDisconnected, timeouts, refused connections, TLS
-        if stage == "data":
+        if progress.stage == "data":
             raise DeliveryError(
                 f"the connection to {where} failed while the message was being sent "
                 f"({_os_text(exc)}): the server may or may not have accepted it for "
                 f"{', '.join(rcpts)}. Ask them, or check the server's log, before sending again."
             ) from None
-        what, hint = _connection_fault(exc, settings, stage)
+        what, hint = _connection_fault(exc, settings, progress.stage)
         raise _failed(what, hint, rcpts) from None
     finally:
         if smtp is not None:
             try:
-                smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                smtp.close()
+                with contextlib.suppress(smtplib.SMTPException, OSError):
+                    smtp.quit()
+            finally:
+                smtp.close()  # also when Ctrl-C comes while QUIT waits for its answer
 
 
 def _connection_fault(exc: BaseException, settings: SmtpSettings, stage: str) -> tuple[str, str]:

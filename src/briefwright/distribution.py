@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from email.headerregistry import Address
-from email.utils import getaddresses
 from typing import Literal
 
 from . import yamlfile
@@ -53,32 +53,176 @@ class DistributionFile(Schema):
     max_attachment_mb: float = key(number(above=0, most=100), DEFAULT_MAX_MB)
 
 
-# Addresses are plain ASCII (no SMTPUTF8), so that every server and client takes them.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_LOCAL = re.compile(rf"^{_ATOM}(\.{_ATOM})*$")
-_DOMAIN = re.compile(
-    r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+PLAIN = "write one address, as name@example.org or Name <name@example.org>"
+NAME_LIMIT = 100
+_ONE = "give each address on its own: one list entry, or one --to or --cc, per address"
+
+
+class AddressError(ValueError):
+    """An address refused: what is wrong with it (the text) and how to fix it (``hint``)."""
+
+    def __init__(self, what: str, hint: str = PLAIN) -> None:
+        super().__init__(what)
+        self.hint = hint
+
+
+# Line breaks, tabs, NUL, invisible format characters (bidi overrides, zero-width
+# spaces), and code points that are unassigned, private or surrogates.
+_HIDDEN = {"Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp"}
+# Characters with a meaning in an address header; in a name they could start another
+# address, a group, a comment or a quoted string, in this parser or in another one.
+_SPECIALS = '@,;:<>()[]"\\'
+_NAME_HINT = (
+    "write the name in plain words, without @ , ; : < > ( ) [ ] or backslashes, and with "
+    "quotes only around the whole name, as in Chief of Staff <cos@example.org>"
 )
+# Addresses are plain ASCII (no SMTPUTF8), so that every server and client takes them,
+# and local parts use only characters that no server or program reads as syntax.
+_LOCAL = re.compile(r"[A-Za-z0-9_+'-]+(\.[A-Za-z0-9_+'-]+)*")
+_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+_TOP = re.compile(r"[a-z]{2,63}|xn--[a-z0-9-]{1,59}")
+_ANGLE = re.compile(r"(?P<name>[^<>]*?)\s*<(?P<spec>[^<>]*)>")
 
 
 def parse_address(value: str) -> Address:
-    """Return one mailbox parsed from ``value``; raise ValueError saying what is wrong."""
-    if _CONTROL.search(value):
-        raise ValueError("contains a line break or control character")
-    parsed = getaddresses([value])
-    if len(parsed) > 1 and all(addr.split("@")[0] for _, addr in parsed):
-        raise ValueError("holds more than one address")
-    if len(parsed) != 1 or not parsed[0][1]:
-        raise ValueError("is not a valid email address")
-    name, addr = parsed[0]
-    local, at, domain = addr.rpartition("@")
-    # The parser is lenient; insist that what it found is literally what was written.
-    if not at or addr not in value or not _LOCAL.match(local) or len(local) > 64:
-        raise ValueError("is not a valid email address")
-    if not _DOMAIN.match(domain):
-        raise ValueError(f"has an invalid domain '{domain}'")
-    return Address(display_name=name.strip(), username=local, domain=domain.lower())
+    """Return the one mailbox ``value`` names; raise AddressError for anything ambiguous.
+
+    The grammar is a strict subset of RFC 5322: ``local@domain`` or ``Name
+    <local@domain>``, read the same way by this parser, the email package,
+    smtplib and mail programs. Whatever else the standard allows (encoded
+    words, comments, groups, quoted local parts, routes) is refused, since
+    each has been read as another address, or as several, by one of them.
+    """
+    if any(unicodedata.category(ch) in _HIDDEN for ch in value):
+        raise AddressError(
+            "contains a line break or control character",
+            "remove it; an address is one line of visible characters",
+        )
+    # NFKC folds look-alikes such as a full-width '＝？' into the real thing.
+    if "=?" in unicodedata.normalize("NFKC", value):
+        raise AddressError(
+            "has an encoded word ('=?...?='), which mail programs decode into other text, "
+            "even into other addresses",
+            "write the name as plain text; letters outside ASCII are fine",
+        )
+    text = value.strip()
+    match = _ANGLE.fullmatch(text)
+    if match:
+        name, spec = match["name"], match["spec"].strip()
+    elif "<" in text or ">" in text:
+        if text.count("@") > 1:
+            raise AddressError("holds more than one address", _ONE)
+        raise AddressError("is not in the form Name <name@example.org>")
+    else:
+        name, spec = "", text
+    local, domain = _addr_spec(spec)
+    return Address(display_name=_display_name(name), username=local, domain=domain)
+
+
+def _addr_spec(spec: str) -> tuple[str, str]:
+    """Return (local part, domain) of a bare address; raise AddressError naming the fault."""
+    if not spec.isascii():
+        raise AddressError(
+            "has non-ASCII characters in the address itself (some may be look-alikes of "
+            "ASCII letters)",
+            "type the address in ASCII; for an international domain, write its xn-- form",
+        )
+    if "(" in spec or ")" in spec:
+        raise AddressError(
+            "has a comment in parentheses, which mail programs may show as the name",
+            "remove the comment; put a name before the address as Name <name@example.org>",
+        )
+    if ":" in spec:
+        raise AddressError(
+            "uses group syntax ('name: address;') or a route ('@relay:'), which mail "
+            "programs read as a list of addresses",
+            PLAIN,
+        )
+    if "," in spec or ";" in spec or (spec.count("@") > 1 and len(spec.split()) > 1):
+        raise AddressError("holds more than one address", _ONE)
+    if '"' in spec:
+        raise AddressError(
+            'has a quoted local part (as in "a@b"@example.org), which programs read differently',
+            "ask the recipient for a plain address",
+        )
+    if "[" in spec or "]" in spec:
+        raise AddressError(
+            "has a domain literal ([...]) in place of a domain name",
+            "write the domain name, such as example.org",
+        )
+    if "@" not in spec:
+        raise AddressError("is not a valid email address")
+    if len(spec.split()) > 1:
+        raise AddressError("has a space in the address")
+    for ch in "%!/":
+        if ch in spec:
+            raise AddressError(
+                f"has {ch!r} in the address, which some mail servers read as a route to "
+                "another server",
+                "ask the recipient for a plain address",
+            )
+    local, _, domain = spec.rpartition("@")
+    if not _LOCAL.fullmatch(local) or len(local) > 64:
+        raise AddressError(
+            "is not a valid email address",
+            "its part before @ may hold only letters, digits and . _ + - ' (at most 64)",
+        )
+    return local, _domain(domain)
+
+
+def _domain(domain: str) -> str:
+    """Return ``domain`` in lower case; raise AddressError unless it is a plain DNS name."""
+    lower = domain.lower()
+    labels = lower.split(".")
+    for label in labels:
+        if label.startswith("xn--"):
+            # An xn-- label that does not decode could be shown one way and routed another.
+            try:
+                label.encode("ascii").decode("idna")
+            except UnicodeError:
+                raise AddressError(
+                    f"has an invalid international domain '{domain}'",
+                    "copy the domain's xn-- form exactly, or write the address with the "
+                    "domain the recipient gave",
+                ) from None
+    if (
+        len(lower) > 253
+        or len(labels) < 2
+        or not all(_LABEL.fullmatch(label) for label in labels)
+        or any(label[2:4] == "--" and not label.startswith("xn--") for label in labels)
+        or not _TOP.fullmatch(labels[-1])
+    ):
+        raise AddressError(
+            f"has an invalid domain '{domain}'",
+            "write a domain name, such as example.org (no trailing dot)",
+        )
+    return lower
+
+
+def _display_name(name: str) -> str:
+    """Return the display name with spaces made plain; raise AddressError if it has syntax."""
+    name = name.strip()
+    quoted = len(name) >= 2 and name[0] == name[-1] == '"'
+    inner = name[1:-1] if quoted else name
+    if not quoted and re.fullmatch(r"\S+@\S+", inner):
+        raise AddressError("holds more than one address", _ONE)
+    for ch in inner:
+        if ch in _SPECIALS:
+            raise AddressError(f"has {ch!r} in its name", _NAME_HINT)
+        folded = unicodedata.normalize("NFKC", ch)
+        for special in _SPECIALS:
+            if special in folded:
+                raise AddressError(f"has {special!r} (written as {ch!r}) in its name", _NAME_HINT)
+    display = " ".join(inner.split())
+    if len(display) > NAME_LIMIT:
+        raise AddressError(f"has a name longer than {NAME_LIMIT} characters", "shorten the name")
+    return display
+
+
+class RecipientOptionError(DeliveryError):
+    """A --to or --cc value that is not one plain address: the command line is wrong."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -198,13 +342,8 @@ def load_distribution(project: Project) -> Distribution:
 def _address(problems: Problems, value: str, line: int | None, what: str) -> Address | None:
     try:
         return parse_address(value)
-    except ValueError as exc:
-        problems.error(
-            FILE,
-            line,
-            f"{what}: {value!r} {exc}",
-            "write one address per entry, as name@example.org or Name <name@example.org>",
-        )
+    except AddressError as exc:
+        problems.error(FILE, line, f"{what}: {value!r} {exc}", exc.hint)
         return None
 
 
@@ -238,8 +377,9 @@ def address_to(
 ) -> Letter:
     """Return the edition's letter: the list in force plus ``to`` and ``cc``, all checked.
 
-    Raises DeliveryError for malformed addresses and ReleaseError when the
-    edition's marking does not allow a recipient; nothing is built or written.
+    Raises RecipientOptionError for a malformed ``to`` or ``cc`` (after
+    ConfigError for the file) and ReleaseError when the edition's marking does
+    not allow a recipient; nothing is built or written.
     """
     dist = load_distribution(project)
     problems = Problems()
@@ -251,19 +391,13 @@ def address_to(
         for value in values:
             try:
                 address = parse_address(value)
-            except ValueError as exc:
-                problems.error(
-                    flag,
-                    None,
-                    f"{value!r} {exc}",
-                    f"give one address per {flag}, as name@example.org "
-                    "or 'Name <name@example.org>'",
-                )
+            except AddressError as exc:
+                problems.error(flag, None, f"{value!r} {exc}", exc.hint)
                 continue
             field: Literal["To", "Cc"] = "To" if flag == "--to" else "Cc"
             chosen.setdefault(address.addr_spec.lower(), Recipient(address, field, flag))
     if problems.errors:
-        raise _problems(DeliveryError, problems.items)
+        raise _problems(RecipientOptionError, problems.items)
     if not chosen:
         where = f"'{edition.brief.id}/{edition.audience.name}' or '{edition.audience.name}'"
         raise DeliveryError(
