@@ -171,3 +171,18 @@ def test_a_broken_audience_is_reported_once(project: Callable[..., Path]) -> Non
 
     root = project({"briefs/audiences.yaml": AUDIENCES.replace("  clearance: TLP:CLEAR\n", "")})
     assert messages(root) == ["briefs/audiences.yaml:13: 'clearance' is required"]
+
+
+def test_a_section_with_old_mac_line_endings_loads(project: Callable[..., Path]) -> None:
+    text = "---\rtitle: Q?\rsummary: S.\rmarking: TLP:CLEAR\r---\rBody line one.\rLine two.\r"
+    loaded = load_project(project({"sources/demo/intro.md": text.encode()}))
+    intro = loaded.collections["demo"].sections["intro"]
+    assert (intro.title, intro.summary) == ("Q?", "S.")
+
+
+def test_lines_are_counted_at_lone_carriage_returns_too(project: Callable[..., Path]) -> None:
+    content = b"---\rtitle: Q?\rsummary: caf\xe9\r---\rBody\r"
+    root = project({"sources/demo/intro.md": content})
+    assert messages(root) == [
+        "sources/demo/intro.md:3: is not valid UTF-8 (save the file with UTF-8 encoding)"
+    ]
