@@ -78,9 +78,9 @@ class Reader:
             return yamlfile.parse(text)
         except yamlfile.YamlSyntaxError as exc:
             line = exc.line + line_offset if exc.line else None
-            self.problems.error(
-                self.rel(path), line, f"invalid YAML: {exc}", "check indentation and quoting"
-            )
+            message = f"invalid YAML: {exc}" if exc.syntax else str(exc)
+            hint = exc.hint or "check indentation and quoting"
+            self.problems.error(self.rel(path), line, message, hint)
             return FAILED
 
     def model(self, model: type[M], data: Any, path: Path, what: str, offset: int = 0) -> M | None:

@@ -1,4 +1,11 @@
-"""YAML reading that remembers the line of every key, for messages that point."""
+"""YAML reading that remembers the line of every key, for messages that point.
+
+A file is composed into YAML's node graph and checked before any value is
+built from it: aliases may repeat at most MAX_ALIAS_VALUES values, and lists
+and mappings may nest at most MAX_DEPTH deep. A few lines of aliases can
+otherwise stand for billions of values (a "billion laughs"), and deep nesting
+for a recursion that never ends well.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import yaml
+
+MAX_ALIAS_VALUES = 5000  # values that aliases may add to a file by repeating others
+MAX_DEPTH = 50  # lists and mappings inside one another, the file's own included
 
 
 class LineDict(dict):  # type: ignore[type-arg]
@@ -75,25 +85,123 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequen
 
 
 class YamlSyntaxError(Exception):
-    """YAML that does not parse, with the 1-based line where the parser stopped."""
+    """YAML that cannot be read, with the 1-based line where known and how to fix it.
 
-    def __init__(self, message: str, line: int | None) -> None:
+    ``syntax`` is False for YAML that parses but cannot be used: a file past a
+    limit, or a value that cannot be what its form says.
+    """
+
+    def __init__(
+        self, message: str, line: int | None, hint: str | None = None, *, syntax: bool = True
+    ) -> None:
         super().__init__(message)
         self.line = line
+        self.hint = hint
+        self.syntax = syntax
 
 
 def parse(text: str) -> Any:
     """Parse YAML text into LineDict/LineList values; raise YamlSyntaxError."""
+    loader = _Loader(text)
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _Bounds().check(node)
+        return loader.construct_document(node)
     except DuplicateKeyError as exc:
         raise YamlSyntaxError(str(exc), exc.line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        if "maximum nesting depth" in (exc.problem or ""):  # libyaml stops at 1,000 levels
+            raise _too_deep(line) from None
         message = " ".join(filter(None, [exc.context, exc.problem]))
-        raise YamlSyntaxError(message or "invalid YAML", mark.line + 1 if mark else None) from None
+        raise YamlSyntaxError(message or "invalid YAML", line) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(str(exc), None) from None
+    finally:
+        loader.dispose()
+
+
+class _Bounds:
+    """Walks a node graph once, counting what its aliases repeat and how deep it nests.
+
+    An alias is the node it names, reached a second time; its expanded size and
+    height are those of that node, so a graph is measured in the time it takes
+    to visit each node once, however much it expands to.
+    """
+
+    def __init__(self) -> None:
+        self.sizes: dict[yaml.Node, int] = {}  # values a node stands for, its own included
+        self.heights: dict[yaml.Node, int] = {}  # levels of lists and mappings, its own included
+        self.open: set[yaml.Node] = set()  # the nodes being walked: reaching one is a loop
+        self.repeated = 0  # values that aliases have added so far
+
+    def check(self, root: yaml.Node) -> None:
+        self._reach(root, 1, root.start_mark.line + 1)
+
+    def _reach(self, node: yaml.Node, depth: int, line: int) -> None:
+        """Measure ``node``, reached ``depth`` levels down on ``line``."""
+        if node in self.sizes:
+            self._repeat(node, depth, line)
+        elif isinstance(node, yaml.ScalarNode):  # most nodes: measured without a walk
+            self.sizes[node] = 1
+            self.heights[node] = 0
+        elif node in self.open:
+            raise YamlSyntaxError(
+                "an alias (*name) is inside the list or mapping it names",
+                line,
+                "a value cannot hold itself; remove the alias",
+                syntax=False,
+            )
+        else:
+            self._walk(node, depth)
+
+    def _repeat(self, node: yaml.Node, depth: int, line: int) -> None:
+        """Count an alias of a node already measured."""
+        self.repeated += self.sizes[node]
+        if self.repeated > MAX_ALIAS_VALUES:
+            raise YamlSyntaxError(
+                f"YAML aliases (*name) expand to more than {MAX_ALIAS_VALUES} values; "
+                f"the limit is {MAX_ALIAS_VALUES}",
+                line,
+                "use fewer aliases, or aliases of smaller lists and mappings",
+                syntax=False,
+            )
+        if depth - 1 + self.heights[node] > MAX_DEPTH:
+            raise _too_deep(line)
+
+    def _walk(self, node: yaml.Node, depth: int) -> None:
+        """Measure a list or mapping met for the first time, and everything in it."""
+        line = node.start_mark.line + 1
+        if depth > MAX_DEPTH:
+            raise _too_deep(line)
+        self.open.add(node)
+        # An alias has no node of its own to give its line: a mapping's key shows it,
+        # and in a list, the line where the list starts (that of a flow list).
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                key_line = key.start_mark.line + 1
+                self._reach(key, depth + 1, key_line)
+                self._reach(value, depth + 1, key_line)
+            children = [part for pair in node.value for part in pair]
+        else:
+            for item in node.value:
+                self._reach(item, depth + 1, line)
+            children = node.value
+        self.open.discard(node)
+        self.sizes[node] = 1 + sum(self.sizes[child] for child in children)
+        self.heights[node] = 1 + max((self.heights[child] for child in children), default=0)
+
+
+def _too_deep(line: int | None) -> YamlSyntaxError:
+    return YamlSyntaxError(
+        f"lists and mappings are nested more than {MAX_DEPTH} deep; the limit is {MAX_DEPTH}",
+        line,
+        "flatten the structure",
+        syntax=False,
+    )
 
 
 def line_of(data: Any, loc: Sequence[Any]) -> int | None:
