@@ -11,7 +11,7 @@ from briefwright.errors import ConfigError
 from briefwright.load import load_project, load_with_problems
 from briefwright.roots import find_root
 
-from .conftest import BRIEF, section
+from .conftest import BRIEF, expect_error, run, section
 
 
 def messages(root: Path) -> list[str]:
@@ -186,3 +186,14 @@ def test_lines_are_counted_at_lone_carriage_returns_too(project: Callable[..., P
     assert messages(root) == [
         "sources/demo/intro.md:3: is not valid UTF-8 (save the file with UTF-8 encoding)"
     ]
+
+
+def test_a_date_that_does_not_exist_is_reported_as_a_date(project: Callable[..., Path]) -> None:
+    intro = section("Q?", "S.", marking="TLP:CLEAR", reviewed="2026-13-45")
+    result = run(project({"sources/demo/intro.md": intro}), "check")
+    expect_error(
+        result,
+        "sources/demo/intro.md:5: 'reviewed': 2026-13-45 is not a real date"
+        " (write dates as YYYY-MM-DD)",
+    )
+    assert "invalid YAML" not in result.output and "indentation" not in result.output

@@ -165,3 +165,8 @@ def test_excerpt_does_only_the_work_its_length_needs() -> None:
 )
 def test_excerpt_shows_short_values_whole_and_dates_as_written(value: Any, shown: str) -> None:
     assert schema.excerpt(value) == shown
+
+
+def test_a_quoted_date_that_does_not_exist_is_reported_as_a_date() -> None:
+    (found,) = faults(SectionFile, {"title": "T", "summary": "S", "reviewed": "2026-13-45"})
+    assert found == ("'reviewed': 2026-13-45 is not a real date", "write dates as YYYY-MM-DD")

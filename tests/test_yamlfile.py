@@ -26,18 +26,54 @@ def test_duplicate_keys_are_an_error_with_the_second_line() -> None:
     assert "title" in str(caught.value)
 
 
+def test_a_list_or_mapping_as_a_key_is_an_error_with_its_line() -> None:
+    with pytest.raises(yamlfile.YamlSyntaxError) as caught:
+        yamlfile.parse("a: 1\n? [x, y]\n: 2\n")
+    assert caught.value.line == 2
+    assert "a key must be one value" in str(caught.value)
+
+
 @pytest.mark.parametrize(
-    ("text", "line", "message"),
+    ("text", "line", "message", "hint"),
     [
-        ("a: 1\n? [x, y]\n: 2\n", 2, "a key must be one value"),
-        ("title: T\nreviewed: 2024-02-30\n", 2, "'2024-02-30' cannot be read"),
-        ("dates:\n  - 2024-01-01\n  - 2024-13-01\n", 3, "'2024-13-01' cannot be read"),
+        (
+            "title: T\nreviewed: 2024-02-30\n",
+            2,
+            "'reviewed': 2024-02-30 is not a real date",
+            "write dates as YYYY-MM-DD",
+        ),
+        (
+            "dates:\n  - 2024-01-01\n  - 2024-13-01\n",
+            3,
+            "'dates.1': 2024-13-01 is not a real date",
+            "write dates as YYYY-MM-DD",
+        ),
+        (
+            "audiences:\n  public:\n    since: [2026-02-29]\n",
+            3,
+            "'audiences.public.since.0': 2026-02-29 is not a real date",
+            "write dates as YYYY-MM-DD",
+        ),
+        (
+            "at: 2026-01-01 25:00:00\n",
+            1,
+            "'at': 2026-01-01 25:00:00 is not a real date and time",
+            "write YYYY-MM-DD HH:MM:SS, or put the value in quotes to keep it as text",
+        ),
+        ("2026-02-30: x\n", 1, "2026-02-30 is not a real date", "write dates as YYYY-MM-DD"),
+        (
+            "count: !!int many\n",
+            1,
+            "'count': many cannot be read as a whole number",
+            "put the value in quotes to keep it as text",
+        ),
     ],
+    ids=["date", "date-in-list", "nested-date", "time", "date-as-key", "tagged-number"],
 )
-def test_values_yaml_cannot_construct_are_errors_with_their_line(
-    text: str, line: int, message: str
+def test_values_that_cannot_be_what_they_look_like_are_errors_with_their_line(
+    text: str, line: int, message: str, hint: str
 ) -> None:
     with pytest.raises(yamlfile.YamlSyntaxError) as caught:
         yamlfile.parse(text)
-    assert caught.value.line == line
-    assert message in str(caught.value)
+    assert (caught.value.line, str(caught.value), caught.value.hint) == (line, message, hint)
+    assert not caught.value.syntax

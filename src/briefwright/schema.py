@@ -24,6 +24,8 @@ Loc = tuple[str | int, ...]
 CHECK = "check"  # the metadata key of a field's check
 EXCERPT = 60  # the most of a value a message shows, in characters
 KEY_EXCERPT = 40  # the most of one key a key path shows
+DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DATE_HINT = "write dates as YYYY-MM-DD"
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ def _fault(loc: Loc, what: str, hint: str | None = None) -> Fault:
 
 def dotted(loc: Loc) -> str:
     """Return a key path as written in messages: ``audiences.public.sections.0``."""
-    return ".".join(_cut(str(part), KEY_EXCERPT) for part in loc) or "file"
+    return ".".join(clip(str(part), KEY_EXCERPT) for part in loc) or "file"
 
 
 class Invalid(Exception):
@@ -159,10 +161,11 @@ def _nested(check: Check) -> Iterator[type[Schema]]:
 def excerpt(value: Any, limit: int = EXCERPT) -> str:
     """Return ``value`` as a message shows it: its repr, cut to ``limit`` characters."""
     text, complete = _shown(value, limit)
-    return text if complete and len(text) <= limit else _cut(text + "...", limit)
+    return text if complete and len(text) <= limit else clip(text + "...", limit)
 
 
-def _cut(text: str, limit: int) -> str:
+def clip(text: str, limit: int = EXCERPT) -> str:
+    """Return ``text`` cut to ``limit`` characters, ending in '...' where it was cut."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -293,12 +296,17 @@ def date() -> Check:
     def check(value: Any, loc: Loc, faults: list[Fault]) -> Any:
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value
-        if isinstance(value, str):
+        written = value.strip() if isinstance(value, str) else None
+        if written is not None:
             try:
-                return dt.date.fromisoformat(value.strip())
+                return dt.date.fromisoformat(written)
             except ValueError:
-                pass
-        faults.append(_fault(loc, f"must be a date{_found(value)}", "write dates as YYYY-MM-DD"))
+                if DATE_FORM.fullmatch(written):  # the form of a date, but no such day: 02-30
+                    faults.append(
+                        Fault(loc, f"'{dotted(loc)}': {written} is not a real date", DATE_HINT)
+                    )
+                    return BAD
+        faults.append(_fault(loc, f"must be a date{_found(value)}", DATE_HINT))
         return BAD
 
     return Check(check)

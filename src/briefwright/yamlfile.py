@@ -9,10 +9,13 @@ for a recursion that never ends well.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 import yaml
+
+from .schema import DATE_HINT, clip, dotted
 
 MAX_ALIAS_VALUES = 5000  # values that aliases may add to a file by repeating others
 MAX_DEPTH = 50  # lists and mappings inside one another, the file's own included
@@ -50,23 +53,78 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     result.line = node.start_mark.line + 1
     result.key_lines = {}
     for key_node, value_node in node.value:
-        key = _construct(loader, key_node)
+        key = _key(loader, key_node)
         try:
             seen = key in result
         except TypeError:  # a list or mapping as a key
             raise _invalid("a key must be one value, not a list or mapping", key_node) from None
         if seen:
             raise DuplicateKeyError(key, key_node.start_mark.line + 1)
-        result[key] = _construct(loader, value_node)
+        result[key] = _construct(loader, value_node, key)
         result.key_lines[key] = key_node.start_mark.line + 1
     return result
 
 
-def _construct(loader: _Loader, node: yaml.Node) -> Any:
+class _BadValue(yaml.YAMLError):
+    """A scalar YAML reads as a date, number or other type, but that cannot be one."""
+
+    def __init__(self, node: yaml.Node) -> None:
+        super().__init__(node.value)
+        self.node = node
+        self.path: list[Any] = []  # the keys and indexes down to the value, once known
+        self.in_key = False  # the value is a key: it has no path of its own
+
+
+_TOP = object()  # the place of a value that is neither a key's value nor a list's item
+
+
+def _construct(loader: _Loader, node: yaml.Node, where: Any = _TOP) -> Any:
+    """Return the value of ``node``, found under the key or index ``where``."""
     try:
         return loader.construct_object(node, deep=True)
-    except (TypeError, ValueError) as exc:  # e.g. a date that does not exist: 2024-02-30
-        raise _invalid(f"{node.value!r} cannot be read: {exc}", node) from None
+    except (TypeError, ValueError):  # e.g. a date that does not exist: 2024-02-30
+        error = _BadValue(node)
+    except _BadValue as inner:  # from a value further down: add this step to its path
+        error = inner
+    if where is not _TOP:
+        error.path.insert(0, where)
+    raise error
+
+
+def _key(loader: _Loader, node: yaml.Node) -> Any:
+    """Return the value of a key node (a key has no path of its own to name)."""
+    try:
+        return _construct(loader, node)
+    except _BadValue as error:
+        error.in_key = True
+        raise
+
+
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")  # YAML's form of a date without a time
+_KINDS = {
+    "tag:yaml.org,2002:int": "a whole number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "true or false",
+    "tag:yaml.org,2002:null": "nothing",
+}
+
+
+def _unreadable(error: _BadValue) -> YamlSyntaxError:
+    """Say what a value that YAML could not build was meant to be, and where it is."""
+    node = error.node
+    written = clip(node.value) if isinstance(node, yaml.ScalarNode) else "this value"
+    where = "" if error.in_key or not error.path else f"'{dotted(tuple(error.path))}': "
+    if node.tag == _TIMESTAMP and _DATE_ONLY.fullmatch(node.value.strip()):
+        what, hint = "is not a real date", DATE_HINT
+    elif node.tag == _TIMESTAMP:
+        what = "is not a real date and time"
+        hint = "write YYYY-MM-DD HH:MM:SS, or put the value in quotes to keep it as text"
+    else:
+        what = f"cannot be read as {_KINDS.get(node.tag, clip(node.tag, 40))}"
+        hint = "put the value in quotes to keep it as text"
+    line = node.start_mark.line + 1
+    return YamlSyntaxError(f"{where}{written} {what}", line, hint, syntax=False)
 
 
 def _invalid(problem: str, node: yaml.Node) -> yaml.MarkedYAMLError:
@@ -74,7 +132,7 @@ def _invalid(problem: str, node: yaml.Node) -> yaml.MarkedYAMLError:
 
 
 def _sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
-    result = LineList(_construct(loader, child) for child in node.value)
+    result = LineList(_construct(loader, child, index) for index, child in enumerate(node.value))
     result.line = node.start_mark.line + 1
     result.item_lines = [child.start_mark.line + 1 for child in node.value]
     return result
@@ -111,6 +169,8 @@ def parse(text: str) -> Any:
         return loader.construct_document(node)
     except DuplicateKeyError as exc:
         raise YamlSyntaxError(str(exc), exc.line) from None
+    except _BadValue as exc:
+        raise _unreadable(exc) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
