@@ -197,3 +197,21 @@ def test_a_date_that_does_not_exist_is_reported_as_a_date(project: Callable[...,
         " (write dates as YYYY-MM-DD)",
     )
     assert "invalid YAML" not in result.output and "indentation" not in result.output
+
+
+def test_a_tab_in_front_matter_indentation_is_named(project: Callable[..., Path]) -> None:
+    intro = "---\ntitle: Q?\nsummary: S.\ntags:\n\t- history\nmarking: TLP:CLEAR\n---\nBody.\n"
+    expect_error(
+        run(project({"sources/demo/intro.md": intro}), "check"),
+        "sources/demo/intro.md:5: invalid YAML: a tab character is used for indentation"
+        " (replace the tab with spaces)",
+    )
+
+
+def test_a_colon_in_an_unquoted_title_says_to_quote_it(project: Callable[..., Path]) -> None:
+    brief = BRIEF.replace("title: Test Brief", "title: Guarantees: what they mean")
+    expect_error(
+        run(project({"briefs/demo.yaml": brief}), "check"),
+        "briefs/demo.yaml:1: invalid YAML: a value holds ': ' (a colon and a space)"
+        ' (put the whole value in quotes: "...")',
+    )

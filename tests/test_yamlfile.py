@@ -13,17 +13,151 @@ def test_line_of_points_at_nested_keys_and_items() -> None:
     assert yamlfile.line_of(data, ["b", "missing"]) == 2
 
 
-def test_syntax_error_reports_its_line() -> None:
-    with pytest.raises(yamlfile.YamlSyntaxError) as caught:
-        yamlfile.parse("a: 1\nb: [unclosed\nc: 3\n")
-    assert caught.value.line in (3, 4)
-
-
 def test_duplicate_keys_are_an_error_with_the_second_line() -> None:
     with pytest.raises(yamlfile.YamlSyntaxError) as caught:
         yamlfile.parse("title: A\nother: 1\ntitle: B\n")
-    assert caught.value.line == 3
-    assert "title" in str(caught.value)
+    assert (caught.value.line, str(caught.value)) == (3, "key 'title' appears twice")
+    assert caught.value.hint == "keep one of them"
+
+
+TAB = ("a tab character is used for indentation", "replace the tab with spaces")
+QUOTE = 'put the whole value in quotes: "..."'
+KEYS = "indent the keys of one mapping by the same number of spaces"
+AFTER = "text follows the closing quote or bracket of a value"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message", "hint"),
+    [
+        ("title: T\n\tsummary: S\n", 2, *TAB),
+        ("a:\n\tb: 1\n", 2, *TAB),
+        ("a:\n  \tb: 1\n", 2, *TAB),
+        ("title: T\nlist:\n  - a\n\t- b\n", 4, *TAB),
+        ("summary: |\n  First.\n\tSecond.\n", 3, *TAB),
+        ("title: Why: a question\n", 1, "a value holds ': ' (a colon and a space)", QUOTE),
+        ("title: T\n  summary: S\n", 2, "this key is indented more than the key above it", KEYS),
+        ("a:\n  b: 1\n c: 2\n", 3, "this line does not line up with the keys above it", KEYS),
+        (
+            "tags:\n  - a\n  b: 1\n",
+            3,
+            "this line does not line up with the list items above it",
+            "start each item of a list with '- ' at the same indentation",
+        ),
+        (
+            "tags: - a\n",
+            1,
+            "a list cannot start on the line of its key",
+            "start it on the next line, one '- item' a line, or write [a, b]",
+        ),
+        (
+            "title: T\nsummary\n",
+            2,
+            "this line has no ':' after its key",
+            "write 'key: value', or indent the line to go on with the value above",
+        ),
+        ("title: 'Why\nsummary: S\n", 1, "a quoted value is never closed", "add the closing quote"),
+        ('title: "Why" not\n', 1, AFTER, QUOTE),
+        ("title: 'it's here'\n", 1, AFTER, QUOTE),
+        ("title: [Draft] Report\n", 1, AFTER, QUOTE),
+        (
+            "tags: [a, b\nmarking: TLP:CLEAR\n",
+            1,
+            "a list opened with '[' is never closed",
+            "close it with ']', or put a value that starts with '[' in quotes",
+        ),
+        (
+            "a: {b: 1\n",
+            1,
+            "a mapping opened with '{' is never closed",
+            "close it with '}', or put a value that starts with '{' in quotes",
+        ),
+        ("summary: *Important* finding\n", 1, "a value starts with '*', an alias in YAML", QUOTE),
+        ("summary: & y\n", 1, "a value starts with '&', an anchor in YAML", QUOTE),
+        (
+            "a: 1\nb: *nope\n",
+            2,
+            "'*nope' is an alias, but no anchor '&nope' comes before it",
+            "define the anchor first, or put the value in quotes",
+        ),
+        ("title: @home\n", 1, "a value cannot start with '@'", QUOTE),
+        ("title: `code`\n", 1, "a value cannot start with '`'", QUOTE),
+        ("a: ]\n", 1, "a value cannot start with ']'", QUOTE),
+        (
+            'path: "a\\q"\n',
+            1,
+            "a double-quoted value holds a backslash escape YAML does not know",
+            "write \\\\ for a backslash, or put the value in single quotes",
+        ),
+        (
+            'path: "C:\\Users"\n',
+            1,
+            "a double-quoted value holds a backslash escape YAML does not know",
+            "write \\\\ for a backslash, or put the value in single quotes",
+        ),
+        (
+            "a: 1\n---\nb: 2\n",
+            2,
+            "a second YAML document starts here",
+            "a file holds one document: remove the '---' line",
+        ),
+        (
+            "a: !foo x\n",
+            1,
+            "the tag '!foo' is not supported",
+            "remove the tag, or put the value in quotes",
+        ),
+        (
+            "title: T\nsummary: a\x07b\n",
+            2,
+            "a control character (U+0007) is not allowed",
+            "remove it, or write it as \\a inside double quotes",
+        ),
+    ],
+    ids=[
+        "tab",
+        "tab-nested",
+        "tab-after-spaces",
+        "tab-list",
+        "tab-block-text",
+        "colon-in-value",
+        "key-indented-more",
+        "key-indented-less",
+        "list-item-out-of-line",
+        "list-on-key-line",
+        "no-colon",
+        "unclosed-quote",
+        "text-after-quote",
+        "apostrophe-in-single-quotes",
+        "text-after-bracket",
+        "unclosed-list",
+        "unclosed-mapping",
+        "star",
+        "ampersand",
+        "undefined-alias",
+        "at-sign",
+        "backtick",
+        "closing-bracket",
+        "unknown-escape",
+        "windows-path",
+        "second-document",
+        "unknown-tag",
+        "control-character",
+    ],
+)
+def test_syntax_errors_are_said_in_plain_words_with_their_line(
+    text: str, line: int, message: str, hint: str
+) -> None:
+    with pytest.raises(yamlfile.YamlSyntaxError) as caught:
+        yamlfile.parse(text)
+    assert (caught.value.line, str(caught.value), caught.value.hint) == (line, message, hint)
+    assert caught.value.syntax
+
+
+def test_other_syntax_errors_keep_the_parser_words_and_line() -> None:
+    with pytest.raises(yamlfile.YamlSyntaxError) as caught:
+        yamlfile.parse("%YAML 1.1\n%YAML 1.1\n---\na\n")
+    assert (caught.value.line, str(caught.value)) == (2, "found duplicate %YAML directive")
+    assert caught.value.hint == "check indentation and quoting"
 
 
 def test_a_list_or_mapping_as_a_key_is_an_error_with_its_line() -> None:

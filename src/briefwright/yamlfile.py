@@ -168,20 +168,115 @@ def parse(text: str) -> Any:
         _Bounds().check(node)
         return loader.construct_document(node)
     except DuplicateKeyError as exc:
-        raise YamlSyntaxError(str(exc), exc.line) from None
+        raise YamlSyntaxError(str(exc), exc.line, "keep one of them") from None
     except _BadValue as exc:
         raise _unreadable(exc) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        if "maximum nesting depth" in (exc.problem or ""):  # libyaml stops at 1,000 levels
-            raise _too_deep(line) from None
-        message = " ".join(filter(None, [exc.context, exc.problem]))
-        raise YamlSyntaxError(message or "invalid YAML", line) from None
+        raise _explain(exc, text) from None
+    except yaml.reader.ReaderError as exc:
+        line = len(_LINE_BREAK.findall(text, 0, exc.position)) + 1
+        raise YamlSyntaxError(
+            f"a control character (U+{exc.character:04X}) is not allowed",
+            line,
+            f"remove it, or write it as \\x{exc.character:02x} inside double quotes"
+            if exc.character not in _ESCAPES
+            else f"remove it, or write it as \\{_ESCAPES[exc.character]} inside double quotes",
+        ) from None
     except yaml.YAMLError as exc:
-        raise YamlSyntaxError(str(exc), None) from None
+        raise YamlSyntaxError(clip(str(exc)), None, _GENERAL) from None
     finally:
         loader.dispose()
+
+
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # what YAML counts as a line end
+_ESCAPES = {0x07: "a", 0x08: "b", 0x0B: "v", 0x0C: "f", 0x1B: "e"}
+_GENERAL = "check indentation and quoting"
+_QUOTE = 'put the whole value in quotes: "..."'
+_KEYS = "indent the keys of one mapping by the same number of spaces"
+
+
+def _explain(exc: yaml.MarkedYAMLError, text: str) -> YamlSyntaxError:
+    """Say in plain words what the parser found wrong, at the line that shows it best."""
+    context, problem = exc.context or "", exc.problem or ""
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return YamlSyntaxError(clip(" ".join(filter(None, [context, problem]))), None, _GENERAL)
+    lines = _LINE_BREAK.split(text)
+    line_text = lines[mark.line] if mark.line < len(lines) else ""
+    indent = len(line_text) - len(line_text.lstrip(" \t"))
+    char = line_text[mark.column] if mark.column < len(line_text) else ""
+    # Where something was opened and never closed, the line that opened it says more.
+    opened = exc.context_mark.line + 1 if exc.context_mark else mark.line + 1
+
+    def error(message: str, hint: str, line: int = mark.line + 1) -> YamlSyntaxError:
+        return YamlSyntaxError(message, line, hint)
+
+    if "\t" in line_text[:indent]:
+        return error("a tab character is used for indentation", "replace the tab with spaces")
+    if "maximum nesting depth" in problem:  # libyaml stops at 1,000 levels
+        return _too_deep(mark.line + 1)
+    if "mapping values are not allowed" in problem:
+        if ": " in line_text[: mark.column]:
+            return error("a value holds ': ' (a colon and a space)", _QUOTE)
+        return error("this key is indented more than the key above it", _KEYS)
+    if "block sequence entries are not allowed" in problem:
+        return error(
+            "a list cannot start on the line of its key",
+            "start it on the next line, one '- item' a line, or write [a, b]",
+        )
+    if "could not find expected ':'" in problem:
+        return error(
+            "this line has no ':' after its key",
+            "write 'key: value', or indent the line to go on with the value above",
+            opened,
+        )
+    if "quoted scalar" in context and "end of stream" in problem:
+        return error("a quoted value is never closed", "add the closing quote", opened)
+    if "quoted scalar" in context:
+        return error(
+            "a double-quoted value holds a backslash escape YAML does not know",
+            "write \\\\ for a backslash, or put the value in single quotes",
+        )
+    if "block mapping" in context and "expected key" in problem:
+        if mark.column > indent:
+            return error("text follows the closing quote or bracket of a value", _QUOTE)
+        return error("this line does not line up with the keys above it", _KEYS)
+    if "block collection" in context and "'-' indicator" in problem:
+        return error(
+            "this line does not line up with the list items above it",
+            "start each item of a list with '- ' at the same indentation",
+        )
+    for kind, opening, closing in (("sequence", "[", "]"), ("mapping", "{", "}")):
+        if f"flow {kind}" in context and f"'{closing}'" in problem:
+            return error(
+                f"a {'list' if kind == 'sequence' else 'mapping'} opened with '{opening}'"
+                " is never closed",
+                f"close it with '{closing}', or put a value that starts with '{opening}' in quotes",
+                opened,
+            )
+    for kind, sign in (("alias", "*"), ("anchor", "&")):
+        if f"scanning an {kind}" in context:
+            return error(f"a value starts with '{sign}', an {kind} in YAML", _QUOTE, opened)
+    if "undefined alias" in problem:
+        name = re.match(r"\*([^\s,\[\]{}]*)", line_text[mark.column :])
+        alias = clip(name[1] if name else "", 40)
+        return error(
+            f"'*{alias}' is an alias, but no anchor '&{alias}' comes before it",
+            "define the anchor first, or put the value in quotes",
+        )
+    if ("cannot start any token" in problem or "expected node content" in problem) and char:
+        return error(f"a value cannot start with '{char}'", _QUOTE)
+    if "found another document" in problem:
+        return error(
+            "a second YAML document starts here", "a file holds one document: remove the '---' line"
+        )
+    tag = re.search(r"constructor for the tag '(.*)'", problem)
+    if tag:
+        return error(
+            f"the tag '{clip(tag[1], 40)}' is not supported",
+            "remove the tag, or put the value in quotes",
+        )
+    return error(clip(" ".join(filter(None, [context, problem]))), _GENERAL)
 
 
 class _Bounds:
