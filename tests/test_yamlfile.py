@@ -211,3 +211,28 @@ def test_values_that_cannot_be_what_they_look_like_are_errors_with_their_line(
         yamlfile.parse(text)
     assert (caught.value.line, str(caught.value), caught.value.hint) == (line, message, hint)
     assert not caught.value.syntax
+
+
+def test_a_mapping_own_keys_override_the_keys_it_merges() -> None:
+    text = (
+        "base: &base {depth: full, clearance: TLP:RED}\nanalyst:\n  <<: *base\n  depth: summary\n"
+    )
+    data = yamlfile.parse(text)
+    assert data["analyst"] == {"depth": "summary", "clearance": "TLP:RED"}
+    assert yamlfile.line_of(data, ["analyst", "depth"]) == 4
+    assert yamlfile.line_of(data, ["analyst", "clearance"]) == 1
+    # Of several merged mappings, the first that has a key gives it.
+    merged = yamlfile.parse("a: &a {x: 1}\nb: &b {x: 2, y: 2}\nc:\n  <<: [*a, *b]\n")
+    assert merged["c"] == {"x": 1, "y": 2}
+    # A key the mapping itself writes twice is still an error.
+    with pytest.raises(yamlfile.YamlSyntaxError) as caught:
+        yamlfile.parse("a: &a {x: 1}\nc:\n  <<: *a\n  y: 1\n  y: 2\n")
+    assert (caught.value.line, str(caught.value)) == (5, "key 'y' appears twice")
+
+
+def test_a_merge_of_something_other_than_a_mapping_is_an_error() -> None:
+    with pytest.raises(yamlfile.YamlSyntaxError) as caught:
+        yamlfile.parse("a: &a [1, 2]\nc:\n  <<: *a\n")
+    assert caught.value.line == 3
+    assert str(caught.value) == "'<<' merges mappings, and this is not one"
+    assert caught.value.hint == "write '<<: *name' with the anchor of a mapping, or a list of them"

@@ -48,21 +48,53 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
 
 
 def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
-    loader.flatten_mapping(node)
     result = LineDict()
     result.line = node.start_mark.line + 1
     result.key_lines = {}
+    own = []
     for key_node, value_node in node.value:
-        key = _key(loader, key_node)
+        if key_node.tag == _MERGE:
+            _merge(loader, result, key_node, value_node)
+        else:
+            own.append((key_node, value_node))
+    written: set[Any] = set()  # the keys this mapping writes itself: they override merged ones
+    for key_node, value_node in own:
+        key = key_node.value if key_node.tag == _VALUE else _key(loader, key_node)
         try:
-            seen = key in result
+            seen = key in written
         except TypeError:  # a list or mapping as a key
             raise _invalid("a key must be one value, not a list or mapping", key_node) from None
         if seen:
             raise DuplicateKeyError(key, key_node.start_mark.line + 1)
+        written.add(key)
         result[key] = _construct(loader, value_node, key)
         result.key_lines[key] = key_node.start_mark.line + 1
     return result
+
+
+_MERGE = "tag:yaml.org,2002:merge"  # the key '<<'
+_VALUE = "tag:yaml.org,2002:value"  # the key '=', a plain key to briefwright
+
+
+def _merge(loader: _Loader, result: LineDict, key_node: yaml.Node, value_node: yaml.Node) -> None:
+    """Add the keys of the mappings ``<<`` names that ``result`` does not hold yet.
+
+    As YAML's merge key defines: of several mappings, the first to hold a key
+    gives it, and the mapping's own keys (added after) override them all.
+    """
+    merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+    for source in merged:
+        if not isinstance(source, yaml.MappingNode):
+            raise YamlSyntaxError(
+                "'<<' merges mappings, and this is not one",
+                key_node.start_mark.line + 1,
+                "write '<<: *name' with the anchor of a mapping, or a list of them",
+            )
+        mapping = _construct(loader, source)
+        for key, value in mapping.items():
+            if key not in result:
+                result[key] = value
+                result.key_lines[key] = mapping.key_lines.get(key, mapping.line)
 
 
 class _BadValue(yaml.YAMLError):
