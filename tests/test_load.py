@@ -215,3 +215,10 @@ def test_a_colon_in_an_unquoted_title_says_to_quote_it(project: Callable[..., Pa
         "briefs/demo.yaml:1: invalid YAML: a value holds ': ' (a colon and a space)"
         ' (put the whole value in quotes: "...")',
     )
+
+
+def test_a_long_marking_is_named_by_its_start_only(project: Callable[..., Path]) -> None:
+    intro = section("Q?", "S.", marking="TLP:" + "X" * 5000)
+    (found,) = messages(project({"sources/demo/intro.md": intro}))
+    assert found.startswith("sources/demo/intro.md:4: marking 'TLP:" + "X" * 53 + "...' is not in")
+    assert len(found) < 300

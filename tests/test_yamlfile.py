@@ -236,3 +236,20 @@ def test_a_merge_of_something_other_than_a_mapping_is_an_error() -> None:
     assert caught.value.line == 3
     assert str(caught.value) == "'<<' merges mappings, and this is not one"
     assert caught.value.hint == "write '<<: *name' with the anchor of a mapping, or a list of them"
+
+
+def test_a_long_key_written_twice_is_named_by_its_start_only() -> None:
+    key = "k" * 1000
+    with pytest.raises(yamlfile.YamlSyntaxError) as caught:
+        yamlfile.parse(f"{key}: 1\n{key}: 2\n")
+    assert str(caught.value) == "key '" + "k" * 37 + "...' appears twice"
+
+
+def test_a_key_longer_than_yaml_allows_is_named_as_such() -> None:
+    with pytest.raises(yamlfile.YamlSyntaxError) as caught:
+        yamlfile.parse("title: T\n" + "k" * 1100 + ": 1\n")
+    assert (caught.value.line, str(caught.value), caught.value.hint) == (
+        2,
+        "a key is longer than 1024 characters, the most YAML allows",
+        "shorten it",
+    )

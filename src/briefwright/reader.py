@@ -135,7 +135,10 @@ def level_of(
         elif close:
             hint = f"did you mean '{close[0]}'? " + hint
         reader.problems.error(
-            reader.rel(path), line, f"marking '{label}' is not in the {scheme.name} scheme", hint
+            reader.rel(path),
+            line,
+            f"marking '{schema.clip(label)}' is not in the {scheme.name} scheme",
+            hint,
         )
     return level
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .schema import DATE_HINT, clip, dotted
+from .schema import DATE_HINT, KEY_EXCERPT, clip, dotted
 
 MAX_ALIAS_VALUES = 5000  # values that aliases may add to a file by repeating others
 MAX_DEPTH = 50  # lists and mappings inside one another, the file's own included
@@ -37,7 +37,7 @@ class LineList(list):  # type: ignore[type-arg]
 
 class DuplicateKeyError(yaml.YAMLError):
     def __init__(self, key: Any, line: int) -> None:
-        super().__init__(f"key '{key}' appears twice")
+        super().__init__(f"key '{clip(str(key), KEY_EXCERPT)}' appears twice")
         self.key = key
         self.line = line
 
@@ -223,6 +223,7 @@ def parse(text: str) -> Any:
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # what YAML counts as a line end
 _ESCAPES = {0x07: "a", 0x08: "b", 0x0B: "v", 0x0C: "f", 0x1B: "e"}
 _GENERAL = "check indentation and quoting"
+_KEY = re.compile(r"\s*(.*?):(?:\s|$)")  # a line's key, up to its first ': '
 _QUOTE = 'put the whole value in quotes: "..."'
 _KEYS = "indent the keys of one mapping by the same number of spaces"
 
@@ -247,6 +248,15 @@ def _explain(exc: yaml.MarkedYAMLError, text: str) -> YamlSyntaxError:
         return error("a tab character is used for indentation", "replace the tab with spaces")
     if "maximum nesting depth" in problem:  # libyaml stops at 1,000 levels
         return _too_deep(mark.line + 1)
+    if "mapping values are not allowed" in problem or "expected ':'" in problem:
+        for number in sorted({opened, mark.line + 1}):
+            key = _KEY.match(lines[number - 1] if number <= len(lines) else "")
+            if key and len(key[1]) > 1024:  # YAML's limit for a key written without '? '
+                return error(
+                    "a key is longer than 1024 characters, the most YAML allows",
+                    "shorten it",
+                    number,
+                )
     if "mapping values are not allowed" in problem:
         if ": " in line_text[: mark.column]:
             return error("a value holds ': ' (a colon and a space)", _QUOTE)
