@@ -253,3 +253,21 @@ def test_a_key_longer_than_yaml_allows_is_named_as_such() -> None:
         "a key is longer than 1024 characters, the most YAML allows",
         "shorten it",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: !!bool maybe\n", "'a': maybe cannot be read as true or false"),
+        ("a: !!int ''\n", "'a': an empty value cannot be read as a whole number"),
+        ("a: !!timestamp soon\n", "'a': soon is not a date"),
+        ("a: !!seq {b: 1}\n", "the tag here is for a list, and this is a mapping"),
+        ("a: !!map [1]\n", "the tag here is for a mapping, and this is a list"),
+        ("a: !!str [1]\n", "the tag here is for a single value, and this is a list"),
+    ],
+    ids=["bool", "empty-int", "timestamp", "seq-on-mapping", "map-on-list", "str-on-list"],
+)
+def test_a_tag_that_does_not_fit_its_value_is_an_error_not_a_crash(text: str, message: str) -> None:
+    with pytest.raises(yamlfile.YamlSyntaxError) as caught:
+        yamlfile.parse(text)
+    assert (caught.value.line, str(caught.value)) == (1, message)

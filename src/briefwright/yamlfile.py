@@ -48,6 +48,7 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
 
 
 def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    _expect(yaml.MappingNode, node)
     result = LineDict()
     result.line = node.start_mark.line + 1
     result.key_lines = {}
@@ -114,7 +115,9 @@ def _construct(loader: _Loader, node: yaml.Node, where: Any = _TOP) -> Any:
     """Return the value of ``node``, found under the key or index ``where``."""
     try:
         return loader.construct_object(node, deep=True)
-    except (TypeError, ValueError):  # e.g. a date that does not exist: 2024-02-30
+    # What PyYAML's scalar constructors raise for text they cannot read: a date that
+    # does not exist (2024-02-30), or a tagged value that is not one (!!bool maybe).
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError):
         error = _BadValue(node)
     except _BadValue as inner:  # from a value further down: add this step to its path
         error = inner
@@ -138,20 +141,22 @@ _KINDS = {
     "tag:yaml.org,2002:int": "a whole number",
     "tag:yaml.org,2002:float": "a number",
     "tag:yaml.org,2002:bool": "true or false",
-    "tag:yaml.org,2002:null": "nothing",
 }
 
 
 def _unreadable(error: _BadValue) -> YamlSyntaxError:
     """Say what a value that YAML could not build was meant to be, and where it is."""
     node = error.node
-    written = clip(node.value) if isinstance(node, yaml.ScalarNode) else "this value"
+    value = node.value.strip() if isinstance(node, yaml.ScalarNode) else "?"
+    written = clip(value) if value else "an empty value"
     where = "" if error.in_key or not error.path else f"'{dotted(tuple(error.path))}': "
-    if node.tag == _TIMESTAMP and _DATE_ONLY.fullmatch(node.value.strip()):
+    if node.tag == _TIMESTAMP and _DATE_ONLY.fullmatch(value):
         what, hint = "is not a real date", DATE_HINT
-    elif node.tag == _TIMESTAMP:
+    elif node.tag == _TIMESTAMP and _DATE_ONLY.match(value):
         what = "is not a real date and time"
         hint = "write YYYY-MM-DD HH:MM:SS, or put the value in quotes to keep it as text"
+    elif node.tag == _TIMESTAMP:
+        what, hint = "is not a date", DATE_HINT
     else:
         what = f"cannot be read as {_KINDS.get(node.tag, clip(node.tag, 40))}"
         hint = "put the value in quotes to keep it as text"
@@ -163,7 +168,14 @@ def _invalid(problem: str, node: yaml.Node) -> yaml.MarkedYAMLError:
     return yaml.constructor.ConstructorError(None, None, problem, node.start_mark)
 
 
+def _expect(kind: type[yaml.Node], node: yaml.Node) -> None:
+    """Refuse a node an explicit tag gives the wrong constructor: ``!!seq {a: 1}``."""
+    if not isinstance(node, kind):
+        raise _invalid(f"expected a {kind.id} node, but found {node.id}", node)
+
+
 def _sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    _expect(yaml.SequenceNode, node)
     result = LineList(_construct(loader, child, index) for index, child in enumerate(node.value))
     result.line = node.start_mark.line + 1
     result.item_lines = [child.start_mark.line + 1 for child in node.value]
@@ -224,6 +236,7 @@ _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # what YAML counts as a
 _ESCAPES = {0x07: "a", 0x08: "b", 0x0B: "v", 0x0C: "f", 0x1B: "e"}
 _GENERAL = "check indentation and quoting"
 _KEY = re.compile(r"\s*(.*?):(?:\s|$)")  # a line's key, up to its first ': '
+_NODE_KINDS = {"scalar": "a single value", "sequence": "a list", "mapping": "a mapping"}
 _QUOTE = 'put the whole value in quotes: "..."'
 _KEYS = "indent the keys of one mapping by the same number of spaces"
 
@@ -312,6 +325,10 @@ def _explain(exc: yaml.MarkedYAMLError, text: str) -> YamlSyntaxError:
         return error(
             "a second YAML document starts here", "a file holds one document: remove the '---' line"
         )
+    kinds = re.match(r"expected an? (\w+) node, but found (\w+)", problem)
+    if kinds and {kinds[1], kinds[2]} <= _NODE_KINDS.keys():
+        expected, found = (_NODE_KINDS[kind] for kind in kinds.groups())
+        return error(f"the tag here is for {expected}, and this is {found}", "remove the tag")
     tag = re.search(r"constructor for the tag '(.*)'", problem)
     if tag:
         return error(
