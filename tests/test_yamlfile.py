@@ -112,6 +112,12 @@ AFTER = "text follows the closing quote or bracket of a value"
             "a control character (U+0007) is not allowed",
             "remove it, or write it as \\a inside double quotes",
         ),
+        (
+            "title: T\nsummary: a\ufffeb\n",
+            2,
+            "the character U+FFFE is not allowed in YAML",
+            "remove it, or write it as \\uFFFE inside double quotes",
+        ),
     ],
     ids=[
         "tab",
@@ -142,6 +148,7 @@ AFTER = "text follows the closing quote or bracket of a value"
         "second-document",
         "unknown-tag",
         "control-character",
+        "non-character",
     ],
 )
 def test_syntax_errors_are_said_in_plain_words_with_their_line(

@@ -220,11 +220,11 @@ def parse(text: str) -> Any:
     except yaml.reader.ReaderError as exc:
         line = len(_LINE_BREAK.findall(text, 0, exc.position)) + 1
         raise YamlSyntaxError(
-            f"a control character (U+{exc.character:04X}) is not allowed",
+            f"a control character (U+{exc.character:04X}) is not allowed"
+            if exc.character < 0x20 or 0x7F <= exc.character <= 0x9F
+            else f"the character U+{exc.character:04X} is not allowed in YAML",
             line,
-            f"remove it, or write it as \\x{exc.character:02x} inside double quotes"
-            if exc.character not in _ESCAPES
-            else f"remove it, or write it as \\{_ESCAPES[exc.character]} inside double quotes",
+            f"remove it, or write it as {_escape(exc.character)} inside double quotes",
         ) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(clip(str(exc)), None, _GENERAL) from None
@@ -233,7 +233,16 @@ def parse(text: str) -> Any:
 
 
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # what YAML counts as a line end
-_ESCAPES = {0x07: "a", 0x08: "b", 0x0B: "v", 0x0C: "f", 0x1B: "e"}
+_ESCAPES = {0x07: "\\a", 0x08: "\\b", 0x0B: "\\v", 0x0C: "\\f", 0x1B: "\\e"}
+
+
+def _escape(code: int) -> str:
+    """Return how a double-quoted YAML value writes the character ``code``."""
+    if code in _ESCAPES:
+        return _ESCAPES[code]
+    return f"\\x{code:02X}" if code <= 0xFF else f"\\u{code:04X}"
+
+
 _GENERAL = "check indentation and quoting"
 _KEY = re.compile(r"\s*(.*?):(?:\s|$)")  # a line's key, up to its first ': '
 _NODE_KINDS = {"scalar": "a single value", "sequence": "a list", "mapping": "a mapping"}
