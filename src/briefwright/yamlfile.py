@@ -101,7 +101,7 @@ def _merge(loader: _Loader, result: LineDict, key_node: yaml.Node, value_node: y
 class _BadValue(yaml.YAMLError):
     """A scalar YAML reads as a date, number or other type, but that cannot be one."""
 
-    def __init__(self, node: yaml.Node) -> None:
+    def __init__(self, node: yaml.ScalarNode) -> None:
         super().__init__(node.value)
         self.node = node
         self.path: list[Any] = []  # the keys and indexes down to the value, once known
@@ -118,6 +118,8 @@ def _construct(loader: _Loader, node: yaml.Node, where: Any = _TOP) -> Any:
     # What PyYAML's scalar constructors raise for text they cannot read: a date that
     # does not exist (2024-02-30), or a tagged value that is not one (!!bool maybe).
     except (TypeError, ValueError, KeyError, AttributeError, IndexError):
+        if not isinstance(node, yaml.ScalarNode):  # from a list or mapping: a fault of ours
+            raise
         error = _BadValue(node)
     except _BadValue as inner:  # from a value further down: add this step to its path
         error = inner
@@ -147,7 +149,7 @@ _KINDS = {
 def _unreadable(error: _BadValue) -> YamlSyntaxError:
     """Say what a value that YAML could not build was meant to be, and where it is."""
     node = error.node
-    value = node.value.strip() if isinstance(node, yaml.ScalarNode) else "?"
+    value = node.value.strip()
     written = clip(value) if value else "an empty value"
     where = "" if error.in_key or not error.path else f"'{dotted(tuple(error.path))}': "
     if node.tag == _TIMESTAMP and _DATE_ONLY.fullmatch(value):
