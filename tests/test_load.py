@@ -11,7 +11,7 @@ from briefwright.errors import ConfigError
 from briefwright.load import load_project, load_with_problems
 from briefwright.roots import find_root
 
-from .conftest import BRIEF, section
+from .conftest import BRIEF, expect_error, run, section
 
 
 def messages(root: Path) -> list[str]:
@@ -171,3 +171,54 @@ def test_a_broken_audience_is_reported_once(project: Callable[..., Path]) -> Non
 
     root = project({"briefs/audiences.yaml": AUDIENCES.replace("  clearance: TLP:CLEAR\n", "")})
     assert messages(root) == ["briefs/audiences.yaml:13: 'clearance' is required"]
+
+
+def test_a_section_with_old_mac_line_endings_loads(project: Callable[..., Path]) -> None:
+    text = "---\rtitle: Q?\rsummary: S.\rmarking: TLP:CLEAR\r---\rBody line one.\rLine two.\r"
+    loaded = load_project(project({"sources/demo/intro.md": text.encode()}))
+    intro = loaded.collections["demo"].sections["intro"]
+    assert (intro.title, intro.summary) == ("Q?", "S.")
+
+
+def test_lines_are_counted_at_lone_carriage_returns_too(project: Callable[..., Path]) -> None:
+    content = b"---\rtitle: Q?\rsummary: caf\xe9\r---\rBody\r"
+    root = project({"sources/demo/intro.md": content})
+    assert messages(root) == [
+        "sources/demo/intro.md:3: is not valid UTF-8 (save the file with UTF-8 encoding)"
+    ]
+
+
+def test_a_date_that_does_not_exist_is_reported_as_a_date(project: Callable[..., Path]) -> None:
+    intro = section("Q?", "S.", marking="TLP:CLEAR", reviewed="2026-13-45")
+    result = run(project({"sources/demo/intro.md": intro}), "check")
+    expect_error(
+        result,
+        "sources/demo/intro.md:5: 'reviewed': 2026-13-45 is not a real date"
+        " (write dates as YYYY-MM-DD)",
+    )
+    assert "invalid YAML" not in result.output and "indentation" not in result.output
+
+
+def test_a_tab_in_front_matter_indentation_is_named(project: Callable[..., Path]) -> None:
+    intro = "---\ntitle: Q?\nsummary: S.\ntags:\n\t- history\nmarking: TLP:CLEAR\n---\nBody.\n"
+    expect_error(
+        run(project({"sources/demo/intro.md": intro}), "check"),
+        "sources/demo/intro.md:5: invalid YAML: a tab character is used for indentation"
+        " (replace the tab with spaces)",
+    )
+
+
+def test_a_colon_in_an_unquoted_title_says_to_quote_it(project: Callable[..., Path]) -> None:
+    brief = BRIEF.replace("title: Test Brief", "title: Guarantees: what they mean")
+    expect_error(
+        run(project({"briefs/demo.yaml": brief}), "check"),
+        "briefs/demo.yaml:1: invalid YAML: a value holds ': ' (a colon and a space)"
+        ' (put the whole value in quotes: "...")',
+    )
+
+
+def test_a_long_marking_is_named_by_its_start_only(project: Callable[..., Path]) -> None:
+    intro = section("Q?", "S.", marking="TLP:" + "X" * 5000)
+    (found,) = messages(project({"sources/demo/intro.md": intro}))
+    assert found.startswith("sources/demo/intro.md:4: marking 'TLP:" + "X" * 53 + "...' is not in")
+    assert len(found) < 300

@@ -121,3 +121,52 @@ def test_the_reader_points_each_fault_at_its_line(tmp_path: Path) -> None:
     assert [str(p) for p in problems.errors] == [
         "briefs/demo.yaml:6: 'audiences.public.depth' must be one of summary, full (found 'all')"
     ]
+
+
+def test_a_message_shows_only_a_short_excerpt_of_a_long_value() -> None:
+    (found,) = faults(SectionFile, {"title": ["a" * 5000], "summary": "S"})
+    assert found[0] == "'title' must be text (found ['" + "a" * 55 + "...)"
+    (found,) = faults(BriefFile, {**BRIEF, "lang": "x" * 5000})
+    assert found[0] == "'lang': '" + "x" * 56 + "... is not allowed here"
+
+
+def test_a_message_cuts_long_keys_in_its_key_path() -> None:
+    (found,) = faults(BriefFile, {**BRIEF, "k" * 5000: 1})
+    assert found[0] == "unknown key '" + "k" * 37 + "...'"
+
+
+def test_a_value_repeated_many_times_over_is_shown_as_an_excerpt() -> None:
+    value: Any = ["word"]
+    for _ in range(6):  # the same list nine times, six levels deep: 531,441 words
+        value = [value] * 9
+    (found,) = faults(SectionFile, {"title": "T", "summary": value})
+    shown = "[[[[[[['word'], ['word'], ['word'], ['word'], ['word'], [..."
+    assert found[0] == f"'summary' must be text (found {shown})"
+
+
+def test_excerpt_does_only_the_work_its_length_needs() -> None:
+    value: Any = "x" * 10
+    for _ in range(40):  # 9**40 strings if written out: only a bounded walk can show it
+        value = [value] * 9
+    shown = schema.excerpt(value)
+    assert shown.startswith("[[[[") and shown.endswith("...") and len(shown) == 60
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (None, "None"),
+        ("short", "'short'"),
+        (dt.date(2026, 1, 2), "2026-01-02"),
+        ({"a": [1, 2.5, True]}, "{'a': [1, 2.5, True]}"),
+        ("é" * 100, "'" + "é" * 56 + "..."),
+    ],
+    ids=["nothing", "text", "date", "mapping", "long-text"],
+)
+def test_excerpt_shows_short_values_whole_and_dates_as_written(value: Any, shown: str) -> None:
+    assert schema.excerpt(value) == shown
+
+
+def test_a_quoted_date_that_does_not_exist_is_reported_as_a_date() -> None:
+    (found,) = faults(SectionFile, {"title": "T", "summary": "S", "reviewed": "2026-13-45"})
+    assert found == ("'reviewed': 2026-13-45 is not a real date", "write dates as YYYY-MM-DD")

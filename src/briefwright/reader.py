@@ -35,6 +35,7 @@ class Reader:
             return str(path)
 
     def text(self, path: Path) -> str | None:
+        """Return the file's text with LF line ends, or None after reporting why not."""
         rel = self.rel(path)
         if not inside(path.resolve(), self.root):
             self.problems.error(rel, None, "is a link to a file outside the project", "copy it in")
@@ -59,12 +60,14 @@ class Reader:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
+            line = _newlines(data[: exc.start]).count(b"\n") + 1
             self.problems.error(
                 rel, line, "is not valid UTF-8", "save the file with UTF-8 encoding"
             )
             return None
-        return text.replace("\r\n", "\n")
+        # Windows ends lines with CR LF and old Mac files with a lone CR; the rest of the
+        # code (front matter, line numbers, pandoc) sees only LF.
+        return text.replace("\r\n", "\n").replace("\r", "\n")
 
     def yaml(self, path: Path, text: str | None = None, line_offset: int = 0) -> Any:
         if text is None:
@@ -75,9 +78,9 @@ class Reader:
             return yamlfile.parse(text)
         except yamlfile.YamlSyntaxError as exc:
             line = exc.line + line_offset if exc.line else None
-            self.problems.error(
-                self.rel(path), line, f"invalid YAML: {exc}", "check indentation and quoting"
-            )
+            message = f"invalid YAML: {exc}" if exc.syntax else str(exc)
+            hint = exc.hint or "check indentation and quoting"
+            self.problems.error(self.rel(path), line, message, hint)
             return FAILED
 
     def model(self, model: type[M], data: Any, path: Path, what: str, offset: int = 0) -> M | None:
@@ -101,6 +104,11 @@ class Reader:
                     self.rel(path), line + offset if line else None, fault.message, fault.hint
                 )
             return None
+
+
+def _newlines(data: bytes) -> bytes:
+    """Return ``data`` with CR LF and lone CR line ends written as LF."""
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
 def inside(path: Path, root: Path) -> bool:
@@ -127,7 +135,10 @@ def level_of(
         elif close:
             hint = f"did you mean '{close[0]}'? " + hint
         reader.problems.error(
-            reader.rel(path), line, f"marking '{label}' is not in the {scheme.name} scheme", hint
+            reader.rel(path),
+            line,
+            f"marking '{schema.clip(label)}' is not in the {scheme.name} scheme",
+            hint,
         )
     return level
 

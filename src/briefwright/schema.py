@@ -13,14 +13,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import itertools
 import re
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 Loc = tuple[str | int, ...]
 CHECK = "check"  # the metadata key of a field's check
+EXCERPT = 60  # the most of a value a message shows, in characters
+KEY_EXCERPT = 40  # the most of one key a key path shows
+DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DATE_HINT = "write dates as YYYY-MM-DD"
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,7 @@ def _fault(loc: Loc, what: str, hint: str | None = None) -> Fault:
 
 def dotted(loc: Loc) -> str:
     """Return a key path as written in messages: ``audiences.public.sections.0``."""
-    return ".".join(str(part) for part in loc) or "file"
+    return ".".join(clip(str(part), KEY_EXCERPT) for part in loc) or "file"
 
 
 class Invalid(Exception):
@@ -153,8 +158,56 @@ def _nested(check: Check) -> Iterator[type[Schema]]:
         yield from _nested(inner)
 
 
+def excerpt(value: Any, limit: int = EXCERPT) -> str:
+    """Return ``value`` as a message shows it: its repr, cut to ``limit`` characters."""
+    text, complete = _shown(value, limit)
+    return text if complete and len(text) <= limit else clip(text + "...", limit)
+
+
+def clip(text: str, limit: int = EXCERPT) -> str:
+    """Return ``text`` cut to ``limit`` characters, ending in '...' where it was cut."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _shown(value: Any, budget: int) -> tuple[str, bool]:
+    """Return the start of ``value``'s repr, past ``budget`` characters or whole, and which.
+
+    A YAML value can hold the same list many times over through aliases, so the
+    walk stops as soon as the text is long enough, never writing it all out.
+    """
+    if isinstance(value, str | bytes):
+        if len(value) > budget:
+            return repr(value[:budget])[:-1], False  # without the closing quote: it goes on
+        return repr(value), True
+    if isinstance(value, dt.date):  # as the file writes it, not datetime.date(2026, 1, 2)
+        return value.isoformat(), True
+    if isinstance(value, dict):
+        return _shown_items("{}", [(k, v) for k, v in _first(value.items(), budget)], budget)
+    if isinstance(value, list | tuple):
+        return _shown_items("[]", [(item,) for item in _first(value, budget)], budget)
+    return repr(value), True
+
+
+def _first(items: Iterable[Any], count: int) -> list[Any]:
+    """Return at most ``count`` items: no more can show in ``count`` characters."""
+    return list(itertools.islice(items, count))
+
+
+def _shown_items(brackets: str, entries: list[tuple[Any, ...]], budget: int) -> tuple[str, bool]:
+    """Show a list's items, or a mapping's (key, value) pairs, as ``_shown`` does."""
+    text = brackets[0]
+    for index, entry in enumerate(entries):
+        for position, part in enumerate(entry):
+            text += ": " if position else ", " if index else ""
+            shown, complete = _shown(part, budget - len(text))
+            text += shown
+            if not complete or len(text) > budget:
+                return text, False
+    return text + brackets[1], True
+
+
 def _found(value: Any) -> str:
-    return " (found nothing)" if value is None else f" (found {value!r})"
+    return " (found nothing)" if value is None else f" (found {excerpt(value)})"
 
 
 # --- checks -------------------------------------------------------------------
@@ -185,7 +238,8 @@ def text(
         elif max_length is not None and len(value) > max_length:
             faults.append(_fault(loc, f"is {len(value)} characters; the limit is {max_length}"))
         elif matcher and not matcher.fullmatch(value):
-            faults.append(Fault(loc, f"'{dotted(loc)}': {value!r} is not allowed here", hint))
+            shown = excerpt(value)
+            faults.append(Fault(loc, f"'{dotted(loc)}': {shown} is not allowed here", hint))
         else:
             return value
         return BAD
@@ -242,12 +296,17 @@ def date() -> Check:
     def check(value: Any, loc: Loc, faults: list[Fault]) -> Any:
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value
-        if isinstance(value, str):
+        written = value.strip() if isinstance(value, str) else None
+        if written is not None:
             try:
-                return dt.date.fromisoformat(value.strip())
+                return dt.date.fromisoformat(written)
             except ValueError:
-                pass
-        faults.append(_fault(loc, f"must be a date{_found(value)}", "write dates as YYYY-MM-DD"))
+                if DATE_FORM.fullmatch(written):  # the form of a date, but no such day: 02-30
+                    faults.append(
+                        Fault(loc, f"'{dotted(loc)}': {written} is not a real date", DATE_HINT)
+                    )
+                    return BAD
+        faults.append(_fault(loc, f"must be a date{_found(value)}", DATE_HINT))
         return BAD
 
     return Check(check)
