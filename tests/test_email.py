@@ -856,7 +856,7 @@ def test_an_encoded_word_in_distribution_yaml_stops_email_and_check(
     where = f"briefs/distribution.yaml:5: list 'analyst': {entry!r} has an encoded word"
     expect_error(run(root, "email", "demo", "-a", "analyst", "--send"), where, "nothing was sent")
     assert plain_env.handler.rcpts == []
-    assert not (root / "build").exists()
+    assert not (root / "build" / "demo").exists()
     expect_error(run(root, "check"), where)
 
 

@@ -22,7 +22,7 @@ from .errors import BriefError, ConfigError, DeliveryError, Problem, Problems, R
 from .markings import TLP
 from .models import LINE, Edition, Project
 from .reader import FAILED, Reader
-from .schema import Schema, key, list_of, mapping_of, number, optional, text
+from .schema import Schema, excerpt, key, list_of, mapping_of, number, optional, text
 
 log = logging.getLogger(__name__)
 
@@ -343,7 +343,7 @@ def _address(problems: Problems, value: str, line: int | None, what: str) -> Add
     try:
         return parse_address(value)
     except AddressError as exc:
-        problems.error(FILE, line, f"{what}: {value!r} {exc}", exc.hint)
+        problems.error(FILE, line, f"{what}: {excerpt(value)} {exc}", exc.hint)
         return None
 
 
@@ -392,7 +392,7 @@ def address_to(
             try:
                 address = parse_address(value)
             except AddressError as exc:
-                problems.error(flag, None, f"{value!r} {exc}", exc.hint)
+                problems.error(flag, None, f"{excerpt(value)} {exc}", exc.hint)
                 continue
             field: Literal["To", "Cc"] = "To" if flag == "--to" else "Cc"
             chosen.setdefault(address.addr_spec.lower(), Recipient(address, field, flag))

@@ -29,6 +29,7 @@ from .models import (
     Project,
 )
 from .reader import FAILED, Reader, inside, key_line, level_of
+from .schema import excerpt
 from .sources import citations, line_of, load_collection
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def _load_audiences(reader: Reader, scheme: Scheme) -> dict[str, tuple[AudienceF
             reader.problems.error(
                 reader.rel(path),
                 line,
-                f"audience name {name!r} is not allowed",
+                f"audience name {excerpt(name)} is not allowed",
                 "use lowercase letters, digits and hyphens",
             )
             continue
