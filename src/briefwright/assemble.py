@@ -177,8 +177,12 @@ def assemble(edition: Edition) -> Assembled:
     return Assembled(markdown, tuple(slots))
 
 
-def fill(doc: Node, assembled: Assembled, template: str) -> None:
+def fill(doc: Node, assembled: Assembled, template: str) -> set[int]:
     """Put each slot's tree where pandoc's reading of the layout has its marker.
+
+    Returns the ``id()`` of each of the layout's own elements that has an id:
+    those ids are the layout's (``#refs``, ``#contents``...), and a source that
+    uses one gives way (see :func:`render.ast.unique_ids`).
 
     A marker pandoc did not read as a span or div (a template that puts a
     title inside an attribute or a code block, say) is an error naming the
@@ -210,6 +214,7 @@ def fill(doc: Node, assembled: Assembled, template: str) -> None:
         return items
 
     tree.filter_lists(doc["blocks"], gather)
+    own = {id(node) for node in tree.nodes(doc["blocks"]) if tree.identifier(node)}
     for items in lists:
         items[:] = replace(items)
     if replaced != assembled.markdown.count(f'{{{SLOT}="'):
@@ -218,3 +223,4 @@ def fill(doc: Node, assembled: Assembled, template: str) -> None:
             "cannot hold text (inside an attribute, a link target, code or raw markup); "
             "write {{ s.title }} and the like as text, or in a paragraph of their own"
         )
+    return own

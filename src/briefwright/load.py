@@ -359,7 +359,7 @@ def load_with_problems(root: Path, parse: bool = True) -> tuple[Project | None, 
             continue
         collections[folder.name] = load_collection(reader, scheme, folder, parse)
 
-    uncited: dict[str, list[str]] = {}
+    uncited: dict[str, list[tuple[str, str, int | None]]] = {}
     for collection in collections.values():
         keys = collection.references
         for section in collection.sections.values():
@@ -382,7 +382,7 @@ def load_with_problems(root: Path, parse: bool = True) -> tuple[Project | None, 
                     )
             for key, line in citations(section):
                 if collection.bibliography is None:
-                    uncited.setdefault(collection.name, []).append(f"@{key}")
+                    uncited.setdefault(collection.name, []).append((f"@{key}", section.rel, line))
                 elif key not in keys:
                     close = difflib.get_close_matches(key, list(keys), n=1)
                     problems.error(
@@ -393,15 +393,18 @@ def load_with_problems(root: Path, parse: bool = True) -> tuple[Project | None, 
                         + f"add it to {reader.rel(collection.bibliography)}, or write "
                         f"\\@{key} if the @ does not start a citation",
                     )
-    for name, keys_cited in uncited.items():
-        shown = ", ".join(dict.fromkeys(keys_cited))
+    for name, cited in uncited.items():
+        keys_cited = list(dict.fromkeys(key for key, _, _ in cited))
+        shown = ", ".join(keys_cited)
+        first, rel, line = cited[0]
         problems.error(
             f"sources/{name}/",
             None,
-            f"sections cite {len(set(keys_cited))} work(s) ({shown[:80]}"
+            f"sections cite {len(keys_cited)} work(s) ({shown[:80]}"
             + ("..." if len(shown) > 80 else "")
-            + ") but the collection has no bibliography",
-            "add references.yaml (CSL YAML), references.json or references.bib",
+            + f") but the collection has no bibliography; the first is at {rel}:{line or '?'}",
+            "add references.yaml (CSL YAML), references.json or references.bib; where an @ "
+            f"does not start a citation (a handle, an address), write it \\{first}",
         )
 
     briefs: dict[str, Brief] = {}

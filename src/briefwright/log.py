@@ -46,6 +46,9 @@ def setup(verbosity: int, quiet: bool, err: Console) -> None:
     logger.addHandler(handler)
     logger.setLevel(level)
     logger.propagate = False
+    # Other libraries' warnings (a math renderer's notes on MathML it skips, say) are
+    # theirs, not the user's: without a handler of its own, Python would print them.
+    logging.getLogger().handlers = [logging.NullHandler()]
     # WeasyPrint and fontTools are chatty about CSS they skip; keep them to errors.
     for name in ("weasyprint", "fontTools"):
         logging.getLogger(name).setLevel(logging.ERROR if verbosity < 2 else logging.INFO)

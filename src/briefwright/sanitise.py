@@ -21,7 +21,7 @@ from .tree import Node
 
 SAFE_SCHEMES = {"http", "https", "mailto"}
 # Attributes a source may set; everything else (style, on*, href, src...) is dropped.
-SAFE_ATTRIBUTES = {"lang", "dir", "width", "height", "custom-style"}
+SAFE_ATTRIBUTES = {"lang", "dir", "width", "height", "custom-style", "startFrom"}
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ LEAD = "BW"
 MAX_DEPTH = 400  # levels of pandoc's JSON tree: well over 100 nested lists or quotes
 MAX_IMAGE_BYTES = 5_000_000
 MAX_IMAGE_PIXELS = 40_000_000  # WeasyPrint drops larger images from the PDF without a word
-IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
+IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg"}  # what PDF, DOCX and HTML all show
 
 
 def _split_front_matter(text: str) -> tuple[str, str, int] | None:
@@ -309,6 +309,7 @@ def _checked_tree(
             )
     if len(problems.errors) > before:
         return None
+    _drop_closing_references(reader, front, body)
     title = _one_paragraph(reader, rel, "title", title_blocks, lines["title"])
     summary = _one_paragraph(reader, rel, "summary", summary_blocks, lines["summary"])
     for found in passages.passages(body):
@@ -395,6 +396,33 @@ def _with_passages(blocks: list[Any]) -> list[tuple[dict[str, Any], list[int]]]:
     return out
 
 
+CLOSING_HEADINGS = {"references", "bibliography", "works cited", "sources", "reference list"}
+
+
+def _drop_closing_references(reader: Reader, front: _Front, body: list[Any]) -> None:
+    """Take off a section's own closing "References" heading: the layout lists them itself."""
+    tail = (
+        body[-2:]
+        if body and body[-1]["t"] == "Div" and tree.identifier(body[-1]) == "refs"
+        else body[-1:]
+    )
+    if not tail or tail[0]["t"] != "Header":
+        return
+    heading = tree.stringify(tail[0]["c"][2]).strip()
+    if heading.lower() not in CLOSING_HEADINGS or any(
+        tree.stringify(block).strip() for block in tail[1:]
+    ):
+        return
+    del body[-len(tail) :]
+    reader.problems.warning(
+        front.rel,
+        line_of(front.body, heading, front.body_line),
+        f"removed the closing '{heading}' heading: the layout lists the works cited at the "
+        "end of the brief",
+        "remove the heading from the section",
+    )
+
+
 def _one_paragraph(
     reader: Reader, rel: str, name: str, blocks: list[Any], line: int | None
 ) -> list[Any] | None:
@@ -468,6 +496,11 @@ def _check_image_size(
             "save it smaller: a page needs no more than about 300 pixels per inch",
         )
         return
+    if path.suffix.lower() == ".svg":
+        fault = _svg_fault(path)
+        if fault is not None:
+            problems.error(rel, line, f"image '{target}' {fault}", "save the SVG self-contained")
+        return
     pixels = _pixels(path)
     if pixels is not None and pixels[0] * pixels[1] > MAX_IMAGE_PIXELS:
         problems.error(
@@ -476,6 +509,38 @@ def _check_image_size(
             f"image '{target}' is {pixels[0]} × {pixels[1]} pixels, too large to print",
             "scale it down: a page needs no more than about 300 pixels per inch",
         )
+
+
+_URL = re.compile(r"url\(\s*['\"]?([^'\")]*)|@import")
+
+
+def _svg_fault(path: Path) -> str | None:
+    """Return why an SVG cannot be shown safely (it reaches outside itself), or None."""
+    import xml.etree.ElementTree as ElementTree
+
+    text = path.read_text("utf-8", "replace")
+    if "<!ENTITY" in text:
+        return "declares XML entities, which briefwright does not read"
+    try:
+        svg = ElementTree.fromstring(text)
+    except ElementTree.ParseError as exc:
+        return f"is not valid SVG ({exc})"
+    for element in svg.iter():
+        name = str(element.tag).rsplit("}", 1)[-1]
+        if name in ("script", "foreignObject"):
+            return f"holds a <{name}> element"
+        styles = [element.text or ""] if name == "style" else []
+        for key, value in element.attrib.items():
+            value = value.strip()
+            if key.rsplit("}", 1)[-1] == "href" and not (
+                value.startswith("#") or re.match(r"data:image/(png|jpeg|gif);", value)
+            ):
+                return f"refers to {value[:60]!r}, outside itself"
+            styles.append(value)
+        for style in styles:
+            if any(not url.startswith("#") for url in _URL.findall(style)):
+                return "refers to a resource outside itself in its styles"
+    return None
 
 
 def _pixels(path: Path) -> tuple[int, int] | None:

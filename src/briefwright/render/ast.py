@@ -9,7 +9,9 @@ notes prepared for print, and the document's metadata.
 from __future__ import annotations
 
 import base64
+import hashlib
 import mimetypes
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from ..tree import (
     auto_id,
     classes,
     filter_lists,
+    identifier,
     nodes,
     pairs,
     span,
@@ -120,6 +123,56 @@ def embed_images(doc: Node, base: Path, root: Path) -> None:
         node["c"][2][0] = f"data:{mime};base64,{base64.b64encode(data).decode()}"
 
 
+RASTER_PPI = 300  # for Word: LibreOffice shows no SVG without a raster beside it
+_SVG_ROOT = re.compile(r"<svg\b[^>]*>")
+_LENGTH = re.compile(r"\s*([\d.]+)\s*(px|pt|mm|cm|in)?\s*$")
+_PER_INCH = {"px": 96.0, "pt": 72.0, "mm": 25.4, "cm": 2.54, "in": 1.0}
+
+
+def rasters(doc: Node, fonts: list[Path]) -> dict[str, dict[str, str]]:
+    """Return a PNG for each SVG image, keyed by the SHA-1 of the SVG's data: URI.
+
+    Each gives the PNG's data: URI and, where the SVG says, its width in
+    inches. The DOCX gets the PNG (``pandoc.write_docx``); the PDF and HTML
+    keep the SVG. Text in the SVG without a font of its own is set in the
+    brief's sans-serif, one of ``fonts`` (folders), not in whatever the
+    rasteriser would find.
+    """
+    found: dict[str, dict[str, str]] = {}
+    prefix = "data:image/svg+xml;base64,"
+    for node in nodes(doc["blocks"]):
+        if node["t"] == "Image" and node["c"][2][0].startswith(prefix):
+            src = node["c"][2][0]
+            key = hashlib.sha1(src.encode("utf-8")).hexdigest()  # noqa: S324 - a name, not a seal
+            if key not in found:
+                svg = base64.b64decode(src[len(prefix) :]).decode("utf-8", "replace")
+                found[key] = _raster(svg, fonts)
+    return found
+
+
+def _raster(svg: str, fonts: list[Path]) -> dict[str, str]:
+    import vl_convert  # noqa: PLC0415 - only editions with SVG images load it
+
+    for folder in fonts:
+        vl_convert.register_font_directory(str(folder))
+    root = _SVG_ROOT.search(svg)
+    if root and "font-family" not in root[0]:
+        tag = root[0][:-1].rstrip("/") + ' font-family="Source Sans Pro, sans-serif"'
+        svg = (
+            svg[: root.start()]
+            + tag
+            + ("/>" if root[0].endswith("/>") else ">")
+            + svg[root.end() :]
+        )
+    png = vl_convert.svg_to_png(svg, scale=RASTER_PPI / 96, ppi=RASTER_PPI)
+    out = {"src": "data:image/png;base64," + base64.b64encode(png).decode("ascii")}
+    width = re.search(r'\swidth="([^"]*)"', root[0]) if root else None
+    length = _LENGTH.match(width[1]) if width else None
+    if length:
+        out["width"] = f"{float(length[1]) / _PER_INCH[length[2] or 'px']:.3f}in"
+    return out
+
+
 def drop_empty_references(doc: Node) -> None:
     """Remove the References heading, and links to it, when the edition cites nothing."""
     blocks = doc["blocks"]
@@ -162,6 +215,8 @@ def add_print_notes(doc: Node) -> int:
     text at its call, for CSS ``float: footnote``. Each note is tagged with a
     marker, and after the body each note's text follows again, as inline
     content between markers, for :func:`html.split_notes` to move into place.
+    A note's lists, quotes, code and tables become spans that the print
+    stylesheet lays out as blocks (``fn-*`` classes), so nothing of them is lost.
     (:func:`pandoc.write_docx` has pandoc leave the markers and copies out.)
     Changes ``doc``; returns how many notes it has.
     """
@@ -171,17 +226,123 @@ def add_print_notes(doc: Node) -> int:
         if node["t"] != "Note":
             continue
         count += 1
-        inlines: list[Any] = []
-        for block in node["c"]:
-            if block["t"] in ("Para", "Plain"):
-                if inlines:
-                    inlines.append({"t": "Space"})
-                inlines.extend(block["c"])
-        printed += [_raw(PRINT_NOTE_MARK.format(count)), {"t": "Plain", "c": inlines}]
+        inline = _inline_blocks(node["c"])
+        printed += [_raw(PRINT_NOTE_MARK.format(count)), {"t": "Plain", "c": inline}]
         node["c"] = [_raw(NOTE_MARK.format(count)), *node["c"]]
     if count:
         doc["blocks"] += [_raw(PRINT_NOTES_START), *printed, _raw(PRINT_NOTES_END)]
     return count
+
+
+def _inline_blocks(blocks: list[Node]) -> list[Node]:
+    """Return blocks as inlines: each block a span of an ``fn-*`` class, its parts inside."""
+    out: list[Node] = []
+    for block in blocks:
+        kind, content = block["t"], block.get("c", [])
+        if kind in ("Para", "Plain"):
+            out.append(span(content, cls=["fn-para"]))
+        elif kind == "Header":
+            out.append(span([{"t": "Strong", "c": content[2]}], cls=["fn-para"]))
+        elif kind == "LineBlock":
+            lines: list[Node] = []
+            for line in content:
+                lines += [*([{"t": "LineBreak"}] if lines else []), *line]
+            out.append(span(lines, cls=["fn-para"]))
+        elif kind in ("BulletList", "OrderedList"):
+            items = content if kind == "BulletList" else content[1]
+            marks = ["•"] * len(items)
+            if kind == "OrderedList":
+                start, style, delimiter = content[0]
+                marks = _numbers(start, style, delimiter, len(items))
+            out.append(
+                span(
+                    [
+                        span(
+                            [span(text_inlines(mark), cls=["fn-mark"]), *_inline_blocks(item)],
+                            cls=["fn-item"],
+                        )
+                        for mark, item in zip(marks, items, strict=True)
+                    ],
+                    cls=["fn-list"],
+                )
+            )
+        elif kind == "DefinitionList":
+            for term, definitions in content:
+                out.append(span([{"t": "Strong", "c": term}], cls=["fn-para"]))
+                for definition in definitions:
+                    out.append(span(_inline_blocks(definition), cls=["fn-quote"]))
+        elif kind == "BlockQuote":
+            out.append(span(_inline_blocks(content), cls=["fn-quote"]))
+        elif kind == "Div":
+            out.append(span(_inline_blocks(content[1]), cls=["fn-block"]))
+        elif kind == "CodeBlock":
+            out.append(span([{"t": "Code", "c": content}], cls=["fn-code"]))
+        elif kind == "Table":
+            out.append(_inline_table(block))
+        elif kind == "Figure":
+            out.append(
+                span(_inline_blocks(content[2]) + _inline_blocks(content[1][1]), cls=["fn-block"])
+            )
+        elif kind == "RawBlock":
+            out.append(block | {"t": "RawInline"})
+    return out
+
+
+def _inline_table(table: Node) -> Node:
+    """Return a table as spans the print stylesheet lays out as a table."""
+    _, caption, _, head, bodies, foot = table["c"]
+    rows = [*head[1], *(row for body in bodies for row in [*body[2], *body[3]]), *foot[1]]
+    cells = [
+        span([span(_inline_blocks(cell[4]), cls=["fn-cell"]) for cell in row[1]], cls=["fn-row"])
+        for row in rows
+    ]
+    parts = [span(_inline_blocks(caption[1]), cls=["fn-caption"])] if caption[1] else []
+    return span([*parts, span(cells, cls=["fn-table"])], cls=["fn-block"])
+
+
+def _numbers(start: int, style: Any, delimiter: Any, count: int) -> list[str]:
+    """Return the labels pandoc's list attributes ask for: 4. 5., (a) (b), iv) v)..."""
+    kind, delim = style["t"], delimiter["t"]
+    labels = []
+    for number in range(start, start + count):
+        if kind in ("LowerAlpha", "UpperAlpha"):
+            label = _alpha(number)
+            label = label.upper() if kind == "UpperAlpha" else label
+        elif kind in ("LowerRoman", "UpperRoman"):
+            label = _roman(number)
+            label = label.upper() if kind == "UpperRoman" else label
+        else:
+            label = str(number)
+        labels.append(
+            f"({label})"
+            if delim == "TwoParens"
+            else f"{label})"
+            if delim == "OneParen"
+            else f"{label}."
+        )
+    return labels
+
+
+def _alpha(number: int) -> str:
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters or "a"
+
+
+def _roman(number: int) -> str:
+    numerals = zip(
+        (1000, 900, 500, 400, 100, 90, 50, 40, 10, 9, 5, 4, 1),
+        ("m", "cm", "d", "cd", "c", "xc", "l", "xl", "x", "ix", "v", "iv", "i"),
+        strict=True,
+    )
+    out = ""
+    for value, letters in numerals:
+        while number >= value:
+            out += letters
+            number -= value
+    return out or "i"
 
 
 def set_meta(doc: Node, fields: dict[str, str | list[str]]) -> None:
@@ -199,19 +360,20 @@ def _meta_str(text: str) -> Node:
     return {"t": "MetaInlines", "c": text_inlines(text)}
 
 
-def unique_ids(doc: Node) -> list[str]:
+def unique_ids(doc: Node, layout: set[int] | frozenset[int] = frozenset()) -> list[str]:
     """Give every heading an id and make all ids unique; unlink links to ids not there.
 
     Sections are read one by one, so two may use the same id; the later one
-    gets ``-1``, as pandoc does within one document. A heading without an id
-    (``passages.cut`` takes off those pandoc made, since a withheld span may
-    have been part of the text) gets one made from the text it shows.
-    Returns the link targets unlinked.
+    gets ``-1``, as pandoc does within one document; the layout's own ids
+    (the elements whose ``id()`` is in ``layout``) come first. A heading
+    without an id (``passages.cut`` takes off those pandoc made, since a
+    withheld span may have been part of the text) gets one made from the text
+    it shows. Returns the link targets unlinked.
     """
-    taken: set[str] = set()
+    taken = {identifier(node) for node in nodes(doc["blocks"]) if id(node) in layout}
     for node in nodes(doc["blocks"]):
         found = attr(node)
-        if found is None:
+        if found is None or id(node) in layout:
             continue
         if node["t"] == "Header" and not found[0]:
             found[0] = auto_id(node["c"][2])

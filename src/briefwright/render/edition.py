@@ -62,6 +62,7 @@ def _render(
     # One HTML write serves the screen page and the print page; pandoc keeps
     # the tree it read for the DOCX, which it writes without the print notes.
     pdf_result: tuple[bytes, int] | None = None
+    rasters = ast.rasters(doc, pdf.font_dirs()) if "docx" in formats else {}
     notes = ast.add_print_notes(doc)
     screen, printed = html.split_notes(pandoc.write_html(doc, label, keep=True), notes)
     result.markdown = pandoc.write_markdown(label)
@@ -76,7 +77,7 @@ def _render(
         if "html" in formats:
             result.outputs["html"] = html.page(edition, screen).encode("utf-8")
     if "docx" in formats:
-        result.outputs["docx"] = _docx(edition, None, label)
+        result.outputs["docx"] = _docx(edition, label, rasters)
     if pdf_result is not None:
         _add_pdf(edition, result, pdf_result)
     return result
@@ -96,11 +97,11 @@ def _tree(edition: Edition, assembled: Assembled, label: str) -> tree.Node:
         raise BuildError(f"{template}: pandoc could not read what the layout wrote: {read}")
     doc: tree.Node = read
     doc["meta"] = {}
-    fill(doc, assembled, template)
+    layout = fill(doc, assembled, template)
     ast.check_restrictions(doc)
     ast.add_portion_marks(doc, edition.portion)
     ast.shift_body_headings(doc)
-    for target in ast.unique_ids(doc):
+    for target in ast.unique_ids(doc, layout):
         log.debug(
             "%s: a link to %s, which this edition does not hold, is plain text", label, target
         )
@@ -128,11 +129,11 @@ def _description(edition: Edition) -> str:
     return edition.brief.subtitle or edition.sections[0].summary_text
 
 
-def _docx(edition: Edition, doc: ast.Node | None, label: str) -> bytes:
-    """Return the DOCX, from ``doc`` or (None) from the tree pandoc kept from the HTML write."""
+def _docx(edition: Edition, label: str, rasters: dict[str, dict[str, str]]) -> bytes:
+    """Return the DOCX, from the tree pandoc kept from the HTML write."""
     reference = layouts.find_file(edition.root, edition.audience.layout, "reference.docx")
     epoch = int(dt.datetime.combine(edition.brief.date, dt.time(), dt.UTC).timestamp())
-    raw = pandoc.write_docx(doc, reference, epoch, label, CONTENTS_STYLE)
+    raw = pandoc.write_docx(None, reference, epoch, label, CONTENTS_STYLE, rasters)
     return docx.finish(raw, edition, keywords(edition), _description(edition))
 
 

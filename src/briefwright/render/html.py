@@ -10,7 +10,7 @@ from .. import layouts
 from ..assemble import render_template
 from ..errors import BuildError
 from ..models import Edition
-from . import ast, pdf
+from . import ast, math, pdf
 
 
 def stylesheet(edition: Edition, medium: str) -> str:
@@ -93,5 +93,5 @@ def print_page(edition: Edition, body: str) -> tuple[str, str]:
     The stylesheet travels apart from the page so that WeasyPrint parses it
     once per process and layout, not once per PDF.
     """
-    page = render_template(edition, "print.html.j2", body=Markup(body))
+    page = render_template(edition, "print.html.j2", body=Markup(math.to_svg(body)))
     return page, stylesheet(edition, "print")

@@ -257,12 +257,18 @@ def write_markdown(label: str) -> str:
 
 
 def write_docx(
-    doc: dict[str, Any] | None, reference: Path, epoch: int, label: str, contents_style: str
+    doc: dict[str, Any] | None,
+    reference: Path,
+    epoch: int,
+    label: str,
+    contents_style: str,
+    rasters: dict[str, dict[str, str]] | None = None,
 ) -> bytes:
     """Return a DOCX with the reference document's styles, from the tree (None: the kept one).
 
-    The contents list becomes paragraphs in ``contents_style``, and the notes'
-    second copy for the print page (see :func:`ast.add_print_notes`) is left out.
+    The contents list becomes paragraphs in ``contents_style``, the notes'
+    second copy for the print page (see :func:`ast.add_print_notes`) is left out,
+    and each SVG image whose URI's SHA-1 ``rasters`` names is replaced by that PNG.
     """
     from . import ast  # noqa: PLC0415 - this module starts before the models load
 
@@ -275,6 +281,7 @@ def write_docx(
         epoch=epoch,
         kept=label if doc is None else None,
         contents_style=contents_style,
+        rasters=rasters or None,
         notes_start=ast.PRINT_NOTES_START,
         notes_end=ast.PRINT_NOTES_END,
         note_mark=ast.NOTE_MARK.partition("{")[0],  # each note's marker, number aside

@@ -78,7 +78,12 @@ local function html(text, request)
       return header
     end,
   }
-  local options = { wrap_text = "none", section_divs = true, html_q_tags = true }
+  local options = {
+    wrap_text = "none",
+    section_divs = true,
+    html_q_tags = true,
+    html_math_method = "mathml", -- browsers show MathML; the print page makes it SVG
+  }
   return pandoc.write(doc, "html5", options) .. "\n"
 end
 
@@ -139,10 +144,19 @@ local function for_word(doc, request)
     end
     return block
   end)
+  local rasters = option(request, "rasters") or {}
   return doc:walk {
     Image = function(image)
       if image.src:sub(1, 5) ~= "data:" then
         error("an image that is not embedded reached the DOCX writer: " .. image.src, 0)
+      end
+      local raster = rasters[pandoc.utils.sha1(image.src)]
+      if raster then
+        image.src = raster.src
+        if raster.width and not image.attributes.width and not image.attributes.height then
+          image.attributes.width = raster.width
+        end
+        return image
       end
     end,
   }
