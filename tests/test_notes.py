@@ -24,7 +24,7 @@ A claim with a note.[^one] Another claim.[^two]
 
     Its second paragraph.
 
-    - and a list, which a page-foot note cannot hold
+    - and a list, which the page-foot note keeps
 [^three]: A note in a figure caption.
 """
 
@@ -44,15 +44,18 @@ def test_screen_keeps_endnotes_and_print_puts_each_note_at_its_call() -> None:
     assert '<section id="footnotes"' not in printed
     assert 'class="footnote-ref"' not in printed
     assert (
-        'A claim with a note.<span class="footnote">The first note, with <em>emphasis</em>.'
-        "</span> Another claim."
+        'A claim with a note.<span class="footnote"><span class="fn-para">The first note, with '
+        "<em>emphasis</em>.</span></span> Another claim."
     ) in printed
     assert (
-        '<span class="footnote">The second note\'s first paragraph. Its second paragraph.</span>'
+        '<span class="footnote"><span class="fn-para">The second note\'s first paragraph.</span>'
+        '<span class="fn-para">Its second paragraph.</span><span class="fn-list">'
+        '<span class="fn-item"><span class="fn-mark">•</span><span class="fn-para">and a list,'
         in printed.replace("&#39;", "'").replace("’", "'")
     )
-    assert '<span class="footnote">A note in a figure caption.</span>' in printed
-    assert "and a list" not in printed
+    assert (
+        '<span class="footnote"><span class="fn-para">A note in a figure caption.</span>' in printed
+    )
     for page in (screen, printed):
         assert "bw:" not in page
 
@@ -98,7 +101,7 @@ def test_a_heading_called_footnotes_is_not_taken_for_the_endnotes() -> None:
     for page in (screen, printed):
         assert page.count('id="footnotes"') == (2 if page is screen else 1)
         assert "A section of that name." in page
-    assert '<span class="footnote">The note.</span>' in printed
+    assert '<span class="footnote"><span class="fn-para">The note.</span></span>' in printed
     assert "Notes</h2>" not in printed
 
 
