@@ -20,10 +20,10 @@ from typing import Any
 
 import jinja2
 
-from . import __version__, layouts, tree
+from . import __version__, layouts, schema, tree
 from .errors import BuildError
 from .markings import Level
-from .models import Edition, SelectedSection
+from .models import AudienceFile, Edition, SelectedSection
 from .tree import Node
 
 log = logging.getLogger(__name__)
@@ -65,33 +65,29 @@ def context(edition: Edition, slots: list[list[Node]] | None = None) -> dict[str
     """
     brief = edition.brief
     audience = edition.audience
-    sections = [_section(s, slots) for s in edition.sections]
     first = edition.sections[0]
     return {
+        # Every key of the files, as their schemas declare them: a key added to a
+        # schema reaches the templates (and the fingerprint) with nothing else to change.
         "brief": {
+            **{k: v for k, v in brief.front.values().items() if k not in ("sections", "audiences")},
             "id": brief.id,
-            "title": brief.title,
-            "subtitle": brief.subtitle,
             "date": brief.date,
             "authors": list(brief.authors),
-            "lang": brief.lang,
-            "collection": brief.collection,
+            "marking": level(brief.marking) if brief.marking else None,
         },
         "audience": {
-            **{
-                f.name: getattr(audience, f.name)
-                for f in dataclasses.fields(audience)
-                if f.name != "clearance"
-            },
+            **{k: getattr(audience, k) for k in schema.keys(AudienceFile)},
+            "name": audience.name,
             "formats": list(audience.formats),
-            "clearance": level(audience.clearance),
+            "clearance": level(audience.level),
         },
         "edition": {
             "name": edition.name,
             "withheld": len(edition.withheld),
             "withheld_passages": edition.withheld_passages,
         },
-        "sections": sections,
+        "sections": [_section(s, slots) for s in edition.sections],
         "marking": level(edition.marking),
         "version": __version__,
         "date_text": f"{brief.date.day} {brief.date:%B %Y}",
@@ -107,6 +103,7 @@ def keywords(edition: Edition) -> list[str]:
 
 def _section(section: SelectedSection, slots: list[list[Node]] | None) -> dict[str, Any]:
     fields: dict[str, Any] = {
+        **section.front.values(),  # every front-matter key, as written
         "id": section.id,
         "number": section.number,
         "tags": list(section.tags),

@@ -181,7 +181,7 @@ def _store(
         "date": edition.brief.date.isoformat(),
         "layout": edition.audience.layout,
         "marking": edition.marking.label,
-        "clearance": edition.audience.clearance.label,
+        "clearance": edition.audience.clearance,
         "sections": [s.id for s in edition.sections],
         "withheld_sections": len(edition.withheld),
         "withheld_passages": edition.withheld_passages,

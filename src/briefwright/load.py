@@ -148,20 +148,8 @@ def _resolve_audience(
         return None
     if clearance is None:
         return None
-    return Audience(
-        name=name,
-        label=fields["label"],
-        layout=layout,
-        depth=fields["depth"],
-        max_pages=fields["max_pages"],
-        clearance=clearance,
-        formats=tuple(dict.fromkeys(fields["formats"])),
-        paper=fields["paper"],
-        portion_marks=fields["portion_marks"],
-        max_words=fields["max_words"],
-        reading_grade=fields["reading_grade"],
-        pdf_variant=fields["pdf_variant"],
-    )
+    fields["formats"] = list(dict.fromkeys(fields["formats"]))
+    return Audience(name=name, level=clearance, **fields)
 
 
 # --- sources ------------------------------------------------------------------
@@ -205,6 +193,7 @@ def _load_brief(
     if marking is None:
         _check_unmarked(reader, path, spec, collection)
     return Brief(
+        front=spec,
         csl=_citation_style(reader, rel, data, spec.csl),
         id=path.stem,
         path=path,
@@ -435,6 +424,6 @@ def load_with_problems(root: Path, parse: bool = True) -> tuple[Project | None, 
 def _plain_audience(reader: Reader, scheme: Scheme, name: str, spec: AudienceFile) -> Audience:
     """Return an audience as audiences.yaml defines it, before any brief's overrides."""
     fields = spec.values()
-    fields["clearance"] = scheme.get(spec.clearance) or scheme.levels[0]  # reported if unknown
-    fields["formats"] = tuple(dict.fromkeys(spec.formats))
-    return Audience(name=name, **fields)
+    fields["formats"] = list(dict.fromkeys(spec.formats))
+    level = scheme.get(spec.clearance) or scheme.levels[0]  # an unknown label is reported
+    return Audience(name=name, level=level, **fields)

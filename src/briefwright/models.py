@@ -156,6 +156,7 @@ class SectionTree:
 
 @dataclass(frozen=True)
 class Section:
+    front: SectionFile  # every key of the front matter, as the schema declares them
     id: str
     collection: str
     path: Path
@@ -180,20 +181,16 @@ class Collection:
     references: dict[str, int | None] = field(default_factory=dict)  # key: its line
 
 
-@dataclass(frozen=True)
-class Audience:
+@dataclass(frozen=True, kw_only=True)
+class Audience(AudienceFile):
+    """An audience as an edition uses it: every key of its entry in audiences.yaml (with
+    the brief's overrides), its name, and its clearance as a level of the scheme.
+
+    The keys are AudienceFile's, declared there once; nothing here repeats them.
+    """
+
     name: str
-    label: str
-    layout: str
-    depth: Depth
-    max_pages: int | None
-    clearance: Level
-    formats: tuple[Format, ...]
-    paper: Paper
-    portion_marks: bool = False
-    max_words: int | None = None
-    reading_grade: float | None = None
-    pdf_variant: PdfVariant = "pdf/ua-1"
+    level: Level  # the clearance, as a level of the scheme
 
 
 @dataclass(frozen=True)
@@ -206,6 +203,7 @@ class BriefAudienceSpec:
 
 @dataclass(frozen=True)
 class Brief:
+    front: BriefFile  # every key of the brief's file, as the schema declares them
     id: str
     path: Path
     rel: str
@@ -234,6 +232,7 @@ class Project:
 class SelectedSection:
     """A section as one audience receives it: pandoc trees, and their plain text."""
 
+    front: SectionFile
     id: str
     number: int
     title: list[Any]  # inlines

@@ -117,7 +117,7 @@ def check_pages(editions: list[Edition], problems: Problems) -> None:
 
     for edition in budgeted:
         only_pdf = dataclasses.replace(
-            edition, audience=dataclasses.replace(edition.audience, formats=("pdf",))
+            edition, audience=dataclasses.replace(edition.audience, formats=["pdf"])
         )
         try:
             render(only_pdf)

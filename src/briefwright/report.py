@@ -25,7 +25,7 @@ def with_options(edition: Edition, formats: tuple[str, ...], pdf_variant: str | 
     """Return the edition with the formats and PDF variant asked for on the command line."""
     audience = edition.audience
     if formats:
-        keep = tuple(f for f in audience.formats if f in formats)
+        keep = [f for f in audience.formats if f in formats]
         audience = dataclasses.replace(audience, formats=keep)
     if pdf_variant:
         audience = dataclasses.replace(audience, pdf_variant=pdf_variant)  # type: ignore[arg-type]
@@ -57,7 +57,7 @@ def _warn_withheld(editions: list[Edition]) -> None:
                 "%s: withheld from %s (above %s): %d section(s)%s, %d passage(s)",
                 edition.brief.id,
                 edition.audience.name,
-                edition.audience.clearance,
+                edition.audience.level,
                 len(edition.withheld),
                 f" ({', '.join(edition.withheld)})" if edition.withheld else "",
                 edition.withheld_passages,
@@ -227,7 +227,7 @@ def listing(project: Project) -> None:
             a.label,
             a.layout,
             a.depth,
-            _marking(a.clearance),
+            _marking(a.level),
             str(a.max_pages or ""),
             ", ".join(a.formats),
         )

@@ -30,7 +30,7 @@ def select(
     collection = project.collections[brief.collection]
     explicit = spec.sections is not None
     wanted = spec.sections if spec.sections is not None else brief.sections
-    clearance = audience.clearance
+    clearance = audience.level
 
     chosen: list[SelectedSection] = []
     withheld: list[str] = []
@@ -76,6 +76,7 @@ def select(
         levels.append(highest)
         chosen.append(
             SelectedSection(
+                front=section.front,
                 id=section.id,
                 number=len(chosen) + 1,
                 title=section.doc.title,

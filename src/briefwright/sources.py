@@ -250,6 +250,7 @@ def _section(
         if doc is None:
             return None
     return Section(
+        front=meta,
         id=front.path.stem,
         collection=collection,
         path=front.path,
