@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: brief test check list preview email lint bench reference-docx golden clean distclean
+.PHONY: brief test check list preview email lint bench reference-docx reference-odt golden clean distclean
 
 brief: $(STAMP)
 	$(BIN)/brief build
@@ -42,6 +42,10 @@ lint: $(STAMP)
 # Regenerate the Word reference document that gives DOCX outputs their styles.
 reference-docx: $(STAMP)
 	$(BIN)/python -m briefwright.reference_docx src/briefwright/templates/_base/reference.docx
+
+# Regenerate the OpenDocument reference document that gives ODT outputs their styles.
+reference-odt: $(STAMP)
+	$(BIN)/python -m briefwright.reference_odt src/briefwright/templates/_base/reference.odt
 
 # Regenerate the golden files under tests/golden/ after an intended change.
 golden: $(STAMP)

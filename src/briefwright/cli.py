@@ -20,6 +20,7 @@ import click
 
 from . import __version__
 from .errors import BriefError, ConfigError
+from .formats import FORMATS, NAMES
 from .roots import find_root, output_dir
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ def _known(
     "--format",
     "formats",
     multiple=True,
-    type=click.Choice(["pdf", "docx", "html"]),
+    type=click.Choice(NAMES),
     help="Only this format (repeatable). Default: each audience's formats.",
 )
 @click.option(
@@ -235,7 +236,12 @@ def list_(ctx: click.Context) -> None:
 @click.option("-a", "--audience", required=True, help="The audience whose edition is mailed.")
 @click.option("--to", multiple=True, metavar="ADDR", help="Another recipient (repeatable).")
 @click.option("--cc", multiple=True, metavar="ADDR", help="A copy recipient (repeatable).")
-@click.option("--attach", multiple=True, type=click.Choice(["docx"]), help="Attach the DOCX too.")
+@click.option(
+    "--attach",
+    multiple=True,
+    type=click.Choice([f.name for f in FORMATS.values() if f.source == "tree"]),
+    help="Attach this format too (repeatable): the editable document.",
+)
 @click.option("--send", is_flag=True, help="Send it over SMTP, set up by BRIEFWRIGHT_SMTP_*.")
 @click.option(
     "--max-size",

@@ -39,6 +39,7 @@ from . import assemble, write
 from .build import edition_dir
 from .distribution import Letter, handling
 from .errors import DeliveryError
+from .formats import FORMATS
 from .models import Edition
 
 log = logging.getLogger(__name__)
@@ -46,14 +47,6 @@ log = logging.getLogger(__name__)
 # CRLF line ends and 7-bit transfer encodings: every server and mail program takes it.
 POLICY = email.policy.SMTP.clone(cte_type="7bit")
 ENV = "BRIEFWRIGHT_SMTP_"
-MIME = {
-    "pdf": ("application", "pdf", "PDF"),
-    "docx": (
-        "application",
-        "vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "Word document",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -146,7 +139,7 @@ def compose(letter: Letter, formats: Sequence[str] = ("pdf",)) -> EmailMessage:
         "attachments": [
             {
                 "filename": a.filename,
-                "kind": MIME[a.format][2],
+                "kind": FORMATS[a.format].kind,
                 "size": _size(len(a.data)),
                 "pages": a.pages,
             }
@@ -173,7 +166,7 @@ def compose(letter: Letter, formats: Sequence[str] = ("pdf",)) -> EmailMessage:
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     for a in attachments:
-        maintype, subtype, _ = MIME[a.format]
+        maintype, _, subtype = FORMATS[a.format].media_type.partition("/")
         message.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.filename)
     _fix_boundaries(message, [text.encode(), html.encode(), *(a.data for a in attachments)])
     return message
@@ -216,7 +209,7 @@ def describe(letter: Letter, message: EmailMessage, path: Path) -> list[str]:
     if letter.cc:
         lines.append("Cc: " + ", ".join(str(r.address) for r in letter.cc))
     lines.append(f"Subject: {message['Subject']}")
-    kinds = {f"{main}/{sub}": kind for main, sub, kind in MIME.values()}
+    kinds = {f.media_type: f.kind for f in FORMATS.values()}
     files = [
         f"{part.get_filename()} ({kinds.get(part.get_content_type(), part.get_content_type())}, "
         f"{_size(len(part.get_content()))})"

@@ -10,8 +10,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
+from .formats import DEFAULT as DEFAULT_FORMATS
+from .formats import Name as Format
 from .markings import Level, Release, Scheme
 from .schema import (
     Schema,
@@ -31,11 +33,9 @@ from .schema import (
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 ID_RE = re.compile(ID_PATTERN)
 
-Format = Literal["pdf", "docx", "html"]
 PdfVariant = Literal["pdf/ua-1", "pdf/a-3b", "pdf/a-3a"]
 Depth = Literal["summary", "full"]
 Paper = Literal["a4", "letter"]
-FORMATS: tuple[Format, ...] = get_args(Format)
 
 LINE = text(one_line=True)
 TEXT = text()
@@ -92,7 +92,7 @@ class AudienceFile(AudienceFields):
     layout: str = key(ID)
     clearance: str = key(LINE)
     depth: Depth = key(choice(Depth), "full")
-    formats: list[Format] = key(list_of(choice(Format)), list(FORMATS))
+    formats: list[Format] = key(list_of(choice(Format)), list(DEFAULT_FORMATS))
     paper: Paper = key(choice(Paper), "a4")
     portion_marks: bool = key(boolean(), False)
     pdf_variant: PdfVariant = key(choice(PdfVariant), "pdf/ua-1")

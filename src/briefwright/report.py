@@ -22,11 +22,13 @@ log = logging.getLogger(__name__)
 
 
 def with_options(edition: Edition, formats: tuple[str, ...], pdf_variant: str | None) -> Edition:
-    """Return the edition with the formats and PDF variant asked for on the command line."""
+    """Return the edition with the formats and PDF variant asked for on the command line.
+
+    ``formats`` are the ones to build, whether or not the audience lists them.
+    """
     audience = edition.audience
     if formats:
-        keep = [f for f in audience.formats if f in formats]
-        audience = dataclasses.replace(audience, formats=keep)
+        audience = dataclasses.replace(audience, formats=list(dict.fromkeys(formats)))  # type: ignore[arg-type]
     if pdf_variant:
         audience = dataclasses.replace(audience, pdf_variant=pdf_variant)  # type: ignore[arg-type]
     return dataclasses.replace(edition, audience=audience)

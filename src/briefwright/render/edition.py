@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -12,8 +13,9 @@ from pathlib import Path
 from .. import layouts, tree
 from ..assemble import Assembled, assemble, fill, keywords
 from ..errors import BuildError
+from ..formats import FORMATS
 from ..models import Edition, Format
-from . import ast, docx, html, pandoc, pdf
+from . import ast, html, pandoc, pdf
 
 log = logging.getLogger(__name__)
 
@@ -59,25 +61,26 @@ def _render(
     formats = edition.audience.formats
     needs_pdf = lays_out_pdf(edition)
 
-    # One HTML write serves the screen page and the print page; pandoc keeps
-    # the tree it read for the DOCX, which it writes without the print notes.
+    # One HTML write serves the screen page and the print page; pandoc keeps the
+    # tree it read for the Markdown and the tree formats, written without the print notes.
     pdf_result: tuple[bytes, int] | None = None
-    rasters = ast.rasters(doc, pdf.font_dirs()) if "docx" in formats else {}
+    trees = [fmt for fmt in formats if FORMATS[fmt].source == "tree"]
+    rasters = ast.rasters(doc, pdf.font_dirs()) if trees else {}
     notes = ast.add_print_notes(doc)
     screen, printed = html.split_notes(pandoc.write_html(doc, label, keep=True), notes)
     result.markdown = pandoc.write_markdown(label)
-    if needs_pdf or "html" in formats:
-        if needs_pdf:
-            print_html, css = html.print_page(edition, printed)
-            job = (print_html, css, edition.root, label, edition.audience.pdf_variant)
-            if submit_pdf is not None:
-                result.pdf_job = submit_pdf(*job)
-            else:
-                pdf_result = pdf.render(*job)
-        if "html" in formats:
-            result.outputs["html"] = html.page(edition, screen).encode("utf-8")
-    if "docx" in formats:
-        result.outputs["docx"] = _docx(edition, label, rasters)
+    if needs_pdf:
+        print_html, css = html.print_page(edition, printed)
+        job = (print_html, css, edition.root, label, edition.audience.pdf_variant)
+        if submit_pdf is not None:
+            result.pdf_job = submit_pdf(*job)
+        else:
+            pdf_result = pdf.render(*job)
+    for fmt in formats:
+        if FORMATS[fmt].source == "screen":
+            result.outputs[fmt] = html.page(edition, screen).encode("utf-8")
+        elif FORMATS[fmt].source == "tree":
+            result.outputs[fmt] = _office(edition, fmt, label, rasters)
     if pdf_result is not None:
         _add_pdf(edition, result, pdf_result)
     return result
@@ -85,7 +88,8 @@ def _render(
 
 def lays_out_pdf(edition: Edition) -> bool:
     """Whether the edition needs WeasyPrint: for its PDF, or to count its pages."""
-    return "pdf" in edition.audience.formats or edition.audience.max_pages is not None
+    printed = any(FORMATS[fmt].source == "print" for fmt in edition.audience.formats)
+    return printed or edition.audience.max_pages is not None
 
 
 def _tree(edition: Edition, assembled: Assembled, label: str) -> tree.Node:
@@ -129,12 +133,16 @@ def _description(edition: Edition) -> str:
     return edition.brief.subtitle or edition.sections[0].summary_text
 
 
-def _docx(edition: Edition, label: str, rasters: dict[str, dict[str, str]]) -> bytes:
-    """Return the DOCX, from the tree pandoc kept from the HTML write."""
-    reference = layouts.find_file(edition.root, edition.audience.layout, "reference.docx")
+def _office(edition: Edition, fmt: Format, label: str, rasters: dict[str, dict[str, str]]) -> bytes:
+    """Return a tree format (DOCX, ODT) from the tree pandoc kept, marked by its module."""
+    spec = FORMATS[fmt]
+    assert spec.reference is not None
+    reference = layouts.find_file(edition.root, edition.audience.layout, spec.reference)
     epoch = int(dt.datetime.combine(edition.brief.date, dt.time(), dt.UTC).timestamp())
-    raw = pandoc.write_docx(None, reference, epoch, label, CONTENTS_STYLE, rasters)
-    return docx.finish(raw, edition, keywords(edition), _description(edition))
+    raw = pandoc.write_office(fmt, reference, epoch, label, CONTENTS_STYLE, rasters)
+    finishing = importlib.import_module(f"{__package__}.{fmt}")  # render/docx.py, render/odt.py
+    data: bytes = finishing.finish(raw, edition, keywords(edition), _description(edition))
+    return data
 
 
 def complete(edition: Edition, rendered: Rendered) -> Rendered:

@@ -233,8 +233,8 @@ def write_html(doc: dict[str, Any], label: str, keep: bool = False) -> str:
     """Write an HTML fragment (the page template supplies <head> and frame).
 
     Headings go one level down: on the page, the brief's title is the one h1.
-    With ``keep``, pandoc keeps the tree for the next :func:`write_docx` of
-    ``label`` in this session, which then need not send it again.
+    With ``keep``, pandoc keeps the tree for the :func:`write_markdown` and
+    :func:`write_office` of ``label`` in this session, which need not send it again.
     """
     body = json.dumps(doc).encode("utf-8")
     kept = label if keep else None
@@ -256,30 +256,31 @@ def write_markdown(label: str) -> str:
     ).decode("utf-8")
 
 
-def write_docx(
-    doc: dict[str, Any] | None,
+def write_office(
+    fmt: str,
     reference: Path,
     epoch: int,
     label: str,
     contents_style: str,
     rasters: dict[str, dict[str, str]] | None = None,
 ) -> bytes:
-    """Return a DOCX with the reference document's styles, from the tree (None: the kept one).
+    """Return a DOCX or ODT (``fmt``) of the tree the last :func:`write_html` of ``label`` kept.
 
-    The contents list becomes paragraphs in ``contents_style``, the notes'
-    second copy for the print page (see :func:`ast.add_print_notes`) is left out,
-    and each SVG image whose URI's SHA-1 ``rasters`` names is replaced by that PNG.
+    It has the reference document's styles; the contents list becomes
+    paragraphs in ``contents_style``; the notes' second copy for the print page
+    (see :func:`ast.add_print_notes`) is left out; and each SVG image whose
+    URI's SHA-1 ``rasters`` names is replaced by that PNG.
     """
     from . import ast  # noqa: PLC0415 - this module starts before the models load
 
-    body = json.dumps(doc).encode("utf-8") if doc is not None else b""
     return _call(
-        "docx",
-        body,
-        f"write DOCX for {label}",
+        "office",
+        b"",
+        f"write {fmt.upper()} for {label}",
+        format=fmt,
         reference=str(reference),
         epoch=epoch,
-        kept=label if doc is None else None,
+        kept=label,
         contents_style=contents_style,
         rasters=rasters or None,
         notes_start=ast.PRINT_NOTES_START,

@@ -64,7 +64,8 @@ local function cite(text, request)
 end
 
 -- The tree of the last HTML request that asked to keep it (`"keep": NAME`), for
--- the DOCX request that names it (`"kept": NAME`): an edition's tree is read once.
+-- the Markdown and office requests that name it (`"kept": NAME`): an edition's
+-- tree is read once, however many formats are written from it.
 local kept, kept_name = nil, nil
 
 -- On the page the brief's title is the one h1: body headings go one level down.
@@ -172,27 +173,27 @@ local function markdown(_, request)
   return pandoc.write(without_print_notes(kept, request), "markdown")
 end
 
-local function docx(text, request)
-  local doc
+-- A Word or OpenDocument file (`"format": "docx"` or `"odt"`) of the tree the last
+-- HTML request kept: every tree format of an edition is written from that one tree.
+local function office(_, request)
   local name = option(request, "kept")
-  if name then
-    if not kept or kept_name ~= name then
-      error("no tree kept for the DOCX of " .. name .. ": its HTML request must come first", 0)
-    end
-    doc, kept, kept_name = kept, nil, nil
-  else
-    doc = pandoc.read(text, "json")
+  if not kept or kept_name ~= name then
+    error("no tree kept for the " .. request.format .. " of " .. tostring(name), 0)
   end
-  doc = for_word(doc, request)
-  -- DOCX parts are stamped with SOURCE_DATE_EPOCH: the brief's date, not today.
+  local doc = for_word(kept, request)
+  -- The files' parts are stamped with SOURCE_DATE_EPOCH: the brief's date, not today.
   local environment = pandoc.system.environment()
   environment.SOURCE_DATE_EPOCH = tostring(request.epoch)
+  local options = { reference_doc = request.reference }
+  if request.format == "odt" then -- its content.xml comes from the opendocument template
+    options.template = pandoc.template.compile(pandoc.template.default("opendocument"))
+  end
   return pandoc.system.with_environment(environment, function()
-    return pandoc.write(doc, "docx", { reference_doc = request.reference })
+    return pandoc.write(doc, request.format, options)
   end)
 end
 
-local handlers = { read = read, cite = cite, html = html, markdown = markdown, docx = docx }
+local handlers = { read = read, cite = cite, html = html, markdown = markdown, office = office }
 
 -- A small document that takes every path a brief takes, to warm pandoc up
 -- (`pandoc lua pandoc_server.lua warm [BIBLIOGRAPHY]`) while the project is still loading.
@@ -243,7 +244,7 @@ local function warm(bibliography)
   local text = pandoc.write(doc, "json")
   html(text, { keep = "warm-up" })
   markdown("", { kept = "warm-up" })
-  docx("", { kept = "warm-up", contents_style = "Normal", epoch = 0 })
+  office("", { kept = "warm-up", format = "docx", contents_style = "Normal", epoch = 0 })
 end
 
 if arg and arg[1] == "warm" then

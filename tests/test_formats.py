@@ -1,0 +1,86 @@
+"""The format registry, and OpenDocument Text as proof that a format is one entry."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import get_args
+
+import pytest
+from pypdf import PdfReader
+
+from briefwright import formats
+from briefwright.cli import build as build_command
+from briefwright.models import AudienceFile
+
+from .conftest import run, unavailable
+
+
+def test_the_registry_is_the_one_list_of_formats() -> None:
+    assert tuple(formats.FORMATS) == formats.NAMES == get_args(formats.Name)
+    choices = next(p for p in build_command.params if p.name == "formats").type.choices  # type: ignore[attr-defined]
+    assert tuple(choices) == formats.NAMES
+    assert AudienceFile.__dataclass_fields__["formats"].default_factory() == list(formats.DEFAULT)  # type: ignore[misc]
+    for spec in formats.FORMATS.values():
+        assert "/" in spec.media_type and spec.kind
+        assert (spec.source == "tree") == (spec.reference is not None)
+
+
+@pytest.fixture
+def odt(project: Callable[..., Path]) -> Path:
+    root = project()
+    result = run(root, "build", "-f", "odt")
+    assert result.exit_code == 0, result.output
+    return root
+
+
+@pytest.mark.parametrize(
+    ("audience", "marking"),
+    [("executive", "TLP:AMBER"), ("analyst", "TLP:AMBER"), ("public", "TLP:CLEAR")],
+)
+def test_odt_is_built_for_every_audience_marked_like_the_docx(
+    odt: Path, audience: str, marking: str
+) -> None:
+    path = odt / "build" / "demo" / audience / f"demo-{audience}.odt"
+    with zipfile.ZipFile(path) as archive:
+        first = archive.infolist()[0]
+        assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
+        assert archive.read("mimetype") == b"application/vnd.oasis.opendocument.text"
+        styles = archive.read("styles.xml").decode()
+        meta = archive.read("meta.xml").decode()
+        content = archive.read("content.xml").decode()
+    assert styles.count(f" {marking} ") == 2  # header and footer
+    assert "BRIEFWRIGHT-MARKING" not in styles
+    assert "<dc:title>Test Brief</dc:title>" in meta and f">{marking}</meta:user-defined>" in meta
+    assert 'fo:page-width="210mm"' in styles
+    assert "An introduction that states the bottom line." in content
+    if audience == "public":
+        assert "things will happen" not in content  # withheld, as from every format
+
+
+def test_odt_builds_are_byte_identical(odt: Path, project: Callable[..., Path]) -> None:
+    first = (odt / "build/demo/public/demo-public.odt").read_bytes()
+    assert run(odt, "build", "-f", "odt", "--force", "-a", "public").exit_code == 0
+    assert (odt / "build/demo/public/demo-public.odt").read_bytes() == first
+
+
+def test_libreoffice_opens_the_odt_with_its_marking_on_every_page(
+    odt: Path, tmp_path: Path
+) -> None:
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is None:
+        unavailable("LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
+    source = odt / "build/demo/analyst/demo-analyst.odt"
+    subprocess.run(
+        [office, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+         "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+        capture_output=True,
+        timeout=180,
+        check=True,
+    )  # fmt: skip
+    pages = [p.extract_text() or "" for p in PdfReader(tmp_path / "demo-analyst.pdf").pages]
+    assert pages and all(text.count("TLP:AMBER") >= 2 for text in pages)
+    assert "Analyst-only advice" in "".join(pages)
