@@ -65,8 +65,10 @@ def audit(
     public = sample.path("public", "html")
     illegible = tmp_path_factory.mktemp("a11y") / "illegible-marking.html"
     # Dark grey on black: the audit must catch this, or a pass proves nothing.
-    html = public.read_text("utf-8").replace("color: #FFFFFF", "color: #444444")
-    assert "color: #444444" in html, "the public page no longer colours its marking inline"
+    html = public.read_text("utf-8").replace(
+        "--marking-tlp-clear: #FFFFFF;", "--marking-tlp-clear: #444444;"
+    )
+    assert "#444444" in html, "the public page no longer takes its marking's colour from the scheme"
     illegible.write_text(html, "utf-8")
     pages = [str(sample.path(audience, "html")) for audience in AUDIENCES] + [str(illegible)]
     result = subprocess.run(

@@ -56,7 +56,7 @@ def test_every_fault_is_reported_with_its_key_path() -> None:
             "ids use lowercase letters, digits and hyphens",
         ),
         ("'audiences.public.max_pages' must be a whole number of at least 1 (found 0)", None),
-        ("'audiences.public.formats.1' must be one of pdf, docx, html (found 'epub')", None),
+        ("'audiences.public.formats.1' must be one of pdf, docx, odt, html (found 'epub')", None),
         (
             "unknown key 'audiences.public.colour'",
             "check the spelling; README.md lists every key",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -105,3 +106,21 @@ def test_a_scheme_with_a_repeated_label_is_refused(project: Callable[..., Path])
     content = files()
     content["briefs/markings.yaml"] = MARKINGS + "  - label: OFFICIAL\n    release: anyone\n"
     expect_error(run(project(content, base=False), "check"), "marking 'OFFICIAL' is defined twice")
+
+
+def test_a_custom_schemes_colours_reach_the_pdf_and_the_html(project: Callable[..., Path]) -> None:
+    content = files()
+    content["briefs/markings.yaml"] = MARKINGS.replace('colour: "#FFC000"', 'colour: "#12AB34"')
+    root = project(content, base=False)
+    assert run(root, "build", "-a", "staff", "-f", "pdf", "-f", "html").exit_code == 0
+    staff = root / "build" / "scheme" / "staff"
+    html = (staff / "scheme-staff.html").read_text()
+    assert "--marking-official-sensitive: #12AB34;" in html
+    assert 'class="marking-label marking-official-sensitive"' in html
+    assert "#ffc000" not in html.lower()  # no colour of TLP's is left in the page
+    # WeasyPrint fills the marking's text in the level's colour: 0x12, 0xAB, 0x34 of 255.
+    fill = re.compile(rb"0\.0706?\d* 0\.670?6?\d* 0\.2039?\d* rg")
+    streams = [
+        page.get_contents().get_data() for page in PdfReader(staff / "scheme-staff.pdf").pages
+    ]
+    assert all(fill.search(stream) for stream in streams)

@@ -52,6 +52,19 @@ class Scheme:
         """The labels as a message fragment: 'one of A, B, C'."""
         return "one of " + ", ".join(self.labels)
 
+    def css(self) -> str:
+        """Return each level's colour as CSS: ``--marking-<slug>`` and ``.marking-<slug>``.
+
+        The one place the pages' stylesheets get marking colours from.
+        """
+        names = "".join(f" --marking-{level.slug}: {level.colour};" for level in self.levels)
+        rules = "".join(
+            f"\n.marking-label.marking-{level.slug}, .marking-tag.marking-{level.slug} "
+            f"{{ color: var(--marking-{level.slug}); }}"
+            for level in self.levels
+        )
+        return f":root {{{names} }}{rules}\n"
+
 
 # FIRST Traffic Light Protocol 2.0; colours are for label text on black.
 TLP = Scheme(

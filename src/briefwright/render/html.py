@@ -18,6 +18,7 @@ def stylesheet(edition: Edition, medium: str) -> str:
     root = edition.root
     layout = edition.audience.layout
     parts = [pdf.font_faces()] if medium == "print" else []
+    parts.append(edition.scheme.css())
     for name in ("base.css", f"{medium}.css"):
         parts.append(layouts.find_file(root, layouts.BASE, name).read_text("utf-8"))
     for name in ("style.css", f"{medium}.css"):
