@@ -1,4 +1,4 @@
-"""Each key is declared once, by its schema line, and reaches the models and templates from there."""
+"""Each key is declared once, by its schema line, and reaches models and templates from there."""
 
 from __future__ import annotations
 
