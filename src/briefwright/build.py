@@ -62,6 +62,8 @@ def tool_versions() -> dict[str, str]:
         "briefwright": __version__,
         "pypandoc-binary": dist("pypandoc-binary"),
         "weasyprint": dist("weasyprint"),
+        "vl-convert-python": dist("vl-convert-python"),
+        "ziamath": dist("ziamath"),
         "python": platform.python_version(),
     }
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from .data import Folder
 from .formats import DEFAULT as DEFAULT_FORMATS
 from .formats import Name as Format
 from .markings import Level, Release, Scheme
@@ -179,6 +180,7 @@ class Collection:
     sections: dict[str, Section]
     bibliography: Path | None
     references: dict[str, int | None] = field(default_factory=dict)  # key: its line
+    data: Folder = field(default_factory=Folder)  # data/: data files and charts
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -260,6 +262,7 @@ class Edition:
     withheld: tuple[str, ...] = ()
     withheld_passages: int = 0
     inputs: tuple[Path, ...] = field(default=())
+    data: Folder = field(default_factory=Folder)  # the collection's data/, for tables and charts
 
     @property
     def name(self) -> str:

@@ -26,6 +26,9 @@ PASSAGE_ELEMENTS = ("Div", "Span")
 RESTRICTION_WORDS = ("tlp", "classification", "clearance", "releasability", "caveat")
 RESERVED_CLASSES = ("passage", "passage-marked", "passage-audience")
 RESERVED_KEYS = ("data-marking",)  # what briefwright gives the passages it keeps
+# A table or chart from data (figures.py) is a passage that keeps what it shows.
+FIGURE_CLASSES = ("table", "chart")
+FIGURE_ATTRIBUTES = ("data", "columns", "caption", "spec")
 
 ELEMENT_NAMES = {
     "Header": "a heading",
@@ -353,11 +356,15 @@ def _made_by_pandoc(ident: str, inlines: list[Node]) -> bool:
 
 
 def _shown(node: Node, found: Passage) -> Node:
-    """Return a kept passage as the layouts receive it."""
+    """Return a kept passage as the layouts receive it (a table or chart keeps its data)."""
+    ident, classes, pairs = node["c"][0]
     names = ["passage"]
-    names.append("passage-marked" if found.marking else "passage-audience")
-    pairs = [["data-marking", found.marking]] if found.marking else []
+    names += ["passage-marked"] if found.marking else []
+    names += ["passage-audience"] if found.audiences is not None else []
+    names += [name for name in classes if name in FIGURE_CLASSES]
+    shown = [["data-marking", found.marking]] if found.marking else []
     if node["t"] == "Div":
-        pairs.append(["custom-style", "Passage"])
-    node["c"][0] = [node["c"][0][0], names, pairs]
+        shown.append(["custom-style", "Passage"])
+    shown += [[k, v] for k, v in pairs if k in FIGURE_ATTRIBUTES]
+    node["c"][0] = [ident, names, shown]
     return node

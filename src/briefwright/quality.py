@@ -125,6 +125,28 @@ def check_pages(editions: list[Edition], problems: Problems) -> None:
             problems.error(edition.brief.rel, None, exc.format_message())
 
 
+def check_charts(editions: list[Edition], problems: Problems) -> None:
+    """Draw every chart the editions show, once each, and report those that cannot be."""
+    from . import data
+    from .render import figures, pdf
+    from .roots import output_dir
+
+    seen: set[str] = set()
+    for edition in editions:
+        folder = edition.data
+        for name, chart in folder.charts.items():
+            if name in seen or not any(chart.path == p for p in edition.inputs):
+                continue
+            seen.add(name)
+            spec = data.inline(chart.spec, {t: folder.data[t] for t in chart.data})
+            try:
+                cache = output_dir(edition.root) / ".cache" / "charts"
+                figures.draw(spec, figures.chart_config(edition), pdf.font_dirs(), cache)
+            except BriefError as exc:
+                rel = chart.path.relative_to(edition.root).as_posix()
+                problems.error(rel, None, exc.format_message(), "see the Vega-Lite documentation")
+
+
 def run_checks(
     project: Project,
     editions: list[Edition],
@@ -135,4 +157,5 @@ def run_checks(
     """Run every quality gate, adding to ``problems``."""
     check_sections(project, problems, max_age, today or build_date())
     check_editions(editions, problems)
+    check_charts(editions, problems)
     check_pages(editions, problems)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import tree
+from . import figures, tree
 from .passages import PASSAGE_ELEMENTS, RESTRICTING
 from .tree import Node
 
@@ -110,6 +110,10 @@ def _drop_attributes(node: Node) -> list[Removed]:
     if found is None:
         return []
     keep = SAFE_ATTRIBUTES | (set(RESTRICTING) if node["t"] in PASSAGE_ELEMENTS else set())
+    if figures.kind(node) is not None:
+        keep |= set(figures.ATTRIBUTES)
+    if node["t"] == "Table":
+        keep |= {"source"}  # a table's source line: ": Caption {source="..."}"
     unsafe = [key for key, _ in found[2] if key not in keep]
     found[2] = [[key, value] for key, value in found[2] if key in keep]
     return [Removed(f"attribute {key!r}", f"{key}=") for key in unsafe]

@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from . import passages, sources, tree
+from . import figures, passages, sources, tree
 from .errors import Problems, ReleaseError
 from .markings import Level
 from .models import Brief, Edition, Project, Section, SelectedSection
@@ -66,12 +66,22 @@ def select(
                 withheld.append(section_id)
             continue
         assert section.doc is not None, "select needs the project loaded with its trees"
-        body: list[Any] = []
-        kept_levels: list[Level] = []
-        if audience.depth == "full":
-            received, kept_levels = _cut(section, audience_name, clearance, project)
-            body = received.blocks
-            cut += received.withheld
+        received, kept_levels, refused = _cut(section, audience_name, clearance, project)
+        for passage in refused:
+            problems.error(
+                section.rel,
+                sources.line_of(section.body, passage.marking, section.body_line),
+                f"a passage (or table, or chart) is addressed to audience '{audience_name}' "
+                f"but marked {passage.marking}, above its clearance {clearance}",
+                f"remove '{audience_name}' from its audience=, or show it a passage marked "
+                "within its clearance",
+            )
+        body: list[Any] = received.blocks
+        if audience.depth == "summary":
+            # A summary edition shows summaries, and what is addressed to it by name.
+            body = _addressed(received.blocks)
+            kept_levels = [lv for lv in kept_levels if _shown_in(lv, body)]
+        cut += received.withheld
         highest = project.scheme.highest([marking, *kept_levels]) or marking
         levels.append(highest)
         chosen.append(
@@ -101,9 +111,12 @@ def select(
     top = project.scheme.highest(levels)
     assert top is not None
     shown = [
-        image
+        file
         for s in chosen
-        for image in sources.images([s.title, s.summary, s.body], s.path.parent, project.root)
+        for file in [
+            *sources.images([s.title, s.summary, s.body], s.path.parent, project.root),
+            *figures.files(s.body, collection.data),
+        ]
     ]
     inputs = _inputs(project, brief, [s.path for s in chosen] + shown)
     return Edition(
@@ -117,13 +130,16 @@ def select(
         withheld=tuple(withheld),
         withheld_passages=cut,
         inputs=inputs,
+        data=collection.data,
     )
 
 
 def _cut(
     section: Section, audience_name: str, clearance: Level, project: Project
-) -> tuple[passages.Cut, list[Level]]:
-    """Return the body this audience receives, and the markings of the passages it keeps."""
+) -> tuple[passages.Cut, list[Level], list[passages.Passage]]:
+    """Return the body this audience receives, the markings of the passages it keeps, and
+    the passages addressed to it by name that it may not receive (an error)."""
+    refused: list[passages.Passage] = []
 
     def keep(found: passages.Passage) -> bool:
         if found.audiences is not None and audience_name not in found.audiences:
@@ -131,13 +147,36 @@ def _cut(
         if found.marking is not None:
             level = project.scheme.get(found.marking)
             if level is None or level.rank > clearance.rank:  # unknown labels fail closed
+                if found.audiences is not None:
+                    refused.append(found)
                 return False
         return True
 
     assert section.doc is not None
     result = passages.cut(section.doc.body, keep)
     levels = [project.scheme.get(label) for label in result.markings]
-    return result, [level for level in levels if level is not None]
+    return result, [level for level in levels if level is not None], refused
+
+
+def _addressed(blocks: list[Any]) -> list[Any]:
+    """Return the outermost passages of a cut body addressed to its audience by name."""
+    found: list[Any] = []
+    stack = list(reversed(blocks))
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict) and "t" in item:
+            if item["t"] == "Div" and "passage-audience" in tree.classes(item):
+                found.append(item)
+            elif item["t"] not in ("Note",) and isinstance(item.get("c"), list):
+                stack.extend(reversed(item["c"]))
+    return found
+
+
+def _shown_in(level: Level, blocks: list[Any]) -> bool:
+    """Whether a passage of this marking is among ``blocks`` (what a summary shows)."""
+    return any(tree.pairs(n).get("data-marking") == level.label for n in tree.nodes(blocks))
 
 
 def _inputs(project: Project, brief: Brief, files: list[Path]) -> tuple[Path, ...]:

@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import passages, sanitise, tree, yamlfile
+from . import data, figures, passages, sanitise, tree, yamlfile
 from .errors import Problems
 from .markings import Scheme
 from .models import ID_RE, Collection, Section, SectionFile, SectionTree
@@ -111,10 +111,12 @@ def load_collection(reader: Reader, scheme: Scheme, folder: Path, parse: bool = 
             reader.broken.add(f"{folder.name}/{path.stem}")
         else:
             fronts.append(front)
+    found = data.load(reader, scheme, folder / "data")
     trees = _trees(reader, fronts) if parse else {}
     sections: dict[str, Section] = {}
     for front in fronts:
-        section = _section(reader, scheme, folder.name, front, trees.get(front.rel), parse)
+        read = trees.get(front.rel)
+        section = _section(reader, scheme, folder.name, front, read, parse, found)
         if section is None:
             reader.broken.add(f"{folder.name}/{front.path.stem}")
         else:
@@ -129,7 +131,7 @@ def load_collection(reader: Reader, scheme: Scheme, folder: Path, parse: bool = 
         )
     bibliography = bibs[0] if bibs else None
     references = bibliography_entries(reader, bibliography) if bibliography else {}
-    return Collection(folder.name, folder, sections, bibliography, references)
+    return Collection(folder.name, folder, sections, bibliography, references, found)
 
 
 # --- pandoc's reading, cached by content ---------------------------------------------
@@ -229,6 +231,7 @@ def _section(
     front: _Front,
     read: list[Any] | str | None,
     parse: bool,
+    found: data.Folder,
 ) -> Section | None:
     rel, meta, data = front.rel, front.meta, front.data
     problems = reader.problems
@@ -246,7 +249,7 @@ def _section(
         if not isinstance(read, list):
             problems.error(rel, None, f"pandoc could not read it: {read}")
             return None
-        doc = _checked_tree(reader, scheme, front, read)
+        doc = _checked_tree(reader, scheme, front, read, found)
         if doc is None:
             return None
     return Section(
@@ -268,7 +271,7 @@ def _section(
 
 
 def _checked_tree(
-    reader: Reader, scheme: Scheme, front: _Front, read: list[Any]
+    reader: Reader, scheme: Scheme, front: _Front, read: list[Any], found: data.Folder
 ) -> SectionTree | None:
     """Check and clean the three trees of a section; None if one of them cannot be used."""
     problems, rel = reader.problems, front.rel
@@ -289,6 +292,8 @@ def _checked_tree(
             )
             continue
         faults = passages.check(blocks)
+        if name == "body" and not faults:
+            faults = figures.check(blocks, found, scheme)
         for fault in faults:
             at = line or line_of(front.body, fault.needle, front.body_line)
             problems.error(rel, at, fault.message, fault.hint)
@@ -313,14 +318,14 @@ def _checked_tree(
     _drop_closing_references(reader, front, body)
     title = _one_paragraph(reader, rel, "title", title_blocks, lines["title"])
     summary = _one_paragraph(reader, rel, "summary", summary_blocks, lines["summary"])
-    for found in passages.passages(body):
-        if found.marking is not None:
+    for passage in passages.passages(body):
+        if passage.marking is not None:
             level_of(
                 reader,
                 scheme,
-                found.marking,
+                passage.marking,
                 front.path,
-                line_of(front.body, f"{found.marking}", front.body_line),
+                line_of(front.body, f"{passage.marking}", front.body_line),
             )
     for image in tree.nodes([title or [], summary or [], body]):
         if image["t"] == "Image":

@@ -15,7 +15,8 @@ from ..assemble import Assembled, assemble, fill, keywords
 from ..errors import BuildError
 from ..formats import FORMATS
 from ..models import Edition, Format
-from . import ast, html, pandoc, pdf
+from ..roots import output_dir
+from . import ast, figures, html, pandoc, pdf
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,15 @@ def _tree(edition: Edition, assembled: Assembled, label: str) -> tree.Node:
     doc["meta"] = {}
     layout = fill(doc, assembled, template)
     ast.check_restrictions(doc)
+    figures.expand(
+        doc,
+        edition.data,
+        brief.lang,
+        figures.chart_config(edition),
+        pdf.font_dirs(),
+        output_dir(edition.root) / ".cache" / "charts",
+    )
+    figures.number_all(doc, brief.lang)
     ast.add_portion_marks(doc, edition.portion)
     ast.shift_body_headings(doc)
     for target in ast.unique_ids(doc, layout):
