@@ -18,14 +18,17 @@ levels:
   - label: OFFICIAL
     release: partners
     colour: "#FFFFFF"
+    handling: Share it with those who need it for their work.
   - label: OFFICIAL-SENSITIVE
     release: organisation
     colour: "#FFC000"
     portion: "(OS)"
+    handling: Share it only inside the organisation, with those who need to know.
   - label: SECRET
     release: named
     colour: "#FF2B2B"
     portion: "(S)"
+    handling: For the named recipients only.
 """
 
 AUDIENCES = """\
@@ -104,7 +107,9 @@ def test_tlp_labels_are_unknown_under_a_custom_scheme(project: Callable[..., Pat
 
 def test_a_scheme_with_a_repeated_label_is_refused(project: Callable[..., Path]) -> None:
     content = files()
-    content["briefs/markings.yaml"] = MARKINGS + "  - label: OFFICIAL\n    release: anyone\n"
+    content["briefs/markings.yaml"] = (
+        MARKINGS + "  - label: OFFICIAL\n    release: anyone\n    handling: Share it.\n"
+    )
     expect_error(run(project(content, base=False), "check"), "marking 'OFFICIAL' is defined twice")
 
 

@@ -70,7 +70,11 @@ def context(edition: Edition, slots: list[list[Node]] | None = None) -> dict[str
         # Every key of the files, as their schemas declare them: a key added to a
         # schema reaches the templates (and the fingerprint) with nothing else to change.
         "brief": {
-            **{k: v for k, v in brief.front.values().items() if k not in ("sections", "audiences")},
+            **{
+                k: _data(v)
+                for k, v in brief.front.values().items()
+                if k not in ("sections", "audiences")
+            },
             "id": brief.id,
             "date": brief.date,
             "authors": list(brief.authors),
@@ -95,6 +99,15 @@ def context(edition: Edition, slots: list[list[Node]] | None = None) -> dict[str
         "description": brief.subtitle or first.summary_text,
         "keywords": keywords(edition),
     }
+
+
+def _data(value: Any) -> Any:
+    """Return a schema object (a brief's contact, say) and what holds it as plain data."""
+    if isinstance(value, schema.Schema):
+        return {k: _data(v) for k, v in value.values().items()}
+    if isinstance(value, list | tuple):
+        return [_data(v) for v in value]
+    return value
 
 
 def keywords(edition: Edition) -> list[str]:

@@ -19,7 +19,6 @@ from typing import Literal
 
 from . import yamlfile
 from .errors import BriefError, ConfigError, DeliveryError, Problem, Problems, ReleaseError
-from .markings import TLP
 from .models import LINE, Edition, Project
 from .reader import FAILED, Reader
 from .schema import Schema, excerpt, key, list_of, mapping_of, number, optional, text
@@ -276,27 +275,9 @@ class Letter:
         return self.to + self.cc
 
 
-HANDLING = {  # TLP 2.0's sharing rules, said to the reader; other schemes go by `release`
-    "TLP:CLEAR": "Disclosure is not limited: recipients may share it freely.",
-    "TLP:GREEN": "Recipients may share it within their community, but not publicly.",
-    "TLP:AMBER": "Recipients may share it only within their organisation and with its "
-    "clients, on a need-to-know basis.",
-    "TLP:AMBER+STRICT": "Recipients may share it only within their own organisation, "
-    "on a need-to-know basis.",
-    "TLP:RED": "For the named recipients only: do not forward or share it.",
-}
-RELEASE_HANDLING = {
-    "anyone": "Recipients may share it freely.",
-    "partners": "Recipients may share it only within their organisation and with its partners.",
-    "organisation": "Recipients may share it only within their own organisation.",
-    "named": "For the named recipients only: do not forward or share it.",
-}
-
-
 def handling(edition: Edition) -> str:
     """Return what recipients may do with the edition, in words, for the top of the email."""
-    own = HANDLING if edition.scheme.name == TLP.name else {}
-    return own.get(edition.marking.label, RELEASE_HANDLING[edition.marking.release])
+    return edition.marking.handling
 
 
 def load_distribution(project: Project) -> Distribution:

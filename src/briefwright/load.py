@@ -68,7 +68,14 @@ def _load_scheme(reader: Reader) -> Scheme:
     return Scheme(
         spec.name,
         tuple(
-            Level(level.label, rank, level.release, level.colour.upper(), level.portion)
+            Level(
+                level.label,
+                rank,
+                level.release,
+                level.colour.upper(),
+                level.portion,
+                " ".join(level.handling.split()),
+            )
             for rank, level in enumerate(spec.levels)
         ),
     )

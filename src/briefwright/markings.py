@@ -18,6 +18,7 @@ class Level:
     release: Release
     colour: str
     portion: str | None = None
+    handling: str = ""  # what a recipient may do with it, in one sentence
 
     def __str__(self) -> str:
         return self.label
@@ -66,14 +67,48 @@ class Scheme:
         return f":root {{{names} }}{rules}\n"
 
 
-# FIRST Traffic Light Protocol 2.0; colours are for label text on black.
+# FIRST Traffic Light Protocol 2.0; colours are for label text on black, and each
+# level's sharing rule is said to the reader in a sentence.
 TLP = Scheme(
     "TLP 2.0",
     (
-        Level("TLP:CLEAR", 0, "anyone", "#FFFFFF"),
-        Level("TLP:GREEN", 1, "partners", "#33FF00"),
-        Level("TLP:AMBER", 2, "partners", "#FFC000"),
-        Level("TLP:AMBER+STRICT", 3, "organisation", "#FFC000"),
-        Level("TLP:RED", 4, "named", "#FF2B2B"),
+        Level(
+            "TLP:CLEAR",
+            0,
+            "anyone",
+            "#FFFFFF",
+            handling="Disclosure is not limited: recipients may share it freely.",
+        ),
+        Level(
+            "TLP:GREEN",
+            1,
+            "partners",
+            "#33FF00",
+            handling="Recipients may share it with peers and partners in their community, "
+            "but not through channels open to the public.",
+        ),
+        Level(
+            "TLP:AMBER",
+            2,
+            "partners",
+            "#FFC000",
+            handling="Recipients may share it only within their organisation and with its "
+            "clients, and only with those who need to know.",
+        ),
+        Level(
+            "TLP:AMBER+STRICT",
+            3,
+            "organisation",
+            "#FFC000",
+            handling="Recipients may share it only within their own organisation, and only "
+            "with those who need to know.",
+        ),
+        Level(
+            "TLP:RED",
+            4,
+            "named",
+            "#FF2B2B",
+            handling="For the named recipients only: they may not share it with anyone else.",
+        ),
     ),
 )

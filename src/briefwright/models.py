@@ -107,6 +107,24 @@ class BriefAudience(AudienceFields):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ContactFile(Schema):
+    """One of a brief's contacts: who to ask about it."""
+
+    name: str = key(LINE)
+    role: str | None = key(optional(LINE), None)
+    email: str | None = key(
+        optional(
+            text(
+                pattern=r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
+                hint="write one address: name@example.org",
+            )
+        ),
+        None,
+    )
+    phone: str | None = key(optional(LINE), None)
+
+
+@dataclass(frozen=True, kw_only=True)
 class BriefFile(Schema):
     """``briefs/<brief-id>.yaml``."""
 
@@ -121,6 +139,9 @@ class BriefFile(Schema):
         "en-GB",
     )
     csl: str | None = key(optional(LINE), None)
+    number: str | None = key(optional(LABEL), None)
+    contacts: list[ContactFile] = key(list_of(nested(ContactFile)), [])
+    disclaimer: str | None = key(optional(TEXT), None)
     sections: list[str] = key(list_of(ID, min_length=1))
     audiences: dict[str, BriefAudience | None] = key(
         mapping_of(ID, optional(nested(BriefAudience)), min_length=1)
@@ -133,6 +154,7 @@ class MarkingLevelFile(Schema):
     release: Release = key(choice(Release))
     colour: str = key(text(pattern=r"#[0-9A-Fa-f]{6}", hint="write colours as #RRGGBB"), "#FFFFFF")
     portion: str | None = key(optional(LINE), None)
+    handling: str = key(TEXT)
 
 
 @dataclass(frozen=True, kw_only=True)
