@@ -198,3 +198,120 @@ def test_the_command_serves_until_ctrl_c(project: Callable[..., Path]) -> None:
         out, err = process.communicate(timeout=20)
     assert process.returncode == 0, err
     assert "Stopped." in out and "Traceback" not in err
+
+
+def port_of(server: Preview) -> int:
+    return int(server.server.server_address[1])
+
+
+def raw_get(server: Preview, path: str, headers: list[tuple[str, str]]) -> tuple[int, bytes]:
+    """Send GET with exactly these headers (Host included, or left out); return status and body."""
+    connection = http.client.HTTPConnection("127.0.0.1", port_of(server), timeout=5)
+    connection.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+    for name, value in headers:
+        connection.putheader(name, value)
+    connection.endheaders()
+    response = connection.getresponse()
+    body = response.read() if path != "/events" or response.status != 200 else response.read1()
+    connection.close()
+    return response.status, body
+
+
+EDITION_PATHS = [
+    "/",
+    "/?a=analyst&f=pdf",
+    "/state",
+    "/events",
+    "/files/analyst/demo-analyst.html",
+    "/files/analyst/demo-analyst.pdf",
+]
+
+
+def assert_nothing_of_the_brief(body: bytes) -> None:
+    for secret in (b"What is this?", b"Analyst-only", b"TLP:", b"%PDF", b"demo", b"event:"):
+        assert secret not in body, body[:300]
+
+
+@pytest.mark.parametrize("path", EDITION_PATHS)
+@pytest.mark.parametrize(
+    "host",
+    [
+        "attacker.example:{port}",  # a DNS-rebinding page: its own name, the preview's port
+        "attacker.example",
+        "127.0.0.1",  # the right address, the wrong port
+        "localhost",
+        "127.0.0.1:1",
+        "127.0.0.2:{port}",
+        "[::1]:{port}",
+        "127.0.0.1.attacker.example:{port}",
+        "",
+    ],
+)
+def test_a_request_for_another_host_is_refused(served: Preview, path: str, host: str) -> None:
+    status, body = raw_get(served, path, [("Host", host.format(port=port_of(served)))])
+    assert status == 421
+    assert_nothing_of_the_brief(body)
+
+
+def test_a_request_without_a_host_or_with_two_is_refused(served: Preview) -> None:
+    port = port_of(served)
+    for headers in ([], [("Host", f"127.0.0.1:{port}"), ("Host", "attacker.example")]):
+        status, body = raw_get(served, "/files/analyst/demo-analyst.html", headers)
+        assert status == 421
+        assert_nothing_of_the_brief(body)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:{port}", "localhost:{port}", "LOCALHOST:{port}"])
+def test_the_preview_answers_its_own_names(served: Preview, host: str) -> None:
+    headers = [("Host", host.format(port=port_of(served)))]
+    status, body = raw_get(served, "/files/analyst/demo-analyst.html", headers)
+    assert status == 200 and b"What is this?" in body
+
+
+@pytest.mark.parametrize("path", EDITION_PATHS)
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        ("Origin", "http://attacker.example"),
+        ("Origin", "null"),
+        ("Origin", "http://localhost:{port}"),  # not this page's origin (it was opened by address)
+        ("Origin", "https://127.0.0.1:{port}"),
+        ("Origin", "http://127.0.0.1:1"),
+        ("Sec-Fetch-Site", "cross-site"),
+        ("Sec-Fetch-Site", "same-site"),  # another port of this computer is another site's page
+        ("Sec-Fetch-Site", "something-new"),
+    ],
+)
+def test_a_cross_origin_request_is_refused(
+    served: Preview, path: str, hostile: tuple[str, str]
+) -> None:
+    port = port_of(served)
+    header = (hostile[0], hostile[1].format(port=port))
+    status, body = raw_get(served, path, [("Host", f"127.0.0.1:{port}"), header])
+    assert status == 403
+    assert_nothing_of_the_brief(body)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        [("Origin", "http://127.0.0.1:{port}")],
+        [("Sec-Fetch-Site", "same-origin")],
+        [("Sec-Fetch-Site", "none")],  # typed into the address bar, or opened by brief preview
+    ],
+)
+def test_the_preview_answers_its_own_page(served: Preview, extra: list[tuple[str, str]]) -> None:
+    port = port_of(served)
+    headers = [("Host", f"127.0.0.1:{port}")] + [(k, v.format(port=port)) for k, v in extra]
+    status, body = raw_get(served, "/files/analyst/demo-analyst.html", headers)
+    assert status == 200 and b"What is this?" in body
+    status, body = raw_get(served, "/events", headers)
+    assert status == 200 and body.startswith(b"retry:")
+
+
+def test_a_full_url_in_the_request_line_is_not_followed(served: Preview) -> None:
+    port = port_of(served)
+    url = f"http://127.0.0.1:{port}/files/analyst/demo-analyst.html"
+    status, body = raw_get(served, url, [("Host", f"127.0.0.1:{port}")])
+    assert status == 404
+    assert_nothing_of_the_brief(body)

@@ -10,6 +10,14 @@ words it, over the last good output until the next good save.
 Only files named ``<brief>-<audience>.html`` or ``.pdf`` of this brief's
 editions are served, from ``build/<brief>/<audience>/``; no request path is
 ever joined to a folder, so nothing else can be reached.
+
+Listening on 127.0.0.1 keeps other computers out, not other web pages: a page
+on any site, open in the author's browser, can make it send requests here
+(and, by pointing its own name at 127.0.0.1, read the answers). So every
+request must name this preview in ``Host`` (``127.0.0.1:PORT`` or
+``localhost:PORT``), or it gets 421; and a request that a browser says comes
+from another page (``Origin``, ``Sec-Fetch-Site``) gets 403. Both come before
+anything of the brief is read.
 """
 
 from __future__ import annotations
@@ -143,7 +151,12 @@ class Handler(BaseHTTPRequestHandler):
         log.debug("preview: " + format, *args)
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        refusal = self._refusal()
+        if refusal is not None:
+            return self._send(refusal[0], refusal[1].encode() + b"\n", "text/plain")
         parts = urlsplit(self.path)
+        if parts.scheme or parts.netloc:  # only a path names something here, never a URL
+            return self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
         if parts.path == "/":
             query = parse_qs(parts.query)
             audience = query.get("a", [self.state.audiences[0]])[0]
@@ -165,6 +178,27 @@ class Handler(BaseHTTPRequestHandler):
                 return self._file(path / match["name"])
         return self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
 
+    def _refusal(self) -> tuple[HTTPStatus, str] | None:
+        """Return why this request is refused (status, reason), or None to answer it."""
+        port = self.server.server_address[1]
+        hosts = self.headers.get_all("Host") or []
+        host = hosts[0].strip().lower() if len(hosts) == 1 else ""
+        if host not in (f"127.0.0.1:{port}", f"localhost:{port}"):
+            return (
+                HTTPStatus.MISDIRECTED_REQUEST,
+                f"this preview answers only http://127.0.0.1:{port}/ and http://localhost:{port}/",
+            )
+        # A browser names the page that sent a request. Only this preview's own page
+        # (same origin) and the author's own navigation ("none": typed, or opened by
+        # brief preview) may read it; "same-site" is any other port of this computer.
+        origins = self.headers.get_all("Origin") or []
+        sites = self.headers.get_all("Sec-Fetch-Site") or []
+        if any(origin != f"http://{host}" for origin in origins) or len(origins) > 1:
+            return HTTPStatus.FORBIDDEN, "refused: the request comes from another web page"
+        if any(site not in ("same-origin", "none") for site in sites) or len(sites) > 1:
+            return HTTPStatus.FORBIDDEN, "refused: the request comes from another web page"
+        return None
+
     def _file(self, path: Path) -> None:
         try:
             data = path.read_bytes()
@@ -174,17 +208,24 @@ class Handler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.OK, data, kind)
 
     def _send(self, status: HTTPStatus, body: bytes, kind: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
+        self._start(status, kind)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
         self.end_headers()
         self.wfile.write(body)
 
-    def _events(self) -> None:
-        self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", "text/event-stream")
+    def _start(self, status: HTTPStatus, kind: str) -> None:
+        """Send the status line and the headers every answer carries."""
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
         self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        # Only the preview's own page may frame an edition; links out of an edition
+        # do not tell other sites the brief's name and audience.
+        self.send_header("Content-Security-Policy", "frame-ancestors 'self'")
+        self.send_header("Referrer-Policy", "no-referrer")
+
+    def _events(self) -> None:
+        self._start(HTTPStatus.OK, "text/event-stream")
         self.end_headers()
         listener: queue.Queue[str] = queue.Queue()
         with self.state.lock:
