@@ -315,3 +315,59 @@ def test_a_full_url_in_the_request_line_is_not_followed(served: Preview) -> None
     status, body = raw_get(served, url, [("Host", f"127.0.0.1:{port}")])
     assert status == 404
     assert_nothing_of_the_brief(body)
+
+
+SECRET = b"root:x:0:0:a file outside the project\n"
+
+
+def replace_with_link(link: Path, target: Path) -> None:
+    if link.is_dir() and not link.is_symlink():
+        import shutil
+
+        shutil.rmtree(link)
+    else:
+        link.unlink(missing_ok=True)
+    link.symlink_to(target)
+
+
+@pytest.mark.parametrize("where", ["file", "audience folder", "brief folder", "build folder"])
+def test_a_symlink_in_build_is_not_followed(preview: Preview, tmp_path: Path, where: str) -> None:
+    root = preview.state.root
+    outside = tmp_path / "outside"
+    (outside / "demo" / "analyst").mkdir(parents=True)
+    (outside / "demo" / "analyst" / "demo-analyst.html").write_bytes(SECRET)
+    build = root / "build"
+    edition = "demo/analyst/demo-analyst.html"
+    link, target = {
+        "file": (build / edition, outside / edition),
+        "audience folder": (build / "demo/analyst", outside / "demo/analyst"),
+        "brief folder": (build / "demo", outside / "demo"),
+        "build folder": (build, outside),
+    }[where]
+    replace_with_link(link, target)
+    status, body, _ = get(preview, "/files/analyst/demo-analyst.html")
+    assert status == 403
+    assert b"root:" not in body
+    assert b"symbolic link" in body
+
+
+def test_a_symlink_to_another_edition_is_not_followed(preview: Preview) -> None:
+    """A public edition that is a link to the analyst one would leak what the public may not see."""
+    folder = preview.state.root / "build" / "demo"
+    analyst = folder / "analyst" / "demo-analyst.html"
+    replace_with_link(folder / "public" / "demo-public.html", analyst)
+    status, body, _ = get(preview, "/files/public/demo-public.html")
+    assert status == 403
+    assert b"Analyst-only" not in body and b"TLP:AMBER" not in body
+
+
+def test_only_a_regular_file_is_served(preview: Preview) -> None:
+    import os
+
+    edition = preview.state.root / "build" / "demo" / "analyst" / "demo-analyst.html"
+    edition.unlink()
+    os.mkfifo(edition)  # opening a pipe to read would wait for a writer forever
+    status, body, _ = get(preview, "/files/analyst/demo-analyst.html")
+    assert status == 403 and b"not a regular file" in body
+    edition.unlink()
+    assert get(preview, "/files/analyst/demo-analyst.html")[0] == 404

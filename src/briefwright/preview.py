@@ -9,7 +9,10 @@ words it, over the last good output until the next good save.
 
 Only files named ``<brief>-<audience>.html`` or ``.pdf`` of this brief's
 editions are served, from ``build/<brief>/<audience>/``; no request path is
-ever joined to a folder, so nothing else can be reached.
+ever joined to a folder, so nothing else can be reached. Nor is any file
+reached through a link: each folder below the project root (``build/`` itself
+included) and the file are opened without following symbolic links, and only
+a regular file with no other name (hard link) is served.
 
 Listening on 127.0.0.1 keeps other computers out, not other web pages: a page
 on any site, open in the author's browser, can make it send requests here
@@ -22,10 +25,13 @@ anything of the brief is read.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 import queue
 import re
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -48,6 +54,61 @@ WATCHED = ("sources", "briefs", "templates")
 FILE = re.compile(r"^/files/(?P<audience>[a-z0-9][a-z0-9-]*)/(?P<name>[a-z0-9-]+\.(?:html|pdf))$")
 
 
+class Refused(Exception):
+    """A file under build/ that the preview will not serve; the message says why."""
+
+
+def read_regular(root: Path, folders: tuple[str, ...], name: str) -> bytes:
+    """Read ``root/folders.../name`` without following a link below ``root``.
+
+    Raise FileNotFoundError if it is not there, Refused if a folder or the file
+    is a symbolic link, or the file is anything but a regular file of one name.
+    """
+    if not {os.open, os.stat} <= os.supports_dir_fd or not hasattr(os, "O_NOFOLLOW"):
+        raise Refused("this system cannot open a file without following links")
+    cloexec = getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | cloexec)
+    shown = ""
+    try:
+        for folder in folders:
+            shown += folder + "/"
+            parent, fd = fd, -1  # _open_below closes the parent, whatever happens
+            fd = _open_below(parent, folder, os.O_DIRECTORY, shown.rstrip("/"))
+        # O_NONBLOCK: opening a named pipe to read would otherwise wait for a writer.
+        parent, fd = fd, -1
+        fd = _open_below(parent, name, os.O_NONBLOCK, shown + name)
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise Refused(f"{shown}{name} is not a regular file")
+        if info.st_nlink != 1:
+            raise Refused(f"{shown}{name} has other names (hard links)")
+        with os.fdopen(fd, "rb") as stream:
+            fd = -1  # the stream closes it
+            return stream.read()
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+def _open_below(parent: int, name: str, flags: int, shown: str) -> int:
+    """Open ``name`` in the folder ``parent`` (which is closed) without following a link."""
+    flags |= os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        return os.open(name, flags, dir_fd=parent)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        try:
+            link = stat.S_ISLNK(os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode)
+        except OSError:
+            link = False
+        if link or exc.errno == errno.ELOOP:
+            raise Refused(f"{shown} is a symbolic link") from None
+        raise Refused(f"{shown} cannot be opened ({exc.strerror})") from None
+    finally:
+        os.close(parent)
+
+
 @dataclass
 class State:
     """What the preview knows: the last good build, the current error, the listeners."""
@@ -55,6 +116,7 @@ class State:
     root: Path
     brief: str
     audiences: list[str]
+    port: int = 0  # the port the preview listens on, once it does
     version: int = 0
     error: str | None = None
     markings: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -174,13 +236,12 @@ class Handler(BaseHTTPRequestHandler):
         if match and match["audience"] in self.state.audiences:
             expected = f"{self.state.brief}-{match['audience']}"
             if match["name"].rsplit(".", 1)[0] == expected:
-                path = output_dir(self.state.root) / self.state.brief / match["audience"]
-                return self._file(path / match["name"])
+                return self._file(match["audience"], match["name"])
         return self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
 
     def _refusal(self) -> tuple[HTTPStatus, str] | None:
         """Return why this request is refused (status, reason), or None to answer it."""
-        port = self.server.server_address[1]
+        port = self.state.port
         hosts = self.headers.get_all("Host") or []
         host = hosts[0].strip().lower() if len(hosts) == 1 else ""
         if host not in (f"127.0.0.1:{port}", f"localhost:{port}"):
@@ -199,12 +260,22 @@ class Handler(BaseHTTPRequestHandler):
             return HTTPStatus.FORBIDDEN, "refused: the request comes from another web page"
         return None
 
-    def _file(self, path: Path) -> None:
+    def _file(self, audience: str, name: str) -> None:
+        root = self.state.root
+        folders = (*output_dir(root).relative_to(root).parts, self.state.brief, audience)
         try:
-            data = path.read_bytes()
-        except OSError:
+            data = read_regular(root, folders, name)
+        except (FileNotFoundError, NotADirectoryError):
             return self._send(HTTPStatus.NOT_FOUND, b"not built yet", "text/plain")
-        kind = "application/pdf" if path.suffix == ".pdf" else "text/html; charset=utf-8"
+        except (Refused, OSError) as exc:
+            reason = str(exc) if isinstance(exc, Refused) else f"cannot be read ({exc.strerror})"
+            message = (
+                f"not served: {reason}; the preview serves only the files brief build writes "
+                "(delete it and save a source to rebuild)"
+            )
+            log.warning("preview: %s", message)
+            return self._send(HTTPStatus.FORBIDDEN, message.encode() + b"\n", "text/plain")
+        kind = "application/pdf" if name.endswith(".pdf") else "text/html; charset=utf-8"
         self._send(HTTPStatus.OK, data, kind)
 
     def _send(self, status: HTTPStatus, body: bytes, kind: str) -> None:
@@ -259,6 +330,7 @@ class Preview:
         handler = type("BoundHandler", (Handler,), {"state": self.state})
         self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.server.daemon_threads = True
+        self.state.port = int(self.server.server_address[1])
         self.stop_event = threading.Event()
         self.threads: list[threading.Thread] = []
 
