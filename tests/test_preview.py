@@ -371,3 +371,35 @@ def test_only_a_regular_file_is_served(preview: Preview) -> None:
     assert status == 403 and b"not a regular file" in body
     edition.unlink()
     assert get(preview, "/files/analyst/demo-analyst.html")[0] == 404
+
+
+def hang_up(server: Preview, path: str, read: int = 0) -> None:
+    """Ask for ``path``, read ``read`` bytes of the answer, then drop the connection (a reset)."""
+    import socket
+    import struct
+
+    with socket.create_connection(("127.0.0.1", port_of(server)), timeout=5) as client:
+        client.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port_of(server)}\r\n\r\n".encode())
+        while read > 0:
+            read -= len(client.recv(read))
+        # Linger 0: close with a reset, as a browser does when a tab closes or a reload
+        # cancels a request half-way.
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def test_a_dropped_connection_leaves_no_traceback(
+    preview: Preview, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG", logger="briefwright.preview")
+    for _ in range(5):
+        for path in ("/files/analyst/demo-analyst.pdf", "/files/public/demo-public.html", "/"):
+            hang_up(preview, path)
+    hang_up(preview, "/events", read=len(b"HTTP/1.0 200"))  # a tab with the page closes
+    time.sleep(0.3)
+    preview.state.publish("reload", preview.state.snapshot())  # the stream writes to nobody
+    time.sleep(0.5)
+    assert get(preview, "/state")[0] == 200  # and the preview goes on serving
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "Exception" not in err, err
+    assert any("dropped the connection" in r.getMessage() for r in caplog.records)
+    assert all(r.levelname == "DEBUG" for r in caplog.records if "dropped" in r.getMessage())

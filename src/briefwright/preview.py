@@ -32,6 +32,7 @@ import os
 import queue
 import re
 import stat
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -307,8 +308,8 @@ class Handler(BaseHTTPRequestHandler):
             for message in _messages(listener):
                 self.wfile.write(message.encode())
                 self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+        except OSError as exc:  # the tab closed, or stopped reading
+            log.debug("preview: %s dropped the connection (%s)", self.client_address[0], exc)
         finally:
             with self.state.lock:
                 self.state.listeners.remove(listener)
@@ -322,14 +323,36 @@ def _messages(listener: queue.Queue[str]) -> Iterator[str]:
             yield ": keep-alive\n\n"
 
 
+class Server(ThreadingHTTPServer):
+    """The HTTP server: a thread per connection, and no traceback when a browser hangs up."""
+
+    daemon_threads = True
+    debug = False  # --debug: show the traceback of a request that failed
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Log a failed request: a dropped connection at debug, anything else in one line."""
+        exc = sys.exc_info()[1]
+        # A browser resets connections all the time: a reload cancels the edition
+        # it was loading, a closed tab ends its event stream.
+        if isinstance(exc, ConnectionError | TimeoutError):
+            log.debug("preview: %s dropped the connection (%s)", client_address[0], exc)
+            return
+        log.error(
+            "preview: a request failed: %s: %s (rerun with --debug for details, "
+            "and report it with the command you ran)",
+            type(exc).__name__,
+            exc,
+            exc_info=self.debug,
+        )
+
+
 class Preview:
     """A running preview: an HTTP server on 127.0.0.1 and a file watcher."""
 
     def __init__(self, root: Path, brief: str, audiences: list[str], port: int = 0) -> None:
         self.state = State(root, brief, audiences)
         handler = type("BoundHandler", (Handler,), {"state": self.state})
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        self.server.daemon_threads = True
+        self.server = Server(("127.0.0.1", port), handler)
         self.state.port = int(self.server.server_address[1])
         self.stop_event = threading.Event()
         self.threads: list[threading.Thread] = []
@@ -438,6 +461,7 @@ def serve(
     open_browser: bool = True,
     *,
     echo: Callable[[str], None],
+    debug: bool = False,
 ) -> None:
     """Run a preview until interrupted (Ctrl-C)."""
     try:
@@ -446,6 +470,7 @@ def serve(
         raise BriefError(
             f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); choose another with --port"
         ) from None
+    server.server.debug = debug
     server.start()
     echo(f"Previewing {brief} at {server.url} (Ctrl-C to stop)")
     if server.state.error:
