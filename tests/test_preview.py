@@ -403,3 +403,61 @@ def test_a_dropped_connection_leaves_no_traceback(
     assert "Traceback" not in err and "Exception" not in err, err
     assert any("dropped the connection" in r.getMessage() for r in caplog.records)
     assert all(r.levelname == "DEBUG" for r in caplog.records if "dropped" in r.getMessage())
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
+    end = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_flood_of_connections_is_capped(preview: Preview) -> None:
+    import socket
+
+    from briefwright import preview as live
+
+    before = threading.active_count()
+    idle = []  # connections that never send a request, each holding a thread while it waits
+    try:
+        for _ in range(live.MAX_CONNECTIONS + 20):
+            idle.append(socket.create_connection(("127.0.0.1", port_of(preview)), timeout=5))
+        wait_for(lambda: threading.active_count() >= before + live.MAX_CONNECTIONS)
+        time.sleep(0.5)  # the connections over the cap are answered, not given threads
+        assert threading.active_count() <= before + live.MAX_CONNECTIONS
+        status, body, _ = get(preview, "/files/analyst/demo-analyst.html")
+        assert status == 503 and b"busy" in body
+        assert_nothing_of_the_brief(body)
+        assert threading.active_count() <= before + live.MAX_CONNECTIONS
+    finally:
+        for connection in idle:
+            connection.close()
+    wait_for(lambda: threading.active_count() <= before + 1)
+    assert get(preview, "/files/analyst/demo-analyst.html")[0] == 200
+
+
+def test_open_event_streams_are_capped(preview: Preview) -> None:
+    from briefwright import preview as live
+
+    streams = []
+    try:
+        for _ in range(live.MAX_STREAMS):
+            connection = http.client.HTTPConnection("127.0.0.1", port_of(preview), timeout=5)
+            connection.request("GET", "/events")
+            response = connection.getresponse()
+            assert response.status == 200
+            streams.append(response)
+        status, body, _ = get(preview, "/events")
+        assert status == 503 and b"close some" in body
+        # The page and the editions still load beside the streams.
+        assert get(preview, "/files/analyst/demo-analyst.html")[0] == 200
+    finally:
+        for response in streams:
+            response.close()
+
+    def gone() -> bool:  # a stream finds its tab gone when it next writes to it
+        preview.state.publish("reload", preview.state.snapshot())
+        return not preview.state.listeners
+
+    wait_for(gone)
+    assert raw_get(preview, "/events", [("Host", f"127.0.0.1:{port_of(preview)}")])[0] == 200

@@ -31,6 +31,7 @@ import logging
 import os
 import queue
 import re
+import select as selectors
 import stat
 import sys
 import threading
@@ -52,6 +53,18 @@ from .roots import output_dir
 log = logging.getLogger(__name__)
 
 WATCHED = ("sources", "briefs", "templates")
+# A thread serves each connection; these caps keep a flood of connections (a
+# page in the author's browser can open them by the hundred) from growing
+# threads without bound. Beyond them the answer is 503. A browser opens at
+# most six connections to one host, and a page holds one event stream.
+MAX_CONNECTIONS = 32
+MAX_STREAMS = 12
+REQUEST_TIMEOUT = 10  # seconds a connection may take to send its request, or to take an answer
+_BUSY = b"the preview is busy: too many connections are open; reload in a moment\n"
+BUSY = (
+    b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+    b"Content-Length: %d\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n%s"
+) % (len(_BUSY), _BUSY)
 FILE = re.compile(r"^/files/(?P<audience>[a-z0-9][a-z0-9-]*)/(?P<name>[a-z0-9-]+\.(?:html|pdf))$")
 
 
@@ -209,6 +222,7 @@ class Handler(BaseHTTPRequestHandler):
 
     state: State
     server_version = "briefwright-preview"
+    timeout = REQUEST_TIMEOUT
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         log.debug("preview: " + format, *args)
@@ -297,12 +311,17 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Referrer-Policy", "no-referrer")
 
     def _events(self) -> None:
-        self._start(HTTPStatus.OK, "text/event-stream")
-        self.end_headers()
         listener: queue.Queue[str] = queue.Queue()
         with self.state.lock:
-            self.state.listeners.append(listener)
+            room = len(self.state.listeners) < MAX_STREAMS
+            if room:
+                self.state.listeners.append(listener)
+        if not room:
+            full = b"too many pages of this preview are open: close some and reload this one\n"
+            return self._send(HTTPStatus.SERVICE_UNAVAILABLE, full, "text/plain")
         try:
+            self._start(HTTPStatus.OK, "text/event-stream")
+            self.end_headers()
             self.wfile.write(b"retry: 500\n\n")
             self.wfile.flush()
             for message in _messages(listener):
@@ -327,7 +346,45 @@ class Server(ThreadingHTTPServer):
     """The HTTP server: a thread per connection, and no traceback when a browser hangs up."""
 
     daemon_threads = True
+    # Connections wait in the kernel, not in threads, while the cap turns others away.
+    request_queue_size = 128
     debug = False  # --debug: show the traceback of a request that failed
+
+    def __init__(self, address: tuple[str, int], handler: type[Handler]) -> None:
+        super().__init__(address, handler)
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the connection in a thread of its own if one is free, else answer 503."""
+        if not self.slots.acquire(blocking=False):
+            log.debug("preview: %s turned away: all connections busy", client_address[0])
+            return self._turn_away(request)
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()  # no thread started, none will give it back
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def _turn_away(self, request: Any) -> None:
+        """Answer 503 from the thread that accepts connections, waiting on nothing."""
+        try:
+            # Read the request if it is there (at most a moment): closing a connection
+            # with a request unread resets it, and the client would never see the 503.
+            if selectors.select([request], [], [], 0.05)[0]:
+                request.setblocking(False)
+                request.recv(65536)
+            request.setblocking(False)
+            request.sendall(BUSY)
+        except OSError:
+            pass
+        finally:
+            self.shutdown_request(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Log a failed request: a dropped connection at debug, anything else in one line."""
