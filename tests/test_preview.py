@@ -461,3 +461,88 @@ def test_open_event_streams_are_capped(preview: Preview) -> None:
 
     wait_for(gone)
     assert raw_get(preview, "/events", [("Host", f"127.0.0.1:{port_of(preview)}")])[0] == 200
+
+
+def descendants(pid: int) -> set[int]:
+    """Return the processes started by ``pid``, and by them, and so on (Linux: /proc)."""
+    parents: dict[int, int] = {}
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended while we looked
+        parents[int(stat_file.parent.name)] = int(fields[1])
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        children = {child for child, ppid in parents.items() if ppid == parent}
+        todo += children - found
+        found |= children
+    return found
+
+
+def preview_command(root: Path, port: int) -> list[str]:
+    import sys
+
+    return [
+        *(sys.executable, "-c", "from briefwright.cli import main; main()"),
+        *("--root", str(root), "preview", "demo", "--port", str(port), "--no-open"),
+    ]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+def test_ctrl_c_during_a_rebuild_stops_cleanly(project: Callable[..., Path]) -> None:
+    """Ctrl-C in a terminal reaches every process of the preview: itself, pandoc, PDF workers."""
+    import os
+    import signal
+    import subprocess
+
+    root = project()
+    port = free_port()
+    process = subprocess.Popen(
+        preview_command(root, port),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a process group of its own, as a terminal gives a command
+    )
+    try:
+        assert process.stdout is not None
+        assert f"at http://127.0.0.1:{port}/" in process.stdout.readline()
+        started = descendants(process.pid)  # pandoc, the fork server of the PDF workers
+        section_file = root / "sources" / "demo" / "intro.md"
+        text = section_file.read_text()
+        edits = iter(range(1000))
+
+        def rebuilding() -> bool:
+            if next(edits) % 20 == 0:  # again each second: the watcher may not have been ready
+                section_file.write_text(text.replace("Plain", f"Edit {time.monotonic()}"))
+            return len(descendants(process.pid) - started) > 0
+
+        # Press Ctrl-C while the rebuild has PDF workers laying out its editions.
+        wait_for(rebuilding, seconds=30)
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "Stopped." in out
+    for noise in ("Traceback", "Exception", "leaked", "WARNING", "ERROR"):
+        assert noise not in err, err
+
+    def all_ended() -> bool:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    wait_for(all_ended)  # nothing the builds started is left running

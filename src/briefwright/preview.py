@@ -32,6 +32,7 @@ import os
 import queue
 import re
 import select as selectors
+import signal
 import stat
 import sys
 import threading
@@ -131,10 +132,13 @@ class State:
     brief: str
     audiences: list[str]
     port: int = 0  # the port the preview listens on, once it does
+    debug: bool = False  # --debug: show the traceback of an unexpected error
     version: int = 0
     error: str | None = None
+    busy: bool = False  # a build is in progress
     markings: dict[str, dict[str, str]] = field(default_factory=dict)
-    listeners: list[queue.Queue[str]] = field(default_factory=list)
+    listeners: list[queue.Queue[str | None]] = field(default_factory=list)
+    closed: bool = False  # stopping: the event streams end, and no new one starts
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def publish(self, event: str, data: dict[str, Any]) -> None:
@@ -142,6 +146,13 @@ class State:
         with self.lock:
             for listener in self.listeners:
                 listener.put(message)
+
+    def close(self) -> None:
+        """End every event stream (None tells it to), and refuse new ones."""
+        with self.lock:
+            self.closed = True
+            for listener in self.listeners:
+                listener.put(None)
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -154,7 +165,8 @@ class State:
 
 
 def rebuild(state: State) -> None:
-    """Build the brief's editions; publish 'reload' on success, 'error' on a fault."""
+    """Build the brief's editions; publish 'reload' on success, 'problem' on a fault."""
+    state.busy = True
     try:
         project = load.load_project(state.root)
         if state.brief not in project.briefs:
@@ -164,10 +176,17 @@ def rebuild(state: State) -> None:
         results = build.build(editions, jobs=pdf_pool.default_jobs())
         build.raise_failures(results)
     except BriefError as exc:
-        state.error = exc.format_message()
-        log.warning("preview: %s", state.error)
-        state.publish("problem", {"error": state.error, "version": state.version})
-        return
+        return _problem(state, exc.format_message())
+    except Exception as exc:  # a fault of briefwright's own: say so, and keep watching
+        if state.debug:
+            log.error("preview: the build failed", exc_info=True)
+        return _problem(
+            state,
+            f"unexpected error: {type(exc).__name__}: {exc} (rerun with --debug for details, "
+            "and report it with the command you ran)",
+        )
+    finally:
+        state.busy = False
     state.error = None
     state.markings = {
         r.edition.audience.name: {
@@ -180,6 +199,13 @@ def rebuild(state: State) -> None:
     built = [r.edition.audience.name for r in results if r.status == "built"]
     log.info("preview: version %d (%s)", state.version, ", ".join(built) or "nothing changed")
     state.publish("reload", state.snapshot())
+
+
+def _problem(state: State, error: str) -> None:
+    """Keep the last good outputs, and tell the console and the page what went wrong."""
+    state.error = error
+    log.warning("preview: %s", error)
+    state.publish("problem", {"error": error, "version": state.version})
 
 
 def watch(state: State, stop: threading.Event) -> None:
@@ -311,13 +337,15 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Referrer-Policy", "no-referrer")
 
     def _events(self) -> None:
-        listener: queue.Queue[str] = queue.Queue()
+        listener: queue.Queue[str | None] = queue.Queue()
         with self.state.lock:
-            room = len(self.state.listeners) < MAX_STREAMS
+            room = len(self.state.listeners) < MAX_STREAMS and not self.state.closed
             if room:
                 self.state.listeners.append(listener)
         if not room:
             full = b"too many pages of this preview are open: close some and reload this one\n"
+            if self.state.closed:
+                full = b"the preview is stopping\n"
             return self._send(HTTPStatus.SERVICE_UNAVAILABLE, full, "text/plain")
         try:
             self._start(HTTPStatus.OK, "text/event-stream")
@@ -334,12 +362,48 @@ class Handler(BaseHTTPRequestHandler):
                 self.state.listeners.remove(listener)
 
 
-def _messages(listener: queue.Queue[str]) -> Iterator[str]:
+def _messages(listener: queue.Queue[str | None]) -> Iterator[str]:
+    """Yield the messages published to a stream, a keep-alive when quiet, until None."""
     while True:
         try:
-            yield listener.get(timeout=15)
+            message = listener.get(timeout=15)
         except queue.Empty:
             yield ": keep-alive\n\n"
+            continue
+        if message is None:
+            return
+        yield message
+
+
+def _keep_ctrl_c_away() -> None:
+    """Block SIGINT in this thread, and so in every thread and process it starts.
+
+    A terminal sends Ctrl-C to every process of a command: pandoc and the PDF
+    workers would die in the middle of an edition, each with a traceback, and
+    leave the build's pool half torn down. Only the main thread takes Ctrl-C;
+    it stops the preview, which lets the build in progress finish and ends what
+    the builds started.
+    """
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def _start_pdf_workers_deaf_to_ctrl_c() -> None:
+    """Start the PDF workers' fork server with Ctrl-C ignored, as its workers then are.
+
+    A blocked signal alone does not reach them: multiprocessing unblocks SIGINT
+    in the thread that starts its resource tracker, just before the fork
+    server. Ignoring SIGINT is inherited instead, and the fork server passes
+    it on. Only the main thread may change it, for the moment the start takes
+    (it does not wait for the server to load WeasyPrint).
+    """
+    if pdf_pool.default_jobs() < 2 or threading.current_thread() is not threading.main_thread():
+        return  # builds with one job lay PDFs out here; elsewhere the thread mask must do
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        pdf_pool.start_server()
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
 
 
 class Server(ThreadingHTTPServer):
@@ -412,26 +476,52 @@ class Preview:
         self.server = Server(("127.0.0.1", port), handler)
         self.state.port = int(self.server.server_address[1])
         self.stop_event = threading.Event()
-        self.threads: list[threading.Thread] = []
+        self.built_once = threading.Event()
+        self.builder: threading.Thread | None = None
+        self.serving: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/"
+        return f"http://127.0.0.1:{self.state.port}/"
 
     def start(self) -> None:
         """Build once, then serve and watch in background threads."""
-        rebuild(self.state)
-        for target in (self.server.serve_forever, lambda: watch(self.state, self.stop_event)):
-            thread = threading.Thread(target=target, daemon=True)
-            thread.start()
-            self.threads.append(thread)
+        _start_pdf_workers_deaf_to_ctrl_c()
+        self.builder = threading.Thread(target=self._build_and_watch, name="preview-build")
+        self.builder.daemon = True
+        self.builder.start()
+        self.built_once.wait()
+        self.serving = threading.Thread(target=self.server.serve_forever, name="preview-serve")
+        self.serving.daemon = True
+        self.serving.start()
+
+    def _build_and_watch(self) -> None:
+        """Build, then rebuild on every change until stopped: every build runs here."""
+        _keep_ctrl_c_away()
+        try:
+            rebuild(self.state)
+        finally:
+            self.built_once.set()
+        try:
+            if not self.stop_event.is_set():
+                watch(self.state, self.stop_event)
+        except Exception as exc:  # e.g. a watched folder went away
+            log.error("preview: stopped watching for changes: %s (restart brief preview)", exc)
 
     def stop(self) -> None:
+        """Stop serving; let a build in progress finish; end what the builds started."""
         self.stop_event.set()
-        self.server.shutdown()
+        self.state.close()
+        if self.serving is not None:  # shutdown() would wait for ever on a server never run
+            self.server.shutdown()
+            self.serving.join()
         self.server.server_close()
-        for thread in self.threads:
-            thread.join(timeout=5)
+        if self.builder is not None:
+            # Its PDF workers end with its pool, its outputs are whole (writes are atomic).
+            self.builder.join()
+        from .render import pandoc
+
+        pandoc.close()  # the pandoc processes builds keep for the next one
 
 
 PAGE = """<!DOCTYPE html>
@@ -527,19 +617,20 @@ def serve(
         raise BriefError(
             f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); choose another with --port"
         ) from None
-    server.server.debug = debug
-    server.start()
-    echo(f"Previewing {brief} at {server.url} (Ctrl-C to stop)")
-    if server.state.error:
-        echo(f"The first build failed; fix it and save:\n{server.state.error}")
-    if open_browser:
-        import webbrowser
-
-        webbrowser.open(server.url)
+    server.server.debug = server.state.debug = debug
     try:
+        server.start()
+        echo(f"Previewing {brief} at {server.url} (Ctrl-C to stop)")
+        if server.state.error:
+            echo(f"The first build failed; fix it and save:\n{server.state.error}")
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(server.url)
         threading.Event().wait()
     except KeyboardInterrupt:
-        pass
+        if server.state.busy:
+            echo("Stopping after the build in progress...")
     finally:
         server.stop()
     echo("Stopped.")
