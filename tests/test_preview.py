@@ -546,3 +546,93 @@ def test_ctrl_c_during_a_rebuild_stops_cleanly(project: Callable[..., Path]) -> 
         return False
 
     wait_for(all_ended)  # nothing the builds started is left running
+
+
+def test_a_save_that_fixes_the_error_says_so(project: Callable[..., Path]) -> None:
+    said: list[str] = []
+    preview = Preview(project(), "demo", ["analyst", "public"], echo=said.append)
+    preview.start()
+    try:
+        found = events(preview)
+        brief = preview.state.root / "briefs" / "demo.yaml"
+        good = brief.read_text()
+        brief.write_text(good + "colour: blue\n")
+        assert next_event(found)[0] == "problem"
+        assert not said  # the problem itself is a warning in the log
+        brief.write_text(good)
+        name, data = next_event(found)
+        assert name == "reload" and data["error"] is None and data["fixed"] is True
+        assert said == ["Fixed: demo builds again (version 2)."]
+        section_file = preview.state.root / "sources" / "demo" / "intro.md"
+        section_file.write_text(section_file.read_text().replace("Plain", "Plainer"))
+        name, data = next_event(found)
+        assert name == "reload" and data["fixed"] is False  # an ordinary save fixes nothing
+        assert len(said) == 1
+    finally:
+        preview.stop()
+
+
+def test_the_console_says_when_a_save_fixes_the_error(project: Callable[..., Path]) -> None:
+    import signal
+    import subprocess
+
+    root = project()
+    port = free_port()
+    process = subprocess.Popen(
+        preview_command(root, port), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or ()]).start()
+    try:
+        assert f"at http://127.0.0.1:{port}/" in lines.get(timeout=60)
+        found = events_at(port)
+        brief = root / "briefs" / "demo.yaml"
+        good = brief.read_text()
+        while True:  # again until the watcher, which may not have been ready, sees it
+            brief.write_text(good + f"colour: blue{time.monotonic()}\n")
+            try:
+                if found.get(timeout=3)[0] == "problem":
+                    break
+            except queue.Empty:
+                continue
+        brief.write_text(good)
+        assert lines.get(timeout=30) == "Fixed: demo builds again (version 2).\n"
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+    err = process.stderr.read() if process.stderr else ""
+    assert "unknown key 'colour'" in err and "Traceback" not in err
+
+
+def events_at(port: int) -> queue.Queue[tuple[str, dict[str, object]]]:
+    class At:
+        url = f"http://127.0.0.1:{port}/"
+
+    return events(At())  # type: ignore[arg-type]
+
+
+def test_a_browser_sees_a_fix_clear_the_problem(
+    preview: Preview, browser_node: str, tmp_path: Path
+) -> None:
+    import subprocess
+
+    from .conftest import BROWSER
+
+    brief = preview.state.root / "briefs" / "demo.yaml"
+    result = subprocess.run(
+        [
+            browser_node,
+            str(BROWSER / "preview.mjs"),
+            "--break-and-fix",
+            preview.url + "?a=analyst&f=html",
+            str(brief),
+            "authors: [Unit A]",
+            "authors: [Unit A]\ncolour: blue",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert '"ok":true' in result.stdout and "Fixed" in result.stdout

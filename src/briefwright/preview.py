@@ -133,6 +133,8 @@ class State:
     audiences: list[str]
     port: int = 0  # the port the preview listens on, once it does
     debug: bool = False  # --debug: show the traceback of an unexpected error
+    # Where the preview tells the author what is good news (a fix); problems are warnings.
+    say: Callable[[str], None] = field(default=lambda text: log.info("preview: %s", text))
     version: int = 0
     error: str | None = None
     busy: bool = False  # a build is in progress
@@ -167,6 +169,7 @@ class State:
 def rebuild(state: State) -> None:
     """Build the brief's editions; publish 'reload' on success, 'problem' on a fault."""
     state.busy = True
+    broken = state.error is not None
     try:
         project = load.load_project(state.root)
         if state.brief not in project.briefs:
@@ -198,7 +201,9 @@ def rebuild(state: State) -> None:
     state.version += 1
     built = [r.edition.audience.name for r in results if r.status == "built"]
     log.info("preview: version %d (%s)", state.version, ", ".join(built) or "nothing changed")
-    state.publish("reload", state.snapshot())
+    if broken:  # the author fixed what the console and the page showed as broken
+        state.say(f"Fixed: {state.brief} builds again (version {state.version}).")
+    state.publish("reload", {**state.snapshot(), "fixed": broken})
 
 
 def _problem(state: State, error: str) -> None:
@@ -470,8 +475,17 @@ class Server(ThreadingHTTPServer):
 class Preview:
     """A running preview: an HTTP server on 127.0.0.1 and a file watcher."""
 
-    def __init__(self, root: Path, brief: str, audiences: list[str], port: int = 0) -> None:
+    def __init__(
+        self,
+        root: Path,
+        brief: str,
+        audiences: list[str],
+        port: int = 0,
+        echo: Callable[[str], None] | None = None,
+    ) -> None:
         self.state = State(root, brief, audiences)
+        if echo is not None:
+            self.state.say = echo
         handler = type("BoundHandler", (Handler,), {"state": self.state})
         self.server = Server(("127.0.0.1", port), handler)
         self.state.port = int(self.server.server_address[1])
@@ -580,6 +594,15 @@ PAGE = """<!DOCTYPE html>
   }}
   if (state.error) showProblem(state.error);
   const events = new EventSource("/events");
+  events.onopen = () => {{ status.dataset.connected = "true"; }};
+  events.onerror = () => {{
+    status.dataset.connected = "false";
+    // The browser retries a dropped stream by itself; a refused one (the preview
+    // stopped, or too many pages are open) it gives up on.
+    if (events.readyState === EventSource.CLOSED) {{
+      status.textContent = "Not updating: reload the page once brief preview runs";
+    }}
+  }};
   events.addEventListener("reload", (event) => {{
     const data = JSON.parse(event.data);
     problem.hidden = true;
@@ -589,7 +612,8 @@ PAGE = """<!DOCTYPE html>
       badge.textContent = marking.label;
       badge.style.color = marking.colour;
     }}
-    status.textContent = "Updated (version " + data.version + ")";
+    status.textContent = (data.fixed ? "Fixed: builds again" : "Updated") +
+      " (version " + data.version + ")";
     const src = frame.src.split("?")[0];
     frame.src = src + "?v=" + data.version;
   }});
@@ -612,7 +636,7 @@ def serve(
 ) -> None:
     """Run a preview until interrupted (Ctrl-C)."""
     try:
-        server = Preview(root, brief, audiences, port)
+        server = Preview(root, brief, audiences, port, echo=echo)
     except OSError as exc:
         raise BriefError(
             f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); choose another with --port"
