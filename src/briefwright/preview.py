@@ -20,18 +20,23 @@ on any site, open in the author's browser, can make it send requests here
 request must name this preview in ``Host`` (``127.0.0.1:PORT`` or
 ``localhost:PORT``), or it gets 421; and a request that a browser says comes
 from another page (``Origin``, ``Sec-Fetch-Site``) gets 403. Both come before
-anything of the brief is read.
+anything of the brief is read. At most MAX_CONNECTIONS connections get a
+thread, and MAX_STREAMS of them an event stream; beyond, the answer is 503.
+
+Every build runs in one thread that Ctrl-C does not reach, nor the pandoc
+and PDF worker processes it starts (a terminal sends Ctrl-C to them all);
+the main thread takes it, and stops the preview after the build in progress.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import logging
 import os
 import queue
 import re
-import select as selectors
 import signal
 import stat
 import sys
@@ -443,15 +448,15 @@ class Server(ThreadingHTTPServer):
     def _turn_away(self, request: Any) -> None:
         """Answer 503 from the thread that accepts connections, waiting on nothing."""
         try:
-            # Read the request if it is there (at most a moment): closing a connection
-            # with a request unread resets it, and the client would never see the 503.
-            if selectors.select([request], [], [], 0.05)[0]:
-                request.setblocking(False)
+            # Read the request if it is there (waiting a moment at most): closing a
+            # connection with a request unread resets it, and the 503 would be lost.
+            request.settimeout(0.05)
+            with contextlib.suppress(TimeoutError):
                 request.recv(65536)
-            request.setblocking(False)
+            request.setblocking(False)  # the answer fits in the socket's buffer
             request.sendall(BUSY)
         except OSError:
-            pass
+            pass  # the client has gone already
         finally:
             self.shutdown_request(request)
 
