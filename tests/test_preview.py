@@ -43,13 +43,14 @@ def get(server: Preview, path: str) -> tuple[int, bytes, str]:
     return response.status, response.read(), response.getheader("Content-Type") or ""
 
 
-def events(server: Preview) -> queue.Queue[tuple[str, dict[str, object]]]:
-    """Subscribe to the event stream; return a queue of (event, data)."""
+def events(server: Preview | str) -> queue.Queue[tuple[str, dict[str, object]]]:
+    """Subscribe to the event stream of a preview (or at a URL); return a queue of (event, data)."""
+    url = server if isinstance(server, str) else server.url
     found: queue.Queue[tuple[str, dict[str, object]]] = queue.Queue()
     ready = threading.Event()
 
     def listen() -> None:
-        with urllib.request.urlopen(server.url + "events", timeout=30) as stream:
+        with urllib.request.urlopen(url + "events", timeout=30) as stream:
             ready.set()
             name = None
             for raw in stream:
@@ -582,10 +583,15 @@ def test_the_console_says_when_a_save_fixes_the_error(project: Callable[..., Pat
         preview_command(root, port), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or ()]).start()
+
+    def read_lines() -> None:  # so that the test can wait for a line with a timeout
+        for line in process.stdout or ():
+            lines.put(line)
+
+    threading.Thread(target=read_lines, daemon=True).start()
     try:
         assert f"at http://127.0.0.1:{port}/" in lines.get(timeout=60)
-        found = events_at(port)
+        found = events(f"http://127.0.0.1:{port}/")
         brief = root / "briefs" / "demo.yaml"
         good = brief.read_text()
         while True:  # again until the watcher, which may not have been ready, sees it
@@ -602,13 +608,6 @@ def test_the_console_says_when_a_save_fixes_the_error(project: Callable[..., Pat
         process.wait(timeout=60)
     err = process.stderr.read() if process.stderr else ""
     assert "unknown key 'colour'" in err and "Traceback" not in err
-
-
-def events_at(port: int) -> queue.Queue[tuple[str, dict[str, object]]]:
-    class At:
-        url = f"http://127.0.0.1:{port}/"
-
-    return events(At())  # type: ignore[arg-type]
 
 
 def test_a_browser_sees_a_fix_clear_the_problem(
