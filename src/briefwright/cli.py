@@ -311,7 +311,9 @@ def preview(
     project = load.load_project(obj.root)
     _known(ctx, project, (brief,), audiences)
     names = list(audiences) or list(project.briefs[brief].audiences)
-    live.serve(obj.root, brief, names, port, open_browser=not no_open, echo=click.echo)
+    live.serve(
+        obj.root, brief, names, port, open_browser=not no_open, echo=click.echo, debug=obj.debug
+    )
 
 
 def main() -> None:
