@@ -208,7 +208,8 @@ def test_a_chart_may_read_only_files_of_its_data_folder(
                 )
             },
             "sources/demo/intro.md:5:",
-            "data file 'pledges.csv' has no column 'soldiers' (expected one of country, troops, funding)",
+            "data file 'pledges.csv' has no column 'soldiers' "
+            "(expected one of country, troops, funding)",
         ),
         (
             {"sources/demo/data/pledges.csv": "country,troops\nFrance,4000\nSpain\n"},
