@@ -53,6 +53,7 @@ from markupsafe import escape
 
 from . import build, load, select
 from .errors import BriefError
+from .formats import FORMATS
 from .render import pdf_pool
 from .roots import output_dir
 
@@ -71,7 +72,12 @@ BUSY = (
     b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
     b"Content-Length: %d\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n%s"
 ) % (len(_BUSY), _BUSY)
-FILE = re.compile(r"^/files/(?P<audience>[a-z0-9][a-z0-9-]*)/(?P<name>[a-z0-9-]+\.(?:html|pdf))$")
+SHOWN = tuple(f.name for f in FORMATS.values() if f.preview)  # what a browser can show
+FILE = re.compile(
+    r"^/files/(?P<audience>[a-z0-9][a-z0-9-]*)/(?P<name>[a-z0-9-]+\.(?:"
+    + "|".join(SHOWN)
+    + r"))$"
+)
 
 
 class Refused(Exception):
@@ -239,7 +245,7 @@ def page(state: State, audience: str, fmt: str) -> str:
     formats = "".join(
         f'<a href="/?a={audience}&amp;f={f}" {"aria-current=page" if f == fmt else ""}>'
         f"{f.upper()}</a>"
-        for f in ("html", "pdf")
+        for f in sorted(SHOWN, key=lambda name: name != "html")
     )
     name = f"{state.brief}-{audience}.{fmt}"
     return PAGE.format(
@@ -274,7 +280,7 @@ class Handler(BaseHTTPRequestHandler):
             query = parse_qs(parts.query)
             audience = query.get("a", [self.state.audiences[0]])[0]
             fmt = query.get("f", ["html"])[0]
-            if audience not in self.state.audiences or fmt not in ("html", "pdf"):
+            if audience not in self.state.audiences or fmt not in SHOWN:
                 return self._send(HTTPStatus.NOT_FOUND, b"no such edition", "text/plain")
             body = page(self.state, audience, fmt).encode("utf-8")
             return self._send(HTTPStatus.OK, body, "text/html; charset=utf-8")
@@ -326,7 +332,8 @@ class Handler(BaseHTTPRequestHandler):
             )
             log.warning("preview: %s", message)
             return self._send(HTTPStatus.FORBIDDEN, message.encode() + b"\n", "text/plain")
-        kind = "application/pdf" if name.endswith(".pdf") else "text/html; charset=utf-8"
+        kind = FORMATS[name.rsplit(".", 1)[1]].media_type
+        kind += "; charset=utf-8" if kind.startswith("text/") else ""
         self._send(HTTPStatus.OK, data, kind)
 
     def _send(self, status: HTTPStatus, body: bytes, kind: str) -> None:
