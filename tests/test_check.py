@@ -168,3 +168,20 @@ def test_uncited_entry_in_a_json_bibliography_names_its_line(
     assert result.exit_code == 0, result.output
     assert "sources/demo/references.json:3: reference 'paid-report' is never cited" in result.output
     assert "'used'" not in result.output
+
+
+def test_a_passage_no_edition_shows_is_a_warning(project: Callable[..., Path]) -> None:
+    body = 'Text.\n\n::: {audience="parliament"}\nFor a committee no brief is made for.\n:::\n'
+    audiences = AUDIENCES + "parliament:\n  label: MPs\n  layout: full\n  clearance: TLP:CLEAR\n"
+    root = project(
+        {
+            "briefs/audiences.yaml": audiences,
+            "sources/demo/intro.md": section("Q?", "S.", body, marking="TLP:CLEAR"),
+        }
+    )
+    result = run(root, "check")
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: sources/demo/intro.md:8: no edition of any brief shows this passage: it is for "
+        "parliament, but only analyst, executive, public receive the section"
+    ) in result.output

@@ -74,9 +74,7 @@ BUSY = (
 ) % (len(_BUSY), _BUSY)
 SHOWN = tuple(f.name for f in FORMATS.values() if f.preview)  # what a browser can show
 FILE = re.compile(
-    r"^/files/(?P<audience>[a-z0-9][a-z0-9-]*)/(?P<name>[a-z0-9-]+\.(?:"
-    + "|".join(SHOWN)
-    + r"))$"
+    r"^/files/(?P<audience>[a-z0-9][a-z0-9-]*)/(?P<name>[a-z0-9-]+\.(?:" + "|".join(SHOWN) + r"))$"
 )
 
 

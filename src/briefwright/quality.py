@@ -14,10 +14,10 @@ import datetime as dt
 import logging
 import re
 
-from . import tree
+from . import passages, sources, tree
 from .errors import BriefError, Problems
 from .load import build_date
-from .models import Edition, Project
+from .models import Audience, Edition, Project
 from .sources import citations
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,55 @@ def check_sections(project: Project, problems: Problems, max_age: int, today: dt
                         f"reference '{key}' is never cited",
                         f"cite it with [@{key}] or remove it",
                     )
+
+
+def check_passages(project: Project, problems: Problems) -> None:
+    """Warn of passages that no edition of any brief shows, and say why."""
+    readers: dict[tuple[str, str], list[Audience]] = {}  # (collection, section): its audiences
+    for brief in project.briefs.values():
+        for spec in brief.audiences.values():
+            for section_id in spec.sections if spec.sections is not None else brief.sections:
+                readers.setdefault((brief.collection, section_id), []).append(spec.audience)
+    for collection in project.collections.values():
+        for section in collection.sections.values():
+            audiences = readers.get((collection.name, section.id))
+            if not audiences or section.doc is None:
+                continue  # a section no brief uses is warned of already
+            for found in passages.passages(section.doc.body):
+                if found.element == "Div" and not any(
+                    _shows(audience, found, project) for audience in audiences
+                ):
+                    problems.warning(
+                        section.rel,
+                        sources.line_of(
+                            section.body, found.marking or "audience=", section.body_line
+                        ),
+                        "no edition of any brief shows this passage: "
+                        + _why_not(audiences, found, project),
+                        "address it to an audience that receives the section's full text, "
+                        "or to a summary edition by name",
+                    )
+
+
+def _shows(audience: Audience, found: passages.Passage, project: Project) -> bool:
+    level = project.scheme.get(found.marking) if found.marking else None
+    if found.marking is not None and (level is None or level.rank > audience.level.rank):
+        return False
+    if found.audiences is not None and audience.name not in found.audiences:
+        return False
+    return audience.depth == "full" or found.audiences is not None
+
+
+def _why_not(audiences: list[Audience], found: passages.Passage, project: Project) -> str:
+    names = ", ".join(sorted({a.name for a in audiences}))
+    if found.audiences is not None and not set(found.audiences) & {a.name for a in audiences}:
+        return f"it is for {', '.join(found.audiences)}, but only {names} receive the section"
+    if found.marking is not None:
+        return (
+            f"it is marked {found.marking}, and the audiences that may receive that "
+            "read summaries only"
+        )
+    return f"{names} read summaries only, and it is addressed to none of them by name"
 
 
 def check_editions(editions: list[Edition], problems: Problems) -> None:
@@ -156,6 +205,7 @@ def run_checks(
 ) -> None:
     """Run every quality gate, adding to ``problems``."""
     check_sections(project, problems, max_age, today or build_date())
+    check_passages(project, problems)
     check_editions(editions, problems)
     check_charts(editions, problems)
     check_pages(editions, problems)
