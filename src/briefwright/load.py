@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import bibliography, layouts, passages, yamlfile
+from .csl import citation_style
 from .errors import Problems
 from .markings import TLP, Level, Scheme
 from .models import (
@@ -298,7 +299,7 @@ def _check_unmarked(reader: Reader, path: Path, spec: BriefFile, collection: Col
 
 def _citation_style(reader: Reader, rel: str, data: Any, csl: str | None) -> Path | None:
     """Return the brief's CSL file, if it names a usable style inside the project."""
-    return bibliography.citation_style(reader, rel, key_line(data, "csl"), csl)
+    return citation_style(reader, rel, key_line(data, "csl"), csl)
 
 
 def _closest(word: str, options: dict[str, Any]) -> str:
