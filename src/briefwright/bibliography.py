@@ -355,10 +355,10 @@ def check_citations(
     reported: set[tuple[Path | None, Path | None, str]] = set()
     for brief in briefs:
         collection = collections.get(brief.collection)
-        if collection is None or (brief.csl is not None and _broken(reader, brief.csl)):
-            continue
+        if collection is None or f"style-of:{brief.rel}" in reader.broken:
+            continue  # its style is refused: citeproc would not use it
         bibliography = collection.bibliography
-        if bibliography is not None and _broken(reader, bibliography):
+        if bibliography is not None and reader.rel(bibliography) in reader.broken:
             continue
         keys = sorted(_cited(brief, collection))
         if bibliography is None or not keys:
@@ -369,11 +369,6 @@ def check_citations(
         if attempt not in tried:
             tried.add(attempt)
             _try(reader, collection, bibliography, brief, keys, reported)
-
-
-def _broken(reader: Reader, path: Path) -> bool:
-    rel = reader.rel(path)
-    return rel in reader.broken or f"style:{rel}" in reader.broken
 
 
 def _cited(brief: Brief, collection: Collection) -> set[str]:

@@ -22,7 +22,12 @@ STYLES = "https://raw.githubusercontent.com/citation-style-language/styles/maste
 
 
 def citation_style(reader: Reader, rel: str, line: int | None, csl: str | None) -> Path | None:
-    """Return the brief's CSL file, if it names one inside the project that is a usable style."""
+    """Return the brief's CSL file, if it names one inside the project that is a usable style.
+
+    A style is read once however many briefs name it; a brief whose style is
+    refused is marked (``style-of:`` its file), so that its citations are not
+    tried in another style instead.
+    """
     if csl is None:
         return None
     path = (reader.root / csl).resolve()
@@ -33,16 +38,17 @@ def citation_style(reader: Reader, rel: str, line: int | None, csl: str | None) 
             f"citation style '{csl}' is not a file in the project",
             "give a path from the project root, such as styles/chicago-note.csl",
         )
+        reader.broken.add(f"style-of:{rel}")
         return None
     style = reader.rel(path)
-    if f"style:{style}" in reader.broken:  # reported for another brief already
-        return None
     if f"style-read:{style}" not in reader.broken:
         reader.broken.add(f"style-read:{style}")
         text = reader.text(path)
         if text is None or not _check_style(reader, style, text, rel):
             reader.broken.add(f"style:{style}")
-            return None
+    if f"style:{style}" in reader.broken:
+        reader.broken.add(f"style-of:{rel}")
+        return None
     return path
 
 
@@ -68,10 +74,14 @@ def _line(text: str, at: int) -> int:
 
 def _style_fault(text: str, rel: str, brief: str) -> tuple[int | None, str, str] | None:
     """Return (line, message, hint) for a file that is no usable CSL style, else None."""
-    page = re.search(r"<!doctype\s+html|<html[\s>]", text[:4000], re.I)
+    # A web page saved under a style's name: it starts as HTML (after any XML
+    # declaration and comments), whatever it says further on.
+    page = re.match(
+        r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(<!doctype\s+html|<html[\s>])", text, re.I | re.S
+    )
     if page:
         return (
-            _line(text, page.start()),
+            _line(text, page.start(1)),
             "is a web page (HTML), not a citation style",
             "download the style file itself: on GitHub, open the style and choose 'Raw'",
         )
