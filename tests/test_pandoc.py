@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import zipfile
 from pathlib import Path
 
@@ -119,30 +118,6 @@ def test_html_moves_headings_down_one_level() -> None:
     assert "<h2>Title</h2>" in page.replace(' id="title"', "")
     assert "<h3>Part</h3>" in page.replace(' id="part"', "")
     assert "<h1" not in page
-
-
-def test_what_pandoc_warns_about_is_logged_with_the_edition(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    records: list[logging.LogRecord] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    handler = Collect()
-    logger = logging.getLogger("briefwright.render.pandoc")
-    monkeypatch.setattr(logger, "level", logging.WARNING)  # whatever a CLI test set above it
-    logger.addHandler(handler)
-    try:
-        parse("Cited [@no-such-key].", BIBLIOGRAPHY, "demo for public")
-        parse("Nothing to say.", None, "quiet")
-    finally:
-        logger.removeHandler(handler)
-    assert [r.getMessage() for r in records] == [
-        "pandoc, asked to resolve the citations of demo for public: "
-        "Citeproc: citation no-such-key not found"
-    ]
 
 
 def parts(data: bytes) -> dict[str, bytes]:

@@ -13,7 +13,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from . import layouts, passages, yamlfile
+from . import bibliography, layouts, passages, yamlfile
+from .csl import citation_style
 from .errors import Problems
 from .markings import TLP, Level, Scheme
 from .models import (
@@ -28,7 +29,7 @@ from .models import (
     MarkingsFile,
     Project,
 )
-from .reader import FAILED, Reader, inside, key_line, level_of
+from .reader import FAILED, Reader, key_line, level_of
 from .schema import excerpt
 from .sources import citations, line_of, load_collection
 
@@ -293,19 +294,8 @@ def _check_unmarked(reader: Reader, path: Path, spec: BriefFile, collection: Col
 
 
 def _citation_style(reader: Reader, rel: str, data: Any, csl: str | None) -> Path | None:
-    """Return the brief's CSL file, if it names one that lies inside the project."""
-    if csl is None:
-        return None
-    path = (reader.root / csl).resolve()
-    if inside(path, reader.root) and path.is_file():
-        return path
-    reader.problems.error(
-        rel,
-        key_line(data, "csl"),
-        f"citation style '{csl}' is not a file in the project",
-        "give a path from the project root, such as styles/chicago-note.csl",
-    )
-    return None
+    """Return the brief's CSL file, if it names a usable style inside the project."""
+    return citation_style(reader, rel, key_line(data, "csl"), csl)
 
 
 def _closest(word: str, options: dict[str, Any]) -> str:
@@ -379,7 +369,7 @@ def load_with_problems(root: Path, parse: bool = True) -> tuple[Project | None, 
             for key, line in citations(section):
                 if collection.bibliography is None:
                     uncited.setdefault(collection.name, []).append((f"@{key}", section.rel, line))
-                elif key not in keys:
+                elif key not in keys and reader.rel(collection.bibliography) not in reader.broken:
                     close = difflib.get_close_matches(key, list(keys), n=1)
                     problems.error(
                         section.rel,
@@ -415,6 +405,8 @@ def load_with_problems(root: Path, parse: bool = True) -> tuple[Project | None, 
             briefs[brief.id] = brief
     if not brief_paths:
         problems.error("briefs", None, "holds no brief", "add a briefs/<brief-id>.yaml file")
+    if parse:
+        bibliography.check_citations(reader, briefs.values(), collections)
     project = Project(
         root=root,
         scheme=scheme,

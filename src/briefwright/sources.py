@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import data, figures, passages, sanitise, tree, yamlfile
+from . import data, figures, passages, sanitise, tree
 from .errors import Problems
 from .markings import Scheme
 from .models import ID_RE, Collection, Section, SectionFile, SectionTree
@@ -572,38 +572,10 @@ def _pixels(path: Path) -> tuple[int, int] | None:
 
 
 def bibliography_entries(reader: Reader, path: Path) -> dict[str, int | None]:
-    """Return each citation key a bibliography defines, with the line that defines it."""
-    text = reader.text(path)
-    if text is None:
-        return {}
-    if path.suffix == ".bib":
-        return {
-            m[1]: text[: m.start()].count("\n") + 1
-            for m in re.finditer(r"@\w+\s*\{\s*([^,\s]+)\s*,", text)
-        }
-    try:
-        data = json.loads(text) if path.suffix == ".json" else yamlfile.parse(text)
-    except (json.JSONDecodeError, yamlfile.YamlSyntaxError) as exc:
-        reader.problems.error(
-            reader.rel(path),
-            getattr(exc, "line", None) or getattr(exc, "lineno", None),
-            f"cannot be parsed: {exc}",
-        )
-        return {}
-    entries = data.get("references", []) if isinstance(data, dict) else data
-    if not isinstance(entries, list):
-        reader.problems.error(reader.rel(path), 1, "must hold a list of references")
-        return {}
-    found: dict[str, int | None] = {}
-    for entry in entries:
-        if isinstance(entry, dict) and "id" in entry:
-            # YAML knows its lines; in JSON, the key's first quoted mention is its entry.
-            line = yamlfile.line_of(entry, ["id"])
-            if line is None:
-                at = text.find(json.dumps(str(entry["id"])))
-                line = text[:at].count("\n") + 1 if at >= 0 else None
-            found[str(entry["id"])] = line
-    return found
+    """Return each citation key a bibliography defines, as pandoc reads it, with its line."""
+    from .bibliography import read_bibliography  # which reads sections' citations from here
+
+    return read_bibliography(reader, path)
 
 
 def citations(section: Section) -> list[tuple[str, int | None]]:

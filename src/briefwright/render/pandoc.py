@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import importlib.util
 import json
 import logging
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import IO, Any
@@ -74,8 +75,18 @@ class Server:
                 f"pandoc could not be started ({exc}); reinstall with 'make distclean brief'"
             ) from None
 
-    def call(self, op: str, body: bytes, what: str, **options: Any) -> bytes:
-        """Send one request; return pandoc's answer, or raise BuildError saying what failed."""
+    def call(
+        self,
+        op: str,
+        body: bytes,
+        what: str,
+        warn: Callable[[str], None] | None = None,
+        **options: Any,
+    ) -> bytes:
+        """Send one request; return pandoc's answer, or raise BuildError saying what failed.
+
+        What pandoc warns of goes to ``warn``, if given, else to the log.
+        """
         self._log.seek(0)
         self._log.truncate()  # what pandoc says from here on is about this request
         try:
@@ -86,7 +97,10 @@ class Server:
         said = self._said()
         if data is not None:
             for line in said:  # line numbers are those of the edition's assembled .md file
-                log.warning("pandoc, asked to %s: %s", what, line.removeprefix("[WARNING] "))
+                if warn is not None:
+                    warn(line.removeprefix("[WARNING] "))
+                else:
+                    log.warning("pandoc, asked to %s: %s", what, line.removeprefix("[WARNING] "))
             return data
         if isinstance(reply, dict) and "error" in reply:
             detail = str(reply["error"]).strip().splitlines()
@@ -165,10 +179,12 @@ def _take_idle() -> Server | None:
     return None
 
 
-def _call(op: str, body: bytes, what: str, **options: Any) -> bytes:
+def _call(
+    op: str, body: bytes, what: str, warn: Callable[[str], None] | None = None, **options: Any
+) -> bytes:
     with session():
         server: Server = _local.server
-        return server.call(op, body, what, **options)
+        return server.call(op, body, what, warn, **options)
 
 
 def prestart(root: Path) -> None:
@@ -216,10 +232,15 @@ def cite(
     lang: str = "en-GB",
 ) -> dict[str, Any]:
     """Return the tree with its citations resolved and its references listed."""
+    from .. import bibliography as bib  # noqa: PLC0415 - this module starts before the models load
+
     text = _call(
         "cite",
         json.dumps(doc).encode("utf-8"),
         f"resolve the citations of {label}",
+        # citeproc's words are about the bibliography and style, not this edition:
+        # said once for all editions, unless `brief check`'s reading said them already.
+        functools.partial(bib.citeproc_said, bibliography, csl),
         # The language picks citeproc's locale: dates and terms in references.
         bibliography=str(bibliography),
         csl=str(csl) if csl is not None else None,
@@ -227,6 +248,40 @@ def cite(
     )
     result: dict[str, Any] = json.loads(text)
     return result
+
+
+def references(text: str, ext: str, what: str) -> dict[str, Any]:
+    """Return the ids a bibliography's text defines, read as :func:`cite` reads its file.
+
+    The reply holds ``ids`` (in the file's order) and ``said`` (pandoc's
+    warnings), or ``error``: pandoc's words on why it cannot read the text.
+    """
+    reply: dict[str, Any] = json.loads(
+        _call("references", text.encode("utf-8"), f"read {what}", ext=ext)
+    )
+    return reply
+
+
+def try_citations(
+    keys: list[str], bibliography: Path | None, csl: Path | None, lang: str, what: str
+) -> dict[str, Any]:
+    """Resolve each of ``keys`` once, as :func:`cite` would; return what citeproc said.
+
+    The reply holds ``said`` (citeproc's warnings) or ``error``. Without a
+    bibliography, a sample reference tries the style.
+    """
+    reply: dict[str, Any] = json.loads(
+        _call(
+            "citations",
+            b"",
+            f"resolve the citations of {what}",
+            keys=keys,
+            bibliography=str(bibliography) if bibliography is not None else None,
+            csl=str(csl) if csl is not None else None,
+            lang=lang,
+        )
+    )
+    return reply
 
 
 def write_html(doc: dict[str, Any], label: str, keep: bool = False) -> str:

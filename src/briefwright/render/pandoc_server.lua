@@ -193,7 +193,6 @@ local function office(_, request)
   end)
 end
 
-local handlers = { read = read, cite = cite, html = html, markdown = markdown, office = office }
 
 -- A small document that takes every path a brief takes, to warm pandoc up
 -- (`pandoc lua pandoc_server.lua warm [BIBLIOGRAPHY]`) while the project is still loading.
@@ -229,6 +228,115 @@ A *claim*, with "quotes" and a note,[^1] as argued [@warm, p. 1].
 
 [^1]: The note.
 ]]
+
+-- What pandoc logged while `fn` ran, as {type, text} for each warning or error
+-- (the note that a file was loaded is left out), and what `fn` returned; raises
+-- what `fn` raised. (An error must not leave pandoc.log.silence by itself: pandoc
+-- would then stay silent, and no later request's warnings would reach stderr.)
+local function said_while(fn, ...)
+  local arguments = table.pack(...)
+  local messages, outcome = pandoc.log.silence(function()
+    return table.pack(pcall(fn, table.unpack(arguments, 1, arguments.n)))
+  end)
+  if not outcome[1] then
+    error(outcome[2], 0)
+  end
+  local result = outcome[2]
+  local said = pandoc.List {}
+  for _, message in ipairs(messages) do
+    local fields = json.decode(json.encode(message)) -- a log message's fields, as JSON has them
+    if fields.verbosity == "WARNING" or fields.verbosity == "ERROR" then
+      said:insert({ type = fields.type, text = fields.pretty })
+    end
+  end
+  return said, result
+end
+
+-- A nocite that cites every entry of a bibliography: `@*`.
+local function every_entry()
+  return pandoc.Inlines { pandoc.Cite({ pandoc.Str("@*") }, { pandoc.Citation("*", "NormalCitation") }) }
+end
+
+-- The references a bibliography defines, read exactly as `cite` reads the file a
+-- build names (the format comes from the extension `ext`, as it does there). The
+-- body is the file's text, which pandoc reads from a copy in a directory of its
+-- own. The reply is JSON: {"ids": [...], "said": [...]}, each entry's id in the
+-- file's order (twice if the file defines it twice), or {"error": "..."}.
+local function references(text, request)
+  local ext = option(request, "ext")
+  if ext ~= ".bib" and ext ~= ".json" and ext ~= ".yaml" then
+    error("not a bibliography: " .. tostring(ext), 0)
+  end
+  return pandoc.system.with_temporary_directory("briefwright", function(folder)
+    local path = pandoc.path.join({ folder, "references" .. ext })
+    local file = assert(io.open(path, "wb"))
+    file:write(text)
+    file:close()
+    local doc = pandoc.Pandoc({}, { bibliography = path, nocite = every_entry() })
+    local ok, said, found = pcall(said_while, pandoc.utils.references, doc)
+    if not ok then
+      -- pandoc names the copy it read; the caller knows which file it was.
+      local words = tostring(said):gsub("Error reading bibliography file [^\n]*:%s*", "", 1)
+      return json.encode({ error = words })
+    end
+    local ids = pandoc.List {}
+    for _, reference in ipairs(found) do
+      ids:insert(tostring(reference.id))
+    end
+    return json.encode({ ids = ids, said = said })
+  end)
+end
+
+-- The citations of a brief resolved once before anything is built, as `cite`
+-- resolves each edition's: with the bibliography, style and language the request
+-- names, each of `keys` cited once and listed. What citeproc says about them (an
+-- entry that prints nothing in the style, say) is then said once, about the
+-- bibliography and the style, not once per edition. Without a bibliography, a
+-- sample reference tries the style. Reply: {"said": [...]} or {"error": "..."}.
+local function citations(_, request)
+  local csl = option(request, "csl")
+  if csl then
+    -- A dependent style names its parent by URL, which citeproc would fetch;
+    -- briefwright refuses such a style before it gets here, and never fetches.
+    local file = assert(io.open(csl, "rb"))
+    local style = file:read("a")
+    file:close()
+    if style:find("independent%-parent") then
+      return json.encode({ error = "a dependent style, whose parent citeproc would fetch" })
+    end
+  end
+  local doc = pandoc.Pandoc({})
+  local keys = option(request, "keys") or {}
+  local bibliography = option(request, "bibliography")
+  if bibliography then
+    doc.meta.bibliography = bibliography
+  else
+    doc.meta.references = pandoc.read(WARM_UP, READER, nil, {}).meta.references
+    keys = { "warm" }
+  end
+  for _, key in ipairs(keys) do
+    local cite = pandoc.Cite({ pandoc.Str("@" .. key) }, { pandoc.Citation(key, "NormalCitation") })
+    doc.blocks:insert(pandoc.Para({ cite }))
+  end
+  doc.meta["link-citations"] = true
+  doc.meta.lang = option(request, "lang")
+  doc.meta.csl = csl
+  local ok, said = pcall(said_while, pandoc.utils.citeproc, doc)
+  if not ok then
+    return json.encode({ error = tostring(said) })
+  end
+  return json.encode({ said = said })
+end
+
+local handlers = {
+  read = read,
+  cite = cite,
+  html = html,
+  markdown = markdown,
+  office = office,
+  references = references,
+  citations = citations,
+}
 
 -- With the path of a bibliography, its entries are rendered too: citeproc is
 -- slow the first time it meets each kind of entry.
