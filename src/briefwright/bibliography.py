@@ -30,7 +30,7 @@ from .errors import BriefError
 from .models import Brief, Collection
 from .reader import Reader
 from .roots import output_dir
-from .sources import _reader_digest, citations
+from .sources import reader_digest, citations
 
 log = logging.getLogger(__name__)
 
@@ -476,7 +476,7 @@ def _ask(
     bibliography and style have not changed starts no pandoc for them.
     None when pandoc itself failed (reported).
     """
-    key = hashlib.sha256("\0".join([_reader_digest(), *parts]).encode()).hexdigest()
+    key = hashlib.sha256("\0".join([reader_digest(), *parts]).encode()).hexdigest()
     path = output_dir(reader.root) / ".cache" / "bibliographies" / f"{key}.json"
     try:
         cached: dict[str, Any] = json.loads(path.read_bytes())

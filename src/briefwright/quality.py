@@ -22,6 +22,8 @@ from .sources import citations
 
 log = logging.getLogger(__name__)
 
+MANY_UNCITED = 10  # past this, uncited references are one warning, not one each
+
 
 def check_sections(project: Project, problems: Problems, max_age: int, today: dt.date) -> None:
     """Report stale reviews, unused sections and unused bibliography entries."""
@@ -52,14 +54,24 @@ def check_sections(project: Project, problems: Problems, max_age: int, today: dt
                 )
         if collection.bibliography is not None:
             rel = collection.bibliography.relative_to(project.root).as_posix()
-            for key, line in collection.references.items():
-                if key not in cited:
-                    problems.warning(
-                        rel,
-                        line,
-                        f"reference '{key}' is never cited",
-                        f"cite it with [@{key}] or remove it",
-                    )
+            unused = [(k, line) for k, line in collection.references.items() if k not in cited]
+            if len(unused) > MANY_UNCITED:  # a shared bibliography: one line, not a flood
+                shown = ", ".join(k for k, _ in unused[:5])
+                problems.warning(
+                    rel,
+                    None,
+                    f"{len(unused)} of its {len(collection.references)} references are never "
+                    f"cited ({shown}, ...)",
+                    "that is fine for a shared bibliography; cite them or remove them otherwise",
+                )
+                unused = []
+            for key, line in unused:
+                problems.warning(
+                    rel,
+                    line,
+                    f"reference '{key}' is never cited",
+                    f"cite it with [@{key}] or remove it",
+                )
 
 
 def check_passages(project: Project, problems: Problems) -> None:

@@ -152,7 +152,7 @@ def _trees(reader: Reader, fronts: list[_Front]) -> dict[str, list[Any] | str]:
 
 
 @cache
-def _reader_digest() -> str:
+def reader_digest() -> str:
     """Hash what decides how a text is read: pandoc's version and the server's script.
 
     (Read from the files, without importing the pandoc module: a build whose
@@ -175,7 +175,7 @@ def read_texts(root: Path, texts: list[str], what: str) -> list[list[Any] | str]
     deleted at any time): a build whose sources have not changed starts no pandoc.
     """
     folder = output_dir(root) / ".cache" / "trees"
-    keys = [hashlib.sha256(f"{_reader_digest()}\0{text}".encode()).hexdigest() for text in texts]
+    keys = [hashlib.sha256(f"{reader_digest()}\0{text}".encode()).hexdigest() for text in texts]
     found: dict[str, list[Any]] = {}
     for key in set(keys):
         try:
