@@ -30,7 +30,7 @@ from .errors import BriefError
 from .models import Brief, Collection
 from .reader import Reader
 from .roots import output_dir
-from .sources import reader_digest, citations
+from .sources import citations, reader_digest
 
 log = logging.getLogger(__name__)
 
