@@ -8,13 +8,14 @@ or looks as if it means to, stops the build with the file, the line and a fix.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from .conftest import expect_error, run, section
+from .conftest import BRIEF, expect_error, run, section
 from .scan import folder_text, squash
 
 CANARY = "QXREDCANARY"
@@ -311,3 +312,176 @@ def test_a_note_defined_and_referred_to_inside_its_passage_is_withheld_with_it(
 def test_nesting_too_deep_to_read_is_a_clear_error(project: Callable[..., Path]) -> None:
     body = "> " * 300 + "deep\n"
     expect_error(run(project(intro(body)), "check"), "sources/demo/intro.md", "nests lists, quotes")
+
+
+# --- found by review: each once let marked text reach a lower audience ----------------------
+
+
+def test_a_link_reference_defined_in_a_passage_is_refused(project: Callable[..., Path]) -> None:
+    body = (
+        f'See [the plan][p].\n\n::: {{marking="TLP:RED"}}\nRed.\n\n'
+        f'[p]: https://example.org/{CANARY} "{CANARY} title"\n:::\n'
+    )
+    expect_error(
+        run(project(intro(body)), "build"),
+        "sources/demo/intro.md:11: link reference [p] is defined inside a restricted passage",
+    )
+
+
+def test_a_tex_macro_defined_in_a_passage_goes_nowhere(project: Callable[..., Path]) -> None:
+    body = (
+        '::: {marking="TLP:RED"}\n\\newcommand{\\secret}{\\text{' + CANARY + "}}\n\nx\n:::\n\n"
+        "Public math $\\secret$.\n"
+    )
+    root = project(intro(body))
+    result = run(root, "build", "-a", "public")
+    assert result.exit_code == 0, result.output
+    assert CANARY not in edition_text(root, "public") and CANARY not in result.output
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            f'Claim.[^a]\n\n[^a]: public\n\n::: {{marking="TLP:RED"}}\n[^a]: {CANARY}\n:::\n',
+            "note [^a] is defined 2 times",
+        ),
+        (
+            f'Claim.[^a]\n\n::: {{marking="TLP:RED"}}\n- [^a]: {CANARY}\n:::\n',
+            "note [^a] is defined inside a restricted passage",
+        ),
+    ],
+)
+def test_every_note_definition_is_placed(
+    project: Callable[..., Path], body: str, message: str
+) -> None:
+    expect_error(run(project(intro(body)), "build"), "sources/demo/intro.md:", message)
+
+
+def test_a_note_defined_in_a_chart_is_used_in_the_chart_only(project: Callable[..., Path]) -> None:
+    spec = "data: {url: d.csv}\nmark: bar\nencoding: {x: {field: n, type: quantitative}}\n"
+    body = f'Claim.[^n]\n\n::: {{.chart spec="c.vl.yaml"}}\nA chart.\n\n[^n]: {CANARY}\n:::\n'
+    files = {
+        **intro(body),
+        "sources/demo/data/d.csv": "n\n1\n",
+        "sources/demo/data/d.meta.yaml": "marking: TLP:RED\n",
+        "sources/demo/data/c.vl.yaml": spec,
+    }
+    expect_error(run(project(files), "build"), "note [^n] is defined inside a restricted passage")
+
+
+def test_a_heading_id_never_spells_a_withheld_span_however_the_heading_is_written(
+    project: Callable[..., Path],
+) -> None:
+    body = f'## Plan<br>[{CANARY}]{{marking="TLP:RED"}}\n\nText.\n'
+    root = project(intro(body))
+    assert run(root, "build", "-a", "public").exit_code == 0
+    assert CANARY.lower() not in edition_text(root, "public").lower()
+
+
+def test_a_passage_for_ministers_inside_a_marked_one_keeps_that_marking(
+    project: Callable[..., Path],
+) -> None:
+    body = (
+        f'::: {{marking="TLP:AMBER"}}\nOuter.\n\n::: {{audience="executive"}}\n{CANARY}\n:::\n:::\n'
+    )
+    root = project(intro(body))
+    assert run(root, "build", "-a", "executive", "-f", "html").exit_code == 0
+    folder = root / "build" / "demo" / "executive"
+    assert json.loads((folder / "manifest.json").read_text())["marking"] == "TLP:AMBER"
+    html = (folder / "demo-executive.html").read_text()
+    assert CANARY in html
+    assert 'class="passage passage-audience passage-marked" data-marking="TLP:AMBER"' in html
+
+
+def test_data_without_a_marking_of_its_own_takes_the_briefs(project: Callable[..., Path]) -> None:
+    files = {
+        **intro('::: {.table data="figs.csv"}\n:::\n'),
+        "briefs/demo.yaml": BRIEF.replace("marking: TLP:CLEAR", "marking: TLP:AMBER"),
+        "sources/demo/data/figs.csv": f"name\n{CANARY}\n",
+    }
+    root = project(files)
+    assert run(root, "build", "-a", "public", "-a", "analyst", "-f", "html").exit_code == 0
+    assert CANARY not in edition_text(root, "public")
+    assert CANARY in edition_text(root, "analyst")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        f"::: {{.marking}}\n{CANARY}\n:::\n",
+        f"::: marking\n{CANARY}\n:::\n",
+        f"Text [{CANARY}]{{.audience}}.\n",
+        f'Text.\n::: {{marking: "TLP:RED"}}\n{CANARY}\n:::\n',
+        f'Text.\n::: {{marking\uff1d"TLP:RED"}}\n{CANARY}\n:::\n',
+        f"Text.\n\n---\nmarking: TLP:RED\n---\n\n{CANARY}\n",
+    ],
+)
+def test_more_restrictions_that_cannot_be_honoured_are_refused(
+    project: Callable[..., Path], body: str
+) -> None:
+    root = project(intro(body))
+    expect_error(run(root, "build"), "sources/demo/intro.md:")
+    assert not (root / "build" / "demo").exists()
+
+
+def test_a_fence_inside_a_folded_value_does_not_end_the_front_matter(
+    project: Callable[..., Path],
+) -> None:
+    text = (
+        f"---\ntitle: Q?\nsummary: >-\n  A summary.\n  ---\nmarking: TLP:RED\n---\n{CANARY} body.\n"
+    )
+    judgement = section("Q2?", "S2.", "Public text.", marking="TLP:CLEAR")
+    root = project({"sources/demo/intro.md": text, "sources/demo/judgement.md": judgement})
+    result = run(root, "build", "-a", "public", "-a", "analyst", "-f", "html")
+    assert result.exit_code == 0, result.output
+    assert CANARY not in edition_text(root, "public")  # the section is RED, as its file says
+    assert CANARY in edition_text(root, "analyst")
+
+
+def test_a_layout_shows_no_data_of_its_own(project: Callable[..., Path]) -> None:
+    layout = '{% for s in sections %}{{ s.body }}{% endfor %}\n\n::: {.table data="red.csv"}\n:::\n'
+    files = {
+        "templates/full/document.md.j2": layout,
+        "sources/demo/data/red.csv": f"name\n{CANARY}\n",
+        "sources/demo/data/red.meta.yaml": "marking: TLP:RED\n",
+    }
+    expect_error(run(project(files), "build", "-a", "public"), "shows a table or chart from data")
+
+
+def test_a_layout_file_may_not_link_to_a_source(project: Callable[..., Path]) -> None:
+    root = project({"templates/full/document.md.j2": '{% include "full/peek.txt" %}\n'})
+    (root / "templates" / "full" / "peek.txt").symlink_to(
+        root / "sources" / "demo" / "judgement.md"
+    )
+    expect_error(run(root, "build", "-a", "public"), "templates/full/peek.txt: is a link to a file")
+
+
+def test_an_edited_cache_entry_is_not_trusted(project: Callable[..., Path]) -> None:
+    root = project(intro(f'Public.\n\n::: {{marking="TLP:RED"}}\n{CANARY}\n:::\n'))
+    assert run(root, "build", "-a", "public", "-f", "html").exit_code == 0
+    for entry in (root / "build" / ".cache" / "trees").rglob("*"):
+        if entry.is_file() and b'"marking", "TLP:RED"' in entry.read_bytes():
+            entry.write_bytes(entry.read_bytes().replace(b'[["marking", "TLP:RED"]]', b"[]"))
+    assert run(root, "build", "-a", "public", "-f", "html", "--force").exit_code == 0
+    assert CANARY not in edition_text(root, "public")
+
+
+def test_an_edition_the_project_no_longer_has_is_removed(project: Callable[..., Path]) -> None:
+    root = project(intro(f"Public text {CANARY}."))
+    assert run(root, "build", "-f", "html").exit_code == 0
+    (root / "briefs" / "demo.yaml").write_text(BRIEF.replace("  public: {}\n", ""))
+    result = run(root, "build", "-f", "html")
+    assert result.exit_code == 0, result.output
+    assert not (root / "build" / "demo" / "public").exists()
+    assert (root / "build" / "demo" / "analyst").is_dir()
+
+
+def test_warnings_quote_no_text_of_a_source(project: Callable[..., Path]) -> None:
+    body = (
+        f'::: {{marking="TLP:RED"}}\n<span style="x">{CANARY}</span> '
+        f"<font color=red>{CANARY}</font>\n:::\n"
+    )
+    result = run(project(intro(body)), "build", "-a", "public")
+    assert result.exit_code == 0 and "removed raw HTML" in result.output, result.output
+    assert CANARY not in result.output

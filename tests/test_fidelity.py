@@ -96,7 +96,7 @@ def test_a_stray_html_tag_changes_nothing_around_it(project: Callable[..., Path]
     root = project(files("Before.\n\n<center>\nCentred text.\n\n<div>\nUnclosed.\n"))
     result = run(root, "build", "-a", "analyst")
     assert result.exit_code == 0, result.output
-    assert "sources/demo/intro.md:8: removed raw html '<center>'" in result.output
+    assert "sources/demo/intro.md:8: removed raw HTML (<center>)" in result.output
     folder = root / "build" / "demo" / "analyst"
     page = outline(folder)
     depths = dict((ident, depth) for depth, ident in page.sections)

@@ -60,7 +60,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_files(root, files)
     result = run(root, "build", "-a", "analyst")
     assert result.exit_code == 0, result.output
-    assert "removed raw html" in result.output
+    assert "removed raw HTML" in result.output
     return root / "build" / "demo" / "analyst"
 
 

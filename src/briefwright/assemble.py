@@ -20,7 +20,7 @@ from typing import Any
 
 import jinja2
 
-from . import __version__, layouts, schema, tree
+from . import __version__, figures, layouts, schema, tree
 from .errors import BuildError
 from .markings import Level
 from .models import AudienceFile, Edition, SelectedSection
@@ -215,6 +215,13 @@ def fill(doc: Node, assembled: Assembled, template: str) -> set[int]:
             out.extend([item] if filled is None else filled)
         return out
 
+    # A layout shows no data of its own: a table or chart is marked by its data and
+    # withheld by the select stage, which only sees what the sections hold.
+    if any(figures.kind(node) for node in tree.nodes(doc["blocks"])):
+        raise BuildError(
+            f"{template}: the layout shows a table or chart from data; only sections may, "
+            "so that its marking decides who receives it (move it into a section)"
+        )
     # The layout's own lists are gathered first, so that nothing in the trees put
     # into them can be taken for a marker.
     lists: list[list[Any]] = []

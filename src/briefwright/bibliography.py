@@ -15,6 +15,7 @@ sees them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -25,11 +26,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from . import yamlfile
+from . import cache, yamlfile
 from .errors import BriefError
 from .models import Brief, Collection
 from .reader import Reader
-from .roots import output_dir
 from .sources import citations, reader_digest
 
 log = logging.getLogger(__name__)
@@ -472,18 +472,16 @@ def _ask(
 ) -> dict[str, Any] | None:
     """Return pandoc's reply to a question, cached by everything it depends on.
 
-    The cache lives in ``build/.cache/bibliographies/``: a build whose
-    bibliography and style have not changed starts no pandoc for them.
+    Kept in build/.cache/ (cache.py): a build whose bibliography and style
+    have not changed starts no pandoc for them.
     None when pandoc itself failed (reported).
     """
-    key = hashlib.sha256("\0".join([reader_digest(), *parts]).encode()).hexdigest()
-    path = output_dir(reader.root) / ".cache" / "bibliographies" / f"{key}.json"
-    try:
-        cached: dict[str, Any] = json.loads(path.read_bytes())
-        return cached
-    except (OSError, ValueError):
-        pass
-    from . import write
+    key = cache.digest(reader_digest(), *parts)
+    kept = cache.read(reader.root, "bibliographies", key)
+    if kept is not None:
+        with contextlib.suppress(ValueError):
+            cached: dict[str, Any] = json.loads(kept)
+            return cached
     from .render import pandoc
 
     try:
@@ -491,8 +489,5 @@ def _ask(
     except BriefError as exc:
         reader.problems.error(rel, None, exc.format_message())
         return None
-    try:
-        write.atomic_write(path, json.dumps(reply).encode(), private=True)
-    except OSError:  # a cache that cannot be written only costs time
-        log.debug("cannot cache %s", path, exc_info=True)
+    cache.store(reader.root, "bibliographies", key, json.dumps(reply).encode())
     return reply

@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import platform
+import shutil
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from typing import Any
 from . import __version__, layouts, write
 from .assemble import Assembled, assemble, context
 from .errors import BriefError, BuildError
-from .models import Edition
+from .models import Edition, Project
 from .roots import output_dir
 
 log = logging.getLogger(__name__)
@@ -320,6 +321,38 @@ def _build_in_parallel(
                     rendered, error = _attempt(render_edition.complete, edition, rendered)
                 finish(index, edition, rendered, error, digest, inputs)
             start_more()
+
+
+def prune(project: Project, editions: list[Edition], briefs: list[str] | None) -> list[Path]:
+    """Remove the folders of editions that no longer exist; return those removed.
+
+    An audience taken off a brief, or a brief deleted, leaves a folder of
+    text it may no longer receive. ``briefs`` limits this to those briefs
+    (None: the whole of build/). Only folders with a manifest are editions'.
+    """
+    base = output_dir(project.root)
+    planned = {(e.brief.id, e.audience.name) for e in editions}
+    removed: list[Path] = []
+    for brief_folder in sorted(p for p in base.iterdir() if p.is_dir()) if base.is_dir() else []:
+        if brief_folder.name.startswith(".") or (briefs and brief_folder.name not in briefs):
+            continue
+        for folder in sorted(p for p in brief_folder.iterdir() if p.is_dir()):
+            if (brief_folder.name, folder.name) in planned or not (
+                folder / write.MANIFEST
+            ).is_file():
+                continue
+            with write.locked(folder):
+                for name in write.edition_files(folder):
+                    (folder / name).unlink(missing_ok=True)
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+            log.warning(
+                "removed %s: the project no longer has that edition",
+                folder.relative_to(project.root),
+            )
+        with contextlib.suppress(OSError):
+            brief_folder.rmdir()  # only if nothing is left in it
+    return removed
 
 
 def raise_failures(results: list[EditionResult]) -> None:

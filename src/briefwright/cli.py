@@ -191,6 +191,8 @@ def build(
     if formats or pdf_variant:
         editions = [report.with_options(e, formats, pdf_variant) for e in editions]
     results = report.run_build(editions, jobs, force, obj.quiet)
+    if not audiences and not shard:  # what was built is all there is of these briefs
+        pipeline.prune(project, editions, list(briefs) or None)
     pipeline.raise_failures(results)
 
 

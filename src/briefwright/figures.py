@@ -128,6 +128,36 @@ def _mark(node: Node, figure: Figure, scheme: Scheme) -> None:
         attr[2] = [[k, v] for k, v in attr[2] if k != "marking"] + [["marking", top.label]]
 
 
+def with_default(blocks: Any, found: Folder, default: Level | None, scheme: Scheme) -> list[str]:
+    """Mark, in place, each figure whose data has no marking with the brief's marking.
+
+    A data file without a sidecar ``marking`` is marked as the brief marks
+    what gives no marking of its own (DESIGN.md), not left unmarked. Returns
+    the names of data files that have no marking where the brief gives none:
+    never assumed public, they are an error.
+    """
+    unmarked: list[str] = []
+    for node in tree.nodes(blocks):
+        if kind(node) is None:
+            continue
+        figure = resolve(node, found)
+        if isinstance(figure, Fault):
+            continue
+        bare = [t for t in figure.data if t.marking is None]
+        if not bare:
+            continue
+        if default is None:
+            unmarked.extend(t.name for t in bare)
+            continue
+        own = scheme.get(tree.pairs(node).get("marking", ""))
+        top = scheme.highest([default, *([own] if own else [])])
+        assert top is not None
+        attr = tree.attr(node)
+        assert attr is not None
+        attr[2] = [[k, v] for k, v in attr[2] if k != "marking"] + [["marking", top.label]]
+    return unmarked
+
+
 def files(blocks: Any, found: Folder) -> Iterator[Any]:
     """Yield the data and chart files that the figures of a (received) tree show."""
     for node in tree.nodes(blocks):

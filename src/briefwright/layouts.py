@@ -31,14 +31,18 @@ def search_path(root: Path) -> list[Path]:
 
 
 def _checked(root: Path, base: Path, path: Path) -> Path:
-    """Return ``path`` if it resolves inside the project (or the built-in layouts)."""
-    allowed = BUILTIN.resolve() if base == BUILTIN else root.resolve()
+    """Return ``path`` if it resolves inside the project's templates/ (or the built-in ones).
+
+    Not merely inside the project: a link from templates/ to a section or a
+    built edition would let a layout show text that select never saw.
+    """
+    allowed = BUILTIN.resolve() if base == BUILTIN else (root / "templates").resolve()
     resolved = path.resolve()
     if not resolved.is_relative_to(allowed):
         shown = path.relative_to(root) if path.is_relative_to(root) else path
         raise ConfigError(
-            f"{shown}: is a link to a file outside the project; layouts use only files "
-            "inside it (copy the file in instead of linking to it)"
+            f"{shown}: is a link to a file outside the project's templates/; layouts use only "
+            "files inside it (copy the file in instead of linking to it)"
         )
     return resolved
 

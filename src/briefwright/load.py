@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import json
 import logging
 import os
 from pathlib import Path
 from typing import Any
 
-from . import bibliography, layouts, passages, yamlfile
+from . import bibliography, figures, layouts, passages, yamlfile
 from .csl import citation_style
 from .errors import Problems
 from .markings import TLP, Level, Scheme
@@ -291,6 +292,17 @@ def _check_unmarked(reader: Reader, path: Path, spec: BriefFile, collection: Col
                 "never assumed public",
                 f"add 'marking:' to the section, or a default 'marking:' to {reader.rel(path)}",
             )
+        if section is not None and section.doc is not None:
+            body = json.loads(json.dumps(section.doc.body))
+            for name in dict.fromkeys(figures.with_default(body, collection.data, None, TLP)):
+                reader.problems.error(
+                    reader.rel(collection.data.data[name].path),
+                    None,
+                    f"has no marking, and brief '{path.stem}', which shows it in "
+                    f"{section.rel}, gives no default; unmarked data is never assumed public",
+                    f"give it one in its sidecar ({Path(name).stem}.meta.yaml: marking: ...), "
+                    f"or a default 'marking:' to {reader.rel(path)}",
+                )
 
 
 def _citation_style(reader: Reader, rel: str, data: Any, csl: str | None) -> Path | None:

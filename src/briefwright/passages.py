@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html.parser
 import json
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -159,7 +160,13 @@ def _check_attr(element: str, names: list[str], kv: list[list[str]]) -> Iterator
         elif (like := resembles(key)) is not None:
             yield _near_miss(key, like, "attribute")
     for name in names:
-        if (like := resembles(name)) is not None or name in RESERVED_CLASSES:
+        if name in RESTRICTING:
+            yield Fault(
+                f"the class '.{name}' restricts nothing: a restriction is an attribute",
+                f'write {name}="..." instead: {FIX}',
+                name,
+            )
+        elif (like := resembles(name)) is not None or name in RESERVED_CLASSES:
             yield _near_miss(name, like or name, "class")
 
 
@@ -224,12 +231,13 @@ def _check_code(text: str) -> Iterator[Fault]:
 
 
 def _check_text(text: str) -> Iterator[Fault]:
-    for group in _braced(text):
+    # Full-width and other compatibility forms of "=", ":", "{" read as themselves.
+    for group in _braced(unicodedata.normalize("NFKC", text)):
         for name, _ in _assignments(group):
             if _restricting(name):
                 yield Fault(
-                    f"pandoc reads '{{{group[:60]}}}' as text, not as attributes, so the "
-                    "passage it was meant to mark would not be withheld",
+                    f"pandoc reads the attributes with '{name}' here as text, not as "
+                    "attributes, so the passage they were meant to mark would not be withheld",
                     "put the ::: {...} line on its own, with a blank line before and after, "
                     'and write the attributes as key="value"',
                     name,
@@ -251,18 +259,23 @@ def _braced(text: str) -> Iterator[str]:
 
 
 def _assignments(text: str) -> Iterator[tuple[str, int]]:
-    """Yield (name, position) for every ``name=`` in a piece of text."""
-    at = text.find("=")
-    while at >= 0:
+    """Yield (name, position) for every ``name=`` or ``name:`` in a piece of text, and for
+    every class-like ``.name`` or bare word (how pandoc would have read an attribute)."""
+    for at, char in enumerate(text):
+        if char not in "=:":
+            continue
         end = at
         while end > 0 and text[end - 1].isspace():
             end -= 1
         begin = end
-        while begin > 0 and not (text[begin - 1].isspace() or text[begin - 1] in "{}=\"'<>/"):
+        while begin > 0 and not (text[begin - 1].isspace() or text[begin - 1] in "{}=:\"'<>/"):
             begin -= 1
         if begin < end:
             yield text[begin:end], begin
-        at = text.find("=", at + 1)
+    for word in text.split():
+        word = word.strip("{}.#\"'")
+        if word in RESTRICTING:
+            yield word, text.find(word)
 
 
 def _prose(node: Node) -> Iterator[str]:
@@ -325,11 +338,6 @@ def cut(blocks: Blocks, keep: Callable[[Passage], bool]) -> Cut:
     """
     copy: Blocks = json.loads(json.dumps(blocks))
     result = Cut(copy, [], 0)
-    # An id pandoc made from a heading's text may spell out a span this audience does
-    # not get: take such ids off, for the render stage to make again from what is left.
-    for node in tree.nodes(copy):
-        if node["t"] == "Header" and _made_by_pandoc(node["c"][1][0], node["c"][2]):
-            node["c"][1][0] = ""
 
     def visit(items: list[Any]) -> list[Any]:
         kept = []
@@ -347,12 +355,6 @@ def cut(blocks: Blocks, keep: Callable[[Passage], bool]) -> Cut:
 
     tree.filter_lists(copy, visit)
     return result
-
-
-def _made_by_pandoc(ident: str, inlines: list[Node]) -> bool:
-    made = tree.auto_id(inlines) or "section"
-    suffix = ident[len(made) :]
-    return ident.startswith(made) and (not suffix or suffix[:1] == "-" and suffix[1:].isdigit())
 
 
 def _shown(node: Node, found: Passage) -> Node:

@@ -190,7 +190,6 @@ def check_charts(editions: list[Edition], problems: Problems) -> None:
     """Draw every chart the editions show, once each, and report those that cannot be."""
     from . import data
     from .render import figures, pdf
-    from .roots import output_dir
 
     seen: set[str] = set()
     for edition in editions:
@@ -201,8 +200,7 @@ def check_charts(editions: list[Edition], problems: Problems) -> None:
             seen.add(name)
             spec = data.inline(chart.spec, {t: folder.data[t] for t in chart.data})
             try:
-                cache = output_dir(edition.root) / ".cache" / "charts"
-                figures.draw(spec, figures.chart_config(edition), pdf.font_dirs(), cache)
+                figures.draw(spec, figures.chart_config(edition), pdf.font_dirs(), edition.root)
             except BriefError as exc:
                 rel = chart.path.relative_to(edition.root).as_posix()
                 problems.error(rel, None, exc.format_message(), "see the Vega-Lite documentation")

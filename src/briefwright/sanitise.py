@@ -69,6 +69,17 @@ def _is_comment_or_end(raw: str) -> bool:
     return text.startswith("<!--") or text.startswith("</")
 
 
+def _what_raw(fmt: str, raw: str) -> str:
+    """Say what raw markup was removed without quoting it (a message goes to logs)."""
+    if fmt == "html":
+        parser = _Tag()
+        parser.feed(raw)
+        parser.close()
+        tags = sorted({f"<{tag}>" for tag, _ in parser.starts})
+        return "raw HTML" + (f" ({', '.join(tags[:3])})" if tags else "")
+    return f"raw {fmt}" if fmt in ("tex", "latex", "openxml") else "raw markup"
+
+
 def safe_target(target: str) -> bool:
     if target.startswith("#"):
         return True
@@ -89,11 +100,12 @@ def sanitise(value: Any) -> list[Removed]:
                 if ident is not None:
                     kept.append(tree.span([], ident))
                 elif not (fmt == "html" and _is_comment_or_end(raw)):
-                    removed.append(Removed(f"raw {fmt} {raw.strip()[:40]!r}", raw.strip()[:40]))
+                    removed.append(Removed(_what_raw(fmt, raw), raw.strip()[:40]))
                 continue
             if kind == "Link" and not safe_target(item["c"][2][0]):
                 target = item["c"][2][0]
-                removed.append(Removed(f"link to {target[:40]!r}", target[:40]))
+                scheme = urlsplit(target.strip()).scheme.lower() or "relative"
+                removed.append(Removed(f"a link to a {scheme}: address", target[:40]))
                 kept.append(tree.span(item["c"][1]))
                 continue
             kept.append(item)
@@ -116,4 +128,13 @@ def _drop_attributes(node: Node) -> list[Removed]:
         keep |= {"source"}  # a table's source line: ": Caption {source="..."}"
     unsafe = [key for key, _ in found[2] if key not in keep]
     found[2] = [[key, value] for key, value in found[2] if key in keep]
-    return [Removed(f"attribute {key!r}", f"{key}=") for key in unsafe]
+    # Named by line only: a key written in a passage is the passage's text, and
+    # messages go to logs that any audience may read.
+    return [
+        Removed(
+            "an attribute the layouts do not use (only lang, dir, width, height, "
+            "custom-style and startFrom stay)",
+            f"{key}=",
+        )
+        for key in unsafe
+    ]

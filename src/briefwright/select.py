@@ -9,13 +9,14 @@ the section. The edition's marking is the highest of what remains.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
 
 from . import figures, passages, sources, tree
 from .errors import Problems, ReleaseError
-from .markings import Level
+from .markings import Level, Scheme
 from .models import Brief, Edition, Project, Section, SelectedSection
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ def select(
                 withheld.append(section_id)
             continue
         assert section.doc is not None, "select needs the project loaded with its trees"
-        received, kept_levels, refused = _cut(section, audience_name, clearance, project)
+        received, kept_levels, refused = _cut(section, audience_name, clearance, project, brief)
         for passage in refused:
             problems.error(
                 section.rel,
@@ -79,8 +80,8 @@ def select(
         body: list[Any] = received.blocks
         if audience.depth == "summary":
             # A summary edition shows summaries, and what is addressed to it by name.
-            body = _addressed(received.blocks)
-            kept_levels = [lv for lv in kept_levels if _shown_in(lv, body)]
+            body = _addressed(received.blocks, project.scheme)
+            kept_levels = _markings(body, project.scheme)
         cut += received.withheld
         highest = project.scheme.highest([marking, *kept_levels]) or marking
         levels.append(highest)
@@ -135,7 +136,7 @@ def select(
 
 
 def _cut(
-    section: Section, audience_name: str, clearance: Level, project: Project
+    section: Section, audience_name: str, clearance: Level, project: Project, brief: Brief
 ) -> tuple[passages.Cut, list[Level], list[passages.Passage]]:
     """Return the body this audience receives, the markings of the passages it keeps, and
     the passages addressed to it by name that it may not receive (an error)."""
@@ -153,30 +154,56 @@ def _cut(
         return True
 
     assert section.doc is not None
-    result = passages.cut(section.doc.body, keep)
+    body = json.loads(json.dumps(section.doc.body))  # figures are marked per brief, below
+    data = project.collections[section.collection].data
+    if figures.with_default(body, data, brief.marking, project.scheme):
+        body = []  # load reports unmarked data; never assume it public
+    result = passages.cut(body, keep)
     levels = [project.scheme.get(label) for label in result.markings]
     return result, [level for level in levels if level is not None], refused
 
 
-def _addressed(blocks: list[Any]) -> list[Any]:
-    """Return the outermost passages of a cut body addressed to its audience by name."""
+def _addressed(blocks: list[Any], scheme: Scheme) -> list[Any]:
+    """Return the outermost passages of a cut body addressed to its audience by name.
+
+    One lifted out of a marked passage (kept, so within clearance) takes the
+    higher marking of that passage with it: what a passage holds is marked as
+    the passage is.
+    """
     found: list[Any] = []
-    stack = list(reversed(blocks))
+    stack: list[tuple[Any, list[str]]] = [(item, []) for item in reversed(blocks)]
     while stack:
-        item = stack.pop()
+        item, around = stack.pop()
         if isinstance(item, list):
-            stack.extend(reversed(item))
+            stack.extend((part, around) for part in reversed(item))
         elif isinstance(item, dict) and "t" in item:
-            if item["t"] == "Div" and "passage-audience" in tree.classes(item):
-                found.append(item)
-            elif item["t"] not in ("Note",) and isinstance(item.get("c"), list):
-                stack.extend(reversed(item["c"]))
+            classes = tree.classes(item) if item["t"] == "Div" else []
+            own = tree.pairs(item).get("data-marking") if item["t"] in ("Div", "Span") else None
+            if "passage-audience" in classes:
+                found.append(_marked(item, [*around, *([own] if own else [])], scheme))
+            elif item["t"] != "Note" and isinstance(item.get("c"), list):
+                inner = [*around, own] if own else around
+                stack.extend((part, inner) for part in reversed(item["c"]))
     return found
 
 
-def _shown_in(level: Level, blocks: list[Any]) -> bool:
-    """Whether a passage of this marking is among ``blocks`` (what a summary shows)."""
-    return any(tree.pairs(n).get("data-marking") == level.label for n in tree.nodes(blocks))
+def _marked(div: Any, labels: list[str], scheme: Scheme) -> Any:
+    """Return a passage marked with the highest of ``labels``, as passages.cut marks one."""
+    levels = [level for label in labels if (level := scheme.get(label)) is not None]
+    top = scheme.highest(levels)
+    if top is None:
+        return div
+    ident, classes, pairs = div["c"][0]
+    classes = [*dict.fromkeys([*classes, "passage-marked"])]
+    pairs = [["data-marking", top.label], *[kv for kv in pairs if kv[0] != "data-marking"]]
+    div["c"][0] = [ident, classes, pairs]
+    return div
+
+
+def _markings(blocks: list[Any], scheme: Scheme) -> list[Level]:
+    """Return the levels of the passages among ``blocks`` (what an edition shows)."""
+    labels = {tree.pairs(n).get("data-marking") for n in tree.nodes(blocks)}
+    return [level for label in labels if label and (level := scheme.get(label)) is not None]
 
 
 def _inputs(project: Project, brief: Brief, files: list[Path]) -> tuple[Path, ...]:

@@ -9,22 +9,22 @@ and, where the text shows it, the line.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import json
 import logging
 import re
 import struct
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import data, figures, passages, sanitise, tree
+from . import cache, data, figures, passages, sanitise, schema, tree
 from .errors import Problems
 from .markings import Scheme
 from .models import ID_RE, Collection, Section, SectionFile, SectionTree
 from .reader import Reader, key_line, level_of
-from .roots import output_dir
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,8 @@ def _split_front_matter(text: str) -> tuple[str, str, int] | None:
     if not lines or lines[0].strip() != "---":
         return None
     for index in range(1, len(lines)):
-        if lines[index].strip() in ("---", "..."):
+        # Only a fence at the margin closes it: "  ---" belongs to a folded value.
+        if lines[index].rstrip() in ("---", "..."):
             return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
     return None
 
@@ -85,6 +86,17 @@ def _read_front(reader: Reader, path: Path) -> _Front | None:
         )
         return None
     front, body, body_line = split
+    following = next((line for line in body.split("\n") if line.strip()), "")
+    key = following.split(":", 1)[0].strip()
+    if ":" in following and key in schema.keys(SectionFile):
+        reader.problems.error(
+            rel,
+            body_line + body.split("\n").index(following),
+            f"'{key}:' follows the end of the front matter, so it would be text, not a setting",
+            "put every key between the two '---' lines (a '---' indented in a value ends "
+            "nothing; one at the margin ends the front matter)",
+        )
+        return None
     data = reader.yaml(path, front, line_offset=1)
     meta = reader.model(SectionFile, data, path, "front matter", offset=1)
     if meta is None:
@@ -151,7 +163,7 @@ def _trees(reader: Reader, fronts: list[_Front]) -> dict[str, list[Any] | str]:
     return found
 
 
-@cache
+@functools.cache
 def reader_digest() -> str:
     """Hash what decides how a text is read: pandoc's version and the server's script.
 
@@ -171,31 +183,24 @@ def reader_digest() -> str:
 def read_texts(root: Path, texts: list[str], what: str) -> list[list[Any] | str]:
     """Return pandoc's blocks of each text (or why it could not be read), cached by content.
 
-    The cache lives in ``build/.cache/trees/`` (everything under build/ may be
-    deleted at any time): a build whose sources have not changed starts no pandoc.
+    Kept in build/.cache/ (cache.py), so that a build whose sources have not
+    changed starts no pandoc.
     """
-    folder = output_dir(root) / ".cache" / "trees"
-    keys = [hashlib.sha256(f"{reader_digest()}\0{text}".encode()).hexdigest() for text in texts]
+    keys = [cache.digest(reader_digest(), text) for text in texts]
     found: dict[str, list[Any]] = {}
     for key in set(keys):
-        try:
-            found[key] = json.loads((folder / key[:2] / f"{key}.json").read_bytes())
-        except (OSError, ValueError, RecursionError):
-            continue
+        kept = cache.read(root, "trees", key)
+        if kept is not None:
+            with contextlib.suppress(ValueError, RecursionError):
+                found[key] = json.loads(kept)
     missing = [i for i, key in enumerate(keys) if key not in found]
     results: dict[str, list[Any] | str] = dict(found)
     if missing:
-        from . import write
-
         fresh = _read_with_pandoc([texts[i] for i in missing], what)
         for index, value in zip(missing, fresh, strict=True):
             results[keys[index]] = value
             if isinstance(value, list):
-                path = folder / keys[index][:2] / f"{keys[index]}.json"
-                try:
-                    write.atomic_write(path, json.dumps(value).encode(), private=True)
-                except OSError:  # a cache that cannot be written only costs time
-                    log.debug("cannot cache %s", path, exc_info=True)
+                cache.store(root, "trees", keys[index], json.dumps(value).encode())
     return [results[key] for key in keys]
 
 
@@ -208,7 +213,18 @@ def _read_with_pandoc(texts: list[str], what: str) -> list[list[Any] | str]:
         if len(texts) == 1:
             return [f"it nests more deeply than briefwright can read (over {MAX_DEPTH} levels)"]
         return [item for text in texts for item in _read_with_pandoc([text], what)]
-    return [reply if isinstance(reply, str) else reply["blocks"] for reply in replies]
+    out: list[list[Any] | str] = []
+    for reply in replies:
+        if isinstance(reply, str):
+            out.append(reply)
+        elif reply.get("meta"):  # the keys of a YAML block the text held, which pandoc dropped
+            out.append([{"t": METADATA, "c": sorted(reply["meta"])}, *reply["blocks"]])
+        else:
+            out.append(reply["blocks"])
+    return out
+
+
+METADATA = "briefwright-metadata"  # no element of pandoc's has this name
 
 
 # --- checks on the tree --------------------------------------------------------------
@@ -283,6 +299,8 @@ def _checked_tree(
     }
     for name, blocks in (("title", title_blocks), ("summary", summary_blocks), ("body", body)):
         line = lines.get(name)
+        if blocks and blocks[0]["t"] == METADATA:
+            _check_metadata(reader, front, blocks.pop(0)["c"], line)
         if tree.depth(blocks, MAX_DEPTH) > MAX_DEPTH:
             problems.error(
                 rel,
@@ -330,61 +348,90 @@ def _checked_tree(
     for image in tree.nodes([title or [], summary or [], body]):
         if image["t"] == "Image":
             _check_image(reader, front, image)
-    if passages.passages(body) and any(n["t"] == "Note" for n in tree.nodes(body)):
-        _check_notes(reader, front)
+    if passages.passages(body) or any(figures.kind(n) for n in tree.nodes(body)):
+        _check_definitions(reader, front)
     if title is None or summary is None or len(problems.errors) > before:
         return None
     return SectionTree(title=title, summary=summary, body=body)
 
 
-NOTE_DEFINITION = re.compile(r"^(?P<lead>[ \t>]*)\[\^(?P<label>[^\]\s]+)\]:", re.M)
-PROBE = "BWNOTEDEFINITION"
+# The opening of a note's or a link's definition, "[^label]:" or "[label]:", at the start
+# of a line or after what may open one (indentation, quote and list markers).
+DEFINITION = re.compile(
+    r"^(?P<lead>(?:[ \t>]|[-*+][ \t]|\(?[0-9A-Za-z#@]{1,9}[.)][ \t])*)"
+    r"\[(?P<label>\^?[^\]\n]+)\]:",
+    re.M,
+)
+PROBE = "BWDEFINITION"
 
 
-def _check_notes(reader: Reader, front: _Front) -> None:
-    """Refuse a note defined inside a passage but referred to from outside it.
+def _check_definitions(reader: Reader, front: _Front) -> None:
+    """Refuse a definition that would carry a passage's text or links out of it.
 
-    pandoc attaches a note's text where it is referred to, wherever it is
-    defined, so such a note would carry the passage's text to audiences the
-    passage is withheld from. pandoc's tree does not say where a note was
-    defined; a second reading, with each definition's opening made a word of
-    its own, does: that word lands in the passage that held the definition,
-    and each reference, now undefined, stays in place as text.
+    pandoc attaches a note's text, and a link reference's address and title,
+    where they are used, wherever they are defined: a definition inside a
+    passage (or a table or chart from data) would reach audiences the passage
+    is withheld from. pandoc's tree does not say where a definition was; a
+    second reading, with each definition's opening made a word of its own,
+    does: that word lands in whatever held the definition, and each use of a
+    note, now undefined, stays in place as text. So: a note defined in a
+    passage must be used only inside it; a link reference may not be defined
+    in one; and no note is defined twice (pandoc would take the last).
     """
     labels: list[str] = []
 
     def probe(match: re.Match[str]) -> str:
         labels.append(match["label"])
-        return f"{match['lead']}{PROBE}{len(labels) - 1}"
+        return f"{match['lead']}{PROBE}{len(labels) - 1} "
 
-    text = NOTE_DEFINITION.sub(probe, front.body)
+    text = DEFINITION.sub(probe, front.body)
+    if not labels:
+        return
     read = read_texts(reader.root, [text], front.rel)[0]
     if isinstance(read, str):
         return
-    defined: dict[str, list[int]] = {}
+    defined: dict[str, list[list[int]]] = {}
     referred: dict[str, list[list[int]]] = {}
     for node, within in _with_passages(read):
         if node["t"] != "Str":
             continue
         word = node["c"]
         if word.startswith(PROBE) and word[len(PROBE) :].isdigit():
-            defined.setdefault(labels[int(word[len(PROBE) :])], within)
+            defined.setdefault(labels[int(word[len(PROBE) :])], []).append(within)
         for label in labels:
-            if f"[^{label}]" in word:
+            if label.startswith("^") and f"[{label}]" in word:
                 referred.setdefault(label, []).append(within)
-    for label, around in defined.items():
-        if any(not set(around) <= set(place) for place in referred.get(label, [])):
+    for label, places in defined.items():
+        line = line_of(front.body, f"[{label}]:", front.body_line)
+        if label.startswith("^") and len(places) > 1:
             reader.problems.error(
                 front.rel,
-                line_of(front.body, f"[^{label}]:", front.body_line),
-                f"note [^{label}] is defined inside a restricted passage but referred to "
+                line,
+                f"note [{label}] is defined {len(places)} times (pandoc would print the last)",
+                "give each note its own label",
+            )
+        elif label.startswith("^") and any(
+            not set(around) <= set(place) for around in places for place in referred.get(label, [])
+        ):
+            reader.problems.error(
+                front.rel,
+                line,
+                f"note [{label}] is defined inside a restricted passage but referred to "
                 "outside it, so its text would reach audiences the passage is withheld from",
                 "move the definition out of the passage, or the reference into it",
+            )
+        elif not label.startswith("^") and any(places[0]):
+            reader.problems.error(
+                front.rel,
+                line,
+                f"link reference [{label}] is defined inside a restricted passage, so a link "
+                "outside it would carry its address and title to audiences it is withheld from",
+                "write the link inline, [text](address), or define it outside the passage",
             )
 
 
 def _with_passages(blocks: list[Any]) -> list[tuple[dict[str, Any], list[int]]]:
-    """Return every node with the ids (``id()``) of the passages that hold it."""
+    """Return every node with the ids (``id()``) of the passages (and figures) that hold it."""
     out: list[tuple[dict[str, Any], list[int]]] = []
     stack: list[tuple[Any, list[int]]] = [(blocks, [])]
     while stack:
@@ -393,7 +440,8 @@ def _with_passages(blocks: list[Any]) -> list[tuple[dict[str, Any], list[int]]]:
             stack.extend((part, within) for part in reversed(item))
         elif isinstance(item, dict) and "t" in item:
             out.append((item, within))
-            inner = [*within, id(item)] if passages.passage(item) is not None else within
+            restricted = passages.passage(item) is not None or figures.kind(item) is not None
+            inner = [*within, id(item)] if restricted else within
             content = item.get("c")
             if isinstance(content, list | dict):
                 stack.append((content, inner))
@@ -427,6 +475,29 @@ def _drop_closing_references(reader: Reader, front: _Front, body: list[Any]) -> 
         "end of the brief",
         "remove the heading from the section",
     )
+
+
+def _check_metadata(reader: Reader, front: _Front, keys: list[str], line: int | None) -> None:
+    """Refuse a YAML block in a section's text that means to restrict; warn of any other."""
+    at = line or line_of(front.body, f"{keys[0]}:", front.body_line)
+    restricting = [
+        k for k in keys if k in ("marking", "audiences", "audience") or passages.resembles(k)
+    ]
+    if restricting:
+        reader.problems.error(
+            front.rel,
+            at,
+            f"a YAML block in the text says '{restricting[0]}', which only the front matter "
+            "may say (pandoc ignores a block in the text, so the text would not be restricted)",
+            "move the key into the front matter at the top of the file, or mark a passage",
+        )
+    else:
+        reader.problems.warning(
+            front.rel,
+            at,
+            "a YAML block in the text is ignored: " + ", ".join(keys[:5]),
+            "move what it says into the front matter, or remove it",
+        )
 
 
 def _one_paragraph(

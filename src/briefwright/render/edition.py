@@ -15,7 +15,6 @@ from ..assemble import Assembled, assemble, fill, keywords
 from ..errors import BuildError
 from ..formats import FORMATS
 from ..models import Edition, Format
-from ..roots import output_dir
 from . import ast, figures, html, pandoc, pdf
 
 log = logging.getLogger(__name__)
@@ -110,7 +109,7 @@ def _tree(edition: Edition, assembled: Assembled, label: str) -> tree.Node:
         brief.lang,
         figures.chart_config(edition),
         pdf.font_dirs(),
-        output_dir(edition.root) / ".cache" / "charts",
+        edition.root,
     )
     figures.number_all(doc, brief.lang)
     ast.add_portion_marks(doc, edition.portion)

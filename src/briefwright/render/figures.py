@@ -13,7 +13,6 @@ its source line.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
 import logging
@@ -21,7 +20,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .. import data, figures, layouts, tree, write
+from .. import cache, data, figures, layouts, tree
 from ..errors import BuildError
 from ..models import Edition
 from ..tree import Node
@@ -60,7 +59,7 @@ def expand(
     lang: str,
     config: dict[str, Any],
     fonts: list[Path],
-    cache: Path | None = None,
+    root: Path | None = None,
 ) -> None:
     """Replace each table and chart div of the tree by what it shows."""
     for node in tree.nodes(doc["blocks"]):
@@ -75,7 +74,7 @@ def expand(
             shown = [_table(found, lang)]
         else:
             alt = tree.stringify(node["c"][1]).strip()
-            shown = [_chart(found, alt, config, fonts, cache)]
+            shown = [_chart(found, alt, config, fonts, root)]
         if source:
             shown.append(_source(source, lang))
         node["c"][1] = shown
@@ -161,12 +160,12 @@ _lock = threading.Lock()
 
 
 def _chart(
-    found: figures.Figure, alt: str, config: dict[str, Any], fonts: list[Path], cache: Path | None
+    found: figures.Figure, alt: str, config: dict[str, Any], fonts: list[Path], root: Path | None
 ) -> Node:
     assert found.chart is not None
     spec = data.inline(found.chart.spec, {t.name: t for t in found.data})
     try:
-        svg = draw(spec, config, fonts, cache)
+        svg = draw(spec, config, fonts, root)
     except BuildError as exc:
         raise BuildError(f"{found.chart.path.name}: {exc.message}") from None
     src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
@@ -179,23 +178,23 @@ def _chart(
 
 
 def draw(
-    spec: dict[str, Any], config: dict[str, Any], fonts: list[Path], cache: Path | None = None
+    spec: dict[str, Any], config: dict[str, Any], fonts: list[Path], root: Path | None = None
 ) -> str:
     """Return the SVG of a Vega-Lite chart, drawn once per content.
 
-    Drawings are kept for the build's other editions, and in ``cache`` (a
-    folder under build/) for later builds: vl-convert's first drawing in a
-    process costs seconds, starting its JavaScript engine.
+    Drawings are kept for the build's other editions and, with the project's
+    ``root``, in build/.cache/ (cache.py) for later builds: vl-convert's first
+    drawing in a process costs seconds, starting its JavaScript engine.
     """
     import vl_convert  # noqa: PLC0415 - only editions with charts load it
 
     key = hashlib.sha256(
         json.dumps([spec, config, vl_convert.get_vegalite_versions()[-1]], sort_keys=True).encode()
     ).hexdigest()
-    stored = cache / f"{key}.svg" if cache is not None else None
     with _lock:
-        if key not in _drawn and stored is not None and stored.is_file():
-            _drawn[key] = stored.read_text("utf-8")
+        kept = cache.read(root, "charts", key) if root is not None and key not in _drawn else None
+        if kept is not None:
+            _drawn[key] = kept.decode("utf-8")
         if key not in _drawn:
             for folder in fonts:
                 vl_convert.register_font_directory(str(folder))
@@ -204,9 +203,8 @@ def draw(
             except Exception as exc:  # vl-convert raises its own types: say what it said
                 said = " ".join(str(exc).split())[:400]
                 raise BuildError(f"the chart cannot be drawn: {said}") from None
-            if stored is not None:
-                with contextlib.suppress(OSError):  # a cache that cannot be written costs time
-                    write.atomic_write(stored, _drawn[key].encode("utf-8"), private=True)
+            if root is not None:
+                cache.store(root, "charts", key, _drawn[key].encode("utf-8"))
         return _drawn[key]
 
 

@@ -20,7 +20,11 @@ if not (PANDOC_VERSION >= { 3, 7 }) then
   os.exit(1)
 end
 
-local READER = "markdown-raw_attribute"
+-- TeX macros would carry a definition's text anywhere it is used (a macro defined
+-- in a passage, used outside it); heading ids made from the text would spell out
+-- a span an audience does not receive: briefwright makes ids itself, from what each
+-- audience receives (render/ast.py), and so header references go with them.
+local READER = "markdown-raw_attribute-latex_macros-auto_identifiers-implicit_header_references"
 
 -- An option the request leaves out or sets to null.
 local function option(request, name)
@@ -42,8 +46,13 @@ local function read(text)
     local ok, doc = pcall(pandoc.read, source, READER, nil, {})
     if ok then
       -- Metadata a source slipped in (a YAML block in its text) is dropped here:
-      -- keys like citation-style would have citeproc read any file or URL.
-      out[index] = pandoc.write(pandoc.Pandoc(doc.blocks), "json")
+      -- keys like citation-style would have citeproc read any file or URL. Only
+      -- its keys are kept, as `true`, for the checks to see what it tried to say.
+      local keys = {}
+      for key in pairs(doc.meta) do
+        keys[key] = true
+      end
+      out[index] = pandoc.write(pandoc.Pandoc(doc.blocks, keys), "json")
     else
       out[index] = json.encode({ error = tostring(doc) })
     end
@@ -53,7 +62,21 @@ end
 
 -- Citations of an assembled edition, resolved with the bibliography and style
 -- briefwright names (and no other: the tree's metadata is set here).
+-- A dependent style names its parent by URL, which citeproc would fetch;
+-- briefwright refuses such a style when it loads the brief, and this never fetches.
+local function refuse_dependent(csl)
+  if csl then
+    local file = assert(io.open(csl, "rb"))
+    local style = file:read("a")
+    file:close()
+    if style:find("independent%-parent") then
+      error("the citation style is a dependent one, whose parent citeproc would fetch", 0)
+    end
+  end
+end
+
 local function cite(text, request)
+  refuse_dependent(option(request, "csl"))
   local doc = pandoc.read(text, "json")
   doc.meta = pandoc.Meta({})
   doc.meta.bibliography = option(request, "bibliography")
