@@ -239,7 +239,7 @@ def test_a_fence_pandoc_does_not_read_as_one_is_refused(
     project: Callable[..., Path], body: str, line: int
 ) -> None:
     root = project({"sources/demo/intro.md": section("Q?", "S.", body, marking="TLP:CLEAR")})
-    expect_error(run(root, "build"), f"sources/demo/intro.md:{line}: pandoc reads '{{")
+    expect_error(run(root, "build"), f"sources/demo/intro.md:{line}: pandoc reads the attributes")
     assert not (root / "build" / "demo").exists()
 
 

@@ -97,7 +97,9 @@ def test_note_markers_in_sources_are_inert(project: Callable[..., Path]) -> None
 
 
 def test_a_heading_called_footnotes_is_not_taken_for_the_endnotes() -> None:
-    screen, printed = split("## Footnotes\n\nA section of that name.[^n]\n\n[^n]: The note.\n")
+    screen, printed = split(
+        "## Footnotes {#footnotes}\n\nA section of that name.[^n]\n\n[^n]: The note.\n"
+    )
     for page in (screen, printed):
         assert page.count('id="footnotes"') == (2 if page is screen else 1)
         assert "A section of that name." in page

@@ -81,11 +81,15 @@ def test_every_fault_is_reported_with_its_key_path() -> None:
         (BriefAudience, {"reading_grade": 0}, "'reading_grade' must be a number above 0"),
         (BriefAudience, {"reading_grade": True}, "'reading_grade' must be a number above 0"),
         (BriefAudience, {"max_pages": 1.5}, "'max_pages' must be a whole number"),
-        (MarkingsFile, {"levels": [{"label": "X", "release": "all"}]}, "'levels.0.release'"),
+        (
+            MarkingsFile,
+            {"levels": [{"label": "X", "release": "all", "handling": "Share it."}]},
+            "'levels.0.release'",
+        ),
         (MarkingsFile, {"levels": ["TLP:RED"]}, "'levels.0' must be a mapping"),
         (
             MarkingsFile,
-            {"levels": [{"label": "X", "release": "named", "colour": "red"}]},
+            {"levels": [{"label": "X", "release": "named", "colour": "red", "handling": "No."}]},
             "'levels.0.colour': 'red' is not allowed here",
         ),
     ],
