@@ -13,7 +13,7 @@ from .. import layouts, tree
 from ..assemble import Assembled, assemble, fill, keywords
 from ..errors import BuildError
 from ..models import Edition, Format
-from . import ast, docx, html, pandoc, pdf
+from . import ast, docx, html, pandoc, pdf, print_layout
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,7 @@ def _tree(edition: Edition, assembled: Assembled, label: str) -> tree.Node:
     if edition.bibliography is not None and any(n["t"] == "Cite" for n in tree.nodes(doc)):
         doc = pandoc.cite(doc, edition.bibliography, label, brief.csl, brief.lang)
     ast.drop_empty_references(doc)
+    print_layout.prepare(doc)
     date_text = f"{brief.date.day} {brief.date:%B %Y}"
     ast.set_meta(
         doc,
