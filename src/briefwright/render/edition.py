@@ -15,7 +15,7 @@ from ..assemble import Assembled, assemble, fill, keywords
 from ..errors import BuildError
 from ..formats import FORMATS
 from ..models import Edition, Format
-from . import ast, figures, html, pandoc, pdf
+from . import ast, figures, html, pandoc, pdf, print_layout
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +122,7 @@ def _tree(edition: Edition, assembled: Assembled, label: str) -> tree.Node:
     if edition.bibliography is not None and any(n["t"] == "Cite" for n in tree.nodes(doc)):
         doc = pandoc.cite(doc, edition.bibliography, label, brief.csl, brief.lang)
     ast.drop_empty_references(doc)
+    print_layout.prepare(doc)
     date_text = f"{brief.date.day} {brief.date:%B %Y}"
     ast.set_meta(
         doc,

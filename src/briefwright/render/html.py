@@ -26,7 +26,8 @@ def stylesheet(edition: Edition, medium: str) -> str:
         if own is not None:
             parts.append(own.read_text("utf-8"))
     if medium == "print" and edition.audience.paper == "letter":
-        parts.append("@page { size: letter; }")
+        # The landscape page (print.css) of the widest tables turns the same paper.
+        parts.append("@page { size: letter; } @page landscape { size: letter landscape; }")
     return "\n".join(parts)
 
 

@@ -1,0 +1,154 @@
+"""What the stylesheets need to know about lists and tables that pandoc's HTML does not say.
+
+pandoc writes an ordered list's type and start as HTML attributes, and its
+delimiter (``(a)``, ``a)``) not at all; WeasyPrint reads ``type`` through
+the print stylesheet's attribute selectors but cannot read ``start``. A list
+written with parentheses, or starting elsewhere than 1, therefore gets a
+wrapper that says so.
+
+CSS cannot count a table's columns or rows either: each table gets classes
+for its width (``wide``, ``widest``: smaller type, a landscape page) and for
+whether it is short enough to keep on one page (``short``). A table whose
+columns pandoc gave equal widths (a pipe table whose separator dashes are
+all alike says nothing about widths; pandoc shares the width out evenly
+once any of its lines is long) gets widths from its content instead, as a
+browser's automatic layout would: every format then sizes it alike, the
+DOCX included.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..tree import Blocks, Node, div, filter_lists, stringify
+
+# Classes of the wrapper of an ordered list written with parentheses, and of its numbers
+# (browsers match ``ol[type=a]`` and ``ol[type=A]`` alike: the wrapper says which).
+DELIMITERS = {"OneParen": "list-paren", "TwoParens": "list-parens"}
+STYLES = {
+    "LowerAlpha": "list-lower-alpha",
+    "UpperAlpha": "list-upper-alpha",
+    "LowerRoman": "list-lower-roman",
+    "UpperRoman": "list-upper-roman",
+}
+LIST_START = "list-start"  # the wrapper's counter-reset says where numbering starts
+
+WIDE = 7  # columns from which a table is set smaller
+WIDEST = 11  # columns from which a table is set on a landscape page
+SHORT_ROWS = 12  # a table of at most this many body rows...
+SHORT_TEXT = 1500  # ...and characters of text is kept on one page
+# About how many characters of table text fit across a page: where a table's
+# content is wider, columns share what is left beyond their longest words.
+LINE = 100
+PADDING = 3  # what a cell's padding takes, in characters
+# Capitals, bold headers and wide letters (m, w) make a word wider than its count of
+# characters says; a column narrower than its longest word would break that word.
+WORD = 1.15
+
+
+def prepare(doc: Node) -> None:
+    """Mark the tree's ordered lists and tables for the stylesheets (changes ``doc``)."""
+    _mark_lists(doc["blocks"])
+    for table in _tables(doc["blocks"]):
+        _mark_table(table)
+
+
+def _mark_lists(blocks: Blocks) -> None:
+    """Wrap each ordered list with parentheses or another start than 1 in a Div saying so."""
+    seen: set[int] = set()  # a wrapped list is met again inside its wrapper
+
+    def wrap(items: list[Any]) -> list[Any]:
+        out = []
+        for item in items:
+            if item.__class__ is dict and item.get("t") == "OrderedList" and id(item) not in seen:
+                seen.add(id(item))
+                start, numbers, delimiter = item["c"][0]
+                names = []
+                if delimiter["t"] in DELIMITERS:
+                    names += [DELIMITERS[delimiter["t"]], STYLES.get(numbers["t"], "list-decimal")]
+                reset = {}
+                if start != 1:
+                    names.append(LIST_START)
+                    reset["style"] = f"counter-reset: list-item {start - 1}"
+                if names:
+                    out.append(div([item], cls=["list", *names], **reset))
+                    continue
+            out.append(item)
+        return out
+
+    filter_lists(blocks, wrap)
+
+
+def _tables(value: Any) -> list[Node]:
+    """Return every table in the tree, nested ones included."""
+    found = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if item.__class__ is dict:
+            if item.get("t") == "Table":
+                found.append(item)
+            stack.extend(item.values())
+        elif item.__class__ is list:
+            stack.extend(item)
+    return found
+
+
+def _mark_table(table: Node) -> None:
+    """Give a table its classes and, where pandoc shared its width out evenly, column widths."""
+    attr, _, colspecs, head, bodies, foot = table["c"]
+    columns = len(colspecs)
+    head_rows, body_rows = head[1], [row for body in bodies for row in body[2] + body[3]]
+    rows = head_rows + body_rows + foot[1]
+    names = []
+    if columns >= WIDEST:
+        names.append("widest")
+    elif columns >= WIDE:
+        names.append("wide")
+    text = sum(len(stringify(cell[4])) for row in rows for cell in row[1])
+    if len(body_rows) <= SHORT_ROWS and text <= SHORT_TEXT:
+        names.append("short")
+    attr[1] = [*attr[1], *(name for name in names if name not in attr[1])]
+    widths = [spec[1].get("c") for spec in colspecs]
+    if columns > 1 and None not in widths and max(widths) - min(widths) < 1e-9:
+        for spec, width in zip(colspecs, _content_widths(rows, columns), strict=True):
+            spec[1] = {"t": "ColWidth", "c": width}
+
+
+def _content_widths(rows: list[Any], columns: int) -> list[float]:
+    """Return column widths (fractions of the table's) from the text of each column.
+
+    As CSS's automatic table layout does: each column needs its longest word
+    and would like its longest cell on one line; when the table cannot give
+    every column that, each gets its longest word and a share of the rest in
+    proportion to what it would like beyond it.
+    """
+    least = [PADDING + 1] * columns
+    most = [PADDING + 1] * columns
+    covered = [0] * columns  # rows still taken up by a cell above that spans rows
+    for row in rows:
+        column = 0
+        for cell in row[1]:
+            while column < columns and covered[column]:
+                column += 1
+            rowspan, colspan = cell[2], cell[3]
+            if colspan == 1 and column < columns:
+                text = stringify(cell[4]).split()
+                longest = max((len(word) for word in text), default=0)
+                least[column] = max(least[column], PADDING + math.ceil(longest * WORD))
+                most[column] = max(most[column], PADDING + len(" ".join(text)))
+            for taken in range(column, min(column + colspan, columns)):
+                covered[taken] = rowspan
+            column += colspan
+        covered = [max(0, n - 1) for n in covered]
+    low, high = sum(least), sum(most)
+    if high <= LINE:
+        wanted = [float(n) for n in most]
+    elif low >= LINE:
+        wanted = [float(n) for n in least]
+    else:
+        share = (LINE - low) / (high - low)
+        wanted = [lo + (hi - lo) * share for lo, hi in zip(least, most, strict=True)]
+    total = sum(wanted)
+    return [round(n / total, 4) for n in wanted]
