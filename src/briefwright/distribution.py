@@ -475,6 +475,6 @@ def check_release(
 def _problems(cls: type[BriefError], items: list[Problem]) -> BriefError:
     errors = [p for p in items if p.severity == "error"]
     noun = "problem" if len(errors) == 1 else "problems"
-    lines = [str(p) for p in errors]
+    lines = [p.shown() for p in errors]
     lines.append(f"{len(errors)} {noun} found; no draft was written and nothing was sent.")
     return cls("\n".join(lines), errors)
