@@ -245,3 +245,31 @@ def test_rough_pages_are_html_only(project: Callable[..., Path]) -> None:
         "Error: --rough builds an HTML page only; leave out -f and --pdf-variant",
         code=2,
     )
+
+
+def test_a_mistyped_citation_says_which_was_meant(project: Callable[..., Path]) -> None:
+    refs = "references:\n- id: nato-1949\n  title: The North Atlantic Treaty\n"
+    body = "As agreed [@nato-1994]."
+    root = project(
+        {
+            "sources/demo/intro.md": section("Q?", "S.", body, marking="TLP:CLEAR"),
+            "sources/demo/references.yaml": refs,
+        }
+    )
+    expect_error(
+        run(root, "check"),
+        "error: sources/demo/intro.md:6: citation '@nato-1994' is not in the bibliography (did "
+        "you mean '@nato-1949'? add it to sources/demo/references.yaml, or write \\@nato-1994 "
+        "if the @ does not start a citation)",
+    )
+
+
+def test_what_a_build_withholds_is_said_without_blaming_the_clearance_for_all(
+    project: Callable[..., Path],
+) -> None:
+    result = run(project(), "build", "-a", "public", "-f", "html")
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: briefs/demo.yaml: withheld from public: 1 section(s) (judgement) above "
+        "TLP:CLEAR, and 1 passage(s) above it or kept for other audiences"
+    ) in result.output

@@ -149,12 +149,12 @@ def closest(word: str, options: Iterable[str], n: int = 3) -> list[str]:
     return difflib.get_close_matches(word, sorted(set(options)), n=n, cutoff=0.6)
 
 
-def did_you_mean(word: str, options: Iterable[str], quote: str = "'") -> str | None:
+def did_you_mean(word: str, options: Iterable[str], prefix: str = "") -> str | None:
     """Return "did you mean 'x'?" (or 'x' or 'y') for a mistyped name, or None."""
     close = closest(word, options)
     if not close:
         return None
-    names = [f"{quote}{name}{quote}" for name in close]
+    names = [f"'{prefix}{name}'" for name in close]
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
     return f"did you mean {listed}?"
 

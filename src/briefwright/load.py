@@ -487,7 +487,7 @@ def _check_collections(
                 if collection.bibliography is None:
                     uncited.setdefault(collection.name, []).append((f"@{key}", section.rel, line))
                 elif key not in keys:
-                    close = did_you_mean(key, keys, quote="'@")
+                    close = did_you_mean(key, keys, prefix="@")
                     problems.error(
                         section.rel,
                         line,

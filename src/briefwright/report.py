@@ -63,13 +63,16 @@ def run_build(editions: list[Edition], jobs: int, force: bool, quiet: bool) -> l
 def _warn_withheld(editions: list[Edition]) -> None:
     for edition in editions:
         if edition.withheld or edition.withheld_passages:
+            # Sections are withheld only for their marking; passages for theirs, or for
+            # being kept for other audiences.
             log.warning(
-                "%s: withheld from %s (above %s): %d section(s)%s, %d passage(s)",
+                "%s: withheld from %s: %d section(s)%s above %s, and %d passage(s) above it "
+                "or kept for other audiences",
                 edition.brief.rel,
                 edition.audience.name,
-                edition.audience.level,
                 len(edition.withheld),
                 f" ({', '.join(edition.withheld)})" if edition.withheld else "",
+                edition.audience.level,
                 edition.withheld_passages,
             )
 
