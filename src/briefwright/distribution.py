@@ -18,7 +18,7 @@ from email.headerregistry import Address
 from typing import Literal
 
 from . import yamlfile
-from .errors import BriefError, ConfigError, DeliveryError, Problem, Problems, ReleaseError
+from .errors import BriefError, ConfigError, DeliveryError, Problem, Problems, ReleaseError, unknown
 from .markings import TLP
 from .models import LINE, Edition, Project
 from .reader import FAILED, Reader
@@ -354,7 +354,7 @@ def _check_list_key(problems: Problems, project: Project, key: str, line: int | 
             FILE,
             line,
             f"list '{key}': there is no brief '{brief}'",
-            "expected one of " + ", ".join(sorted(project.briefs)),
+            unknown(brief, project.briefs, "briefs"),
         )
     elif brief and audience not in project.briefs[brief].audiences:
         problems.error(

@@ -322,7 +322,7 @@ def _check_unmarked(reader: Reader, path: Path, spec: BriefFile, collection: Col
         if section is not None and section.marking is None:
             reader.problems.error(
                 section.rel,
-                1,
+                2,
                 f"has no marking, and brief '{path.stem}' gives no default; unmarked text is "
                 "never assumed public",
                 f"add 'marking:' to the section, or a default 'marking:' to {reader.rel(path)}",
