@@ -58,6 +58,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	@touch $@
+	@echo "briefwright is installed in $(VENV)/. Run its command as $(BIN)/brief,"
+	@echo "or run 'source $(BIN)/activate' once per terminal, then just 'brief'."
 
 clean:
 	rm -rf build

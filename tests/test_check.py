@@ -85,9 +85,9 @@ def test_word_budget_names_the_longest_sections(project: Callable[..., Path]) ->
     )
     expect_error(
         run(root, "check"),
-        "briefs/demo.yaml: the analyst edition has",
-        "its budget is 20",
-        "longest sections: intro (41)",
+        "briefs/audiences.yaml:12: brief 'demo': the analyst edition has 53 words; its budget "
+        "is 20 (over by 33) (longest sections: intro (41), judgement (12); shorten them, or "
+        "drop one from the audience's sections)",
     )
 
 
@@ -108,7 +108,10 @@ def test_reading_grade_warns_with_the_hardest_sections(project: Callable[..., Pa
     )
     result = run(root, "check")
     assert result.exit_code == 0, result.output
-    assert "section(s) of the public edition read above grade 10 (Flesch-Kincaid)" in result.output
+    assert (
+        "warning: briefs/audiences.yaml:17: brief 'demo': 1 section(s) of the public edition "
+        "read above grade 10 (Flesch-Kincaid)"
+    ) in result.output
     assert "hardest: intro (" in result.output
 
 
@@ -122,7 +125,8 @@ def test_page_budget_is_measured_on_the_rendered_pdf(project: Callable[..., Path
     root = project({**many, "briefs/demo.yaml": brief})
     expect_error(
         run(root, "check"),
-        "briefs/demo.yaml: the executive edition runs to 2 pages; its limit is 1 (over by 1 page)",
+        "briefs/audiences.yaml:5: brief 'demo': the executive edition runs to 2 pages; its limit "
+        "is 1 (over by 1 page)",
         "Longest sections:",
     )
     assert not (root / "build" / "demo").exists()

@@ -89,7 +89,12 @@ def test_unknown_option_is_a_usage_error(project: Callable[..., Path]) -> None:
 
 
 def test_not_a_project_root(tmp_path: Path) -> None:
-    expect_error(run(tmp_path, "list"), "not a project root")
+    expect_error(
+        run(tmp_path, "list"),
+        f"Invalid value for '--root': {tmp_path}: not a project root; it has no briefs/ and "
+        f"sources/ (start one there with 'brief --root {tmp_path} new BRIEF --collection NAME')",
+        code=2,
+    )
 
 
 def test_an_internal_fault_is_one_line_without_debug_and_a_traceback_with_it(

@@ -785,7 +785,10 @@ def test_an_audience_the_brief_is_not_made_for_is_a_usage_error(
         {"briefs/demo.yaml": BRIEF.replace("  public: {}\n", ""), "briefs/other.yaml": BRIEF}
     )
     expect_error(
-        run(root, "email", "demo", "-a", "public"), "brief 'demo' is not made for 'public'", code=2
+        run(root, "email", "demo", "-a", "public"),
+        "Invalid value for '-a': brief 'demo' is not made for audience 'public' (it is made for "
+        "executive, analyst; to add it, write 'public: {}' under 'audiences:' in briefs/demo.yaml)",
+        code=2,
     )
 
 

@@ -29,6 +29,7 @@ from .tree import Node
 log = logging.getLogger(__name__)
 
 KICKERS = {"summary": "Brief for", "full": "Prepared for"}
+ROUGH = "ROUGH DRAFT"  # what a --rough page says it is, top and bottom
 SLOT = "bw-slot"  # the attribute that marks a slot in a layout's Markdown
 
 
@@ -66,7 +67,7 @@ def context(edition: Edition, slots: list[list[Node]] | None = None) -> dict[str
     brief = edition.brief
     audience = edition.audience
     first = edition.sections[0]
-    return {
+    names: dict[str, Any] = {
         # Every key of the files, as their schemas declare them: a key added to a
         # schema reaches the templates (and the fingerprint) with nothing else to change.
         "brief": {
@@ -98,7 +99,14 @@ def context(edition: Edition, slots: list[list[Node]] | None = None) -> dict[str
         "kicker": f"{KICKERS[audience.depth]} {audience.label}",
         "description": brief.subtitle or first.summary_text,
         "keywords": keywords(edition),
+        "rough": edition.rough,
     }
+    if edition.rough:
+        # Every layout prints the title and the kicker at the top of the page and the
+        # title at its foot: a rough page says what it is in both places.
+        names["brief"]["title"] = f"{ROUGH} · {brief.title}"
+        names["kicker"] = f"{ROUGH}, not for release · {names['kicker']}"
+    return names
 
 
 def _data(value: Any) -> Any:

@@ -84,7 +84,9 @@ def code_digest(package: Path = Path(__file__).parent) -> str:
 
 
 def edition_dir(edition: Edition) -> Path:
-    return output_dir(edition.root) / edition.brief.id / edition.audience.name
+    folder = output_dir(edition.root) / edition.brief.id / edition.audience.name
+    # A rough page lives apart, where nothing that releases or mails an edition looks.
+    return folder / "rough" if edition.rough else folder
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -193,6 +195,7 @@ def _store(
         "outputs": outputs,
         "tools": tool_versions(),
         "fingerprint": digest,
+        **({"rough": True} if edition.rough else {}),
     }
     write.write_edition(folder, files, manifest)
     return [

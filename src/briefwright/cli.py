@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import BriefError, ConfigError
+from .errors import BriefError, Invalid, Usage, did_you_mean, unknown
 from .formats import FORMATS, NAMES
 from .roots import find_root, output_dir
 
@@ -57,6 +57,19 @@ def _root(ctx: click.Context) -> Context:
     return ctx.ensure_object(Context)  # type: ignore[no-any-return]
 
 
+class Choice(click.Choice):  # type: ignore[type-arg]
+    """A choice whose error says which value was probably meant."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as exc:
+            guess = did_you_mean(str(value), [str(c) for c in self.choices])
+            if guess is None:
+                raise
+            raise Invalid(f"{exc.message.rstrip('.')} ({guess})", ctx, param) from None
+
+
 @click.group(cls=BriefGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="briefwright")
 @click.option(
@@ -76,17 +89,35 @@ def cli(ctx: click.Context, root: Path | None, verbose: int, quiet: bool, debug:
 
     _, err = logsetup.consoles()
     logsetup.setup(verbose, quiet, err)
+    # 'brief new' may start a project: in the folder given, or here when none is found.
+    starting = ctx.invoked_subcommand == "new"
+    ctx.obj = Context(_project_root(ctx, root, starting), debug, verbose, quiet)
+
+
+def _project_root(ctx: click.Context, root: Path | None, starting: bool) -> Path:
+    """Return the project root; a wrong --root, or none found, is a command-line error."""
     if root is None:
         found = find_root(Path.cwd())
-        if found is None:
-            raise ConfigError(
-                f"{Path.cwd()}: no project root here or above (a folder holding briefs/ and "
-                "sources/); cd into one, or give --root DIR"
-            )
-        root = found
-    elif not ((root / "briefs").is_dir() and (root / "sources").is_dir()):
-        raise ConfigError(f"{root}: not a project root; it needs briefs/ and sources/ folders")
-    ctx.obj = Context(root.resolve(), debug, verbose, quiet)
+        if found is not None or starting:
+            return (found or Path.cwd()).resolve()
+        raise Usage(
+            f"{Path.cwd()}: no project root here or above (a folder holding briefs/ and "
+            "sources/); cd into one, give --root DIR, or start one with 'brief new'",
+            ctx,
+        )
+    if starting and not root.exists():
+        return root.resolve()
+    if not root.is_dir():
+        raise Invalid(f"{root}: no such folder", ctx, param_hint="'--root'")
+    if not starting and not ((root / "briefs").is_dir() and (root / "sources").is_dir()):
+        missing = " and ".join(f"{n}/" for n in ("briefs", "sources") if not (root / n).is_dir())
+        raise Invalid(
+            f"{root}: not a project root; it has no {missing} (start one there with "
+            f"'brief --root {root} new BRIEF --collection NAME')",
+            ctx,
+            param_hint="'--root'",
+        )
+    return root.resolve()
 
 
 def _shard(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, int] | None:
@@ -95,30 +126,52 @@ def _shard(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
     try:
         k, n = (int(part) for part in value.split("/"))
     except ValueError:
-        raise click.BadParameter(f"'{value}' is not K/N, such as 1/4") from None
+        raise Invalid(f"'{value}' is not K/N, such as 1/4") from None
     if not 1 <= k <= n:
-        raise click.BadParameter(f"'{value}': K must be between 1 and N")
+        raise Invalid(f"'{value}': K must be between 1 and N")
     return k, n
 
 
-def _known(
-    ctx: click.Context, project: Any, briefs: tuple[str, ...], audiences: tuple[str, ...]
-) -> None:
+def _briefs_known(ctx: click.Context, root: Path, briefs: tuple[str, ...]) -> None:
+    """Refuse a brief the project does not have, before anything is read."""
+    from .load import brief_paths
+
+    ids = [path.stem for path in brief_paths(root)]
     for brief in briefs:
-        if brief not in project.briefs:
-            raise click.BadParameter(
-                f"no brief '{brief}'; expected one of {', '.join(sorted(project.briefs))}",
+        if brief not in ids:
+            raise Invalid(
+                f"no brief '{brief}' in briefs/ ({unknown(brief, ids, 'briefs')})",
                 ctx,
                 param_hint="BRIEF",
             )
-    known = {a for b in project.briefs.values() for a in b.audiences}
+
+
+def _audiences_known(
+    ctx: click.Context, project: Any, briefs: tuple[str, ...], audiences: tuple[str, ...]
+) -> None:
+    """Refuse an audience that a brief named (or, with none named, every brief) is not for."""
+    chosen = [project.briefs[b] for b in briefs] if briefs else list(project.briefs.values())
     for audience in audiences:
-        if audience not in known:
-            raise click.BadParameter(
-                f"no audience '{audience}'; expected one of {', '.join(sorted(known))}",
-                ctx,
-                param_hint="'-a'",
+        lacking = [b for b in chosen if audience not in b.audiences]
+        if not lacking or (not briefs and len(lacking) < len(chosen)):
+            continue
+        if audience not in project.audiences:
+            made_for = {a for brief in chosen for a in brief.audiences}
+            hint = unknown(audience, made_for | set(project.audiences), "audiences")
+            message = f"no audience '{audience}' ({hint})"
+        elif briefs:
+            brief = lacking[0]
+            message = (
+                f"brief '{brief.id}' is not made for audience '{audience}' (it is made for "
+                f"{', '.join(brief.audiences)}; to add it, write '{audience}: {{}}' under "
+                f"'audiences:' in {brief.rel})"
             )
+        else:
+            message = (
+                f"no brief is made for audience '{audience}' (briefs/audiences.yaml defines "
+                "it; add it under 'audiences:' in a brief)"
+            )
+        raise Invalid(message, ctx, param_hint="'-a'")
 
 
 @cli.command()
@@ -131,7 +184,7 @@ def _known(
     "--format",
     "formats",
     multiple=True,
-    type=click.Choice(NAMES),
+    type=Choice(NAMES),
     help="Only this format (repeatable). Default: each audience's formats.",
 )
 @click.option(
@@ -144,7 +197,7 @@ def _known(
 @click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
 @click.option(
     "--pdf-variant",
-    type=click.Choice(["pdf/ua-1", "pdf/a-3b", "pdf/a-3a"]),
+    type=Choice(["pdf/ua-1", "pdf/a-3b", "pdf/a-3a"]),
     default=None,
     help="PDF flavour: pdf/ua-1 (accessible, the default) or PDF/A-3 for archiving.",
 )
@@ -153,6 +206,12 @@ def _known(
     callback=_shard,
     metavar="K/N",
     help="Build only the K-th of N equal shares of the editions (for CI matrices).",
+)
+@click.option(
+    "--rough",
+    is_flag=True,
+    help="Only a rough HTML page, even over a word, page or summary budget: marked ROUGH "
+    "DRAFT, never released or emailed (build/<brief>/<audience>/rough/).",
 )
 @click.pass_context
 def build(
@@ -164,9 +223,13 @@ def build(
     force: bool,
     pdf_variant: str | None,
     shard: tuple[int, int] | None,
+    rough: bool,
 ) -> None:
     """Build briefs (default: all) for their audiences."""
     obj = _root(ctx)
+    if rough and (set(formats) - {"html"} or pdf_variant):
+        raise Usage("--rough builds an HTML page only; leave out -f and --pdf-variant")
+    _briefs_known(ctx, obj.root, briefs)
     from .render import pdf_pool
 
     jobs = jobs or pdf_pool.default_jobs()
@@ -178,18 +241,18 @@ def build(
         from .render import pandoc
 
         pandoc.prestart(obj.root)
-        if jobs > 1 and (not formats or "pdf" in formats):
+        if jobs > 1 and not rough and (not formats or "pdf" in formats):
             pdf_pool.start_server()
     from . import build as pipeline
     from . import load, report, select
 
-    project = load.load_project(obj.root)
-    _known(ctx, project, briefs, audiences)
+    project = load.load_project(obj.root, briefs=briefs or None, rough=rough)
+    _audiences_known(ctx, project, briefs, audiences)
     editions = select.plan_or_raise(project, list(briefs), list(audiences))
     if shard:
         editions = select.shard(editions, *shard)
-    if formats or pdf_variant:
-        editions = [report.with_options(e, formats, pdf_variant) for e in editions]
+    if formats or pdf_variant or rough:
+        editions = [report.with_options(e, formats, pdf_variant, rough) for e in editions]
     results = report.run_build(editions, jobs, force, obj.quiet)
     if not audiences and not shard:  # what was built is all there is of these briefs
         pipeline.prune(project, editions, list(briefs) or None)
@@ -202,7 +265,7 @@ def build(
 @click.option(
     "--format",
     "output",
-    type=click.Choice(["text", "json"]),
+    type=Choice(["text", "json"]),
     default="text",
     help="json: one machine-readable report, for CI.",
 )
@@ -221,16 +284,26 @@ def check(
     from . import report
 
     obj = _root(ctx)
+    _briefs_known(ctx, obj.root, briefs)
     report.check(obj.root, list(briefs), strict, output, max_age, quiet=obj.quiet)
 
 
 @cli.command("list")
+@click.option(
+    "--format",
+    "output",
+    type=Choice(["text", "json"]),
+    default="text",
+    help="json: the same, machine-readable.",
+)
 @click.pass_context
-def list_(ctx: click.Context) -> None:
+def list_(ctx: click.Context, output: str) -> None:
     """List briefs, audiences, collections and sections."""
     from . import load, report
 
-    report.listing(load.load_project(_root(ctx).root))
+    project, problems = load.load_with_problems(_root(ctx).root, parse=False)
+    assert project is not None
+    report.listing(project, problems, output)
 
 
 @cli.command("email")
@@ -241,7 +314,7 @@ def list_(ctx: click.Context) -> None:
 @click.option(
     "--attach",
     multiple=True,
-    type=click.Choice([f.name for f in FORMATS.values() if f.source == "tree"]),
+    type=Choice([f.name for f in FORMATS.values() if f.source == "tree"]),
     help="Attach this format too (repeatable): the editable document.",
 )
 @click.option("--send", is_flag=True, help="Send it over SMTP, set up by BRIEFWRIGHT_SMTP_*.")
@@ -268,13 +341,14 @@ def email_(
     from . import deliver, distribution, load, select
 
     obj = _root(ctx)
-    project = load.load_project(obj.root)
-    _known(ctx, project, (brief,), (audience,))
+    _briefs_known(ctx, obj.root, (brief,))
+    project = load.load_project(obj.root, briefs=[brief])
+    _audiences_known(ctx, project, (brief,), (audience,))
     editions = select.plan_or_raise(project, [brief], [audience])
-    if not editions:
-        raise click.BadParameter(f"brief '{brief}' is not made for '{audience}'", ctx, None, "'-a'")
     settings = deliver.smtp_settings() if send else None  # fail before building anything
-    letter = distribution.address_to(project, editions[0], list(to), list(cc), max_size)
+    # Lists may name other briefs, read here by name only.
+    known = project.with_elsewhere()
+    letter = distribution.address_to(known, editions[0], list(to), list(cc), max_size)
     pipeline.raise_failures(pipeline.build(editions))
     message = deliver.compose(letter, ("pdf", *attach))
     path = deliver.write_draft(letter, message)
@@ -310,12 +384,32 @@ def preview(
     from . import preview as live
 
     obj = _root(ctx)
-    project = load.load_project(obj.root)
-    _known(ctx, project, (brief,), audiences)
+    _briefs_known(ctx, obj.root, (brief,))
+    project = load.load_project(obj.root, briefs=[brief])
+    _audiences_known(ctx, project, (brief,), audiences)
     names = list(audiences) or list(project.briefs[brief].audiences)
     live.serve(
         obj.root, brief, names, port, open_browser=not no_open, echo=click.echo, debug=obj.debug
     )
+
+
+@cli.command()
+@click.argument("brief")
+@click.option(
+    "--collection",
+    required=True,
+    metavar="NAME",
+    help="The folder of sources/ to start for its sections.",
+)
+@click.pass_context
+def new(ctx: click.Context, brief: str, collection: str) -> None:
+    """Start BRIEF: a brief, a first section and a bibliography that build as they are."""
+    from . import start
+
+    obj = _root(ctx)
+    lines = start.new_brief(obj.root, brief, collection)
+    if not obj.quiet:
+        click.echo("\n".join(lines))
 
 
 def main() -> None:

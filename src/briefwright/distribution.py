@@ -18,7 +18,7 @@ from email.headerregistry import Address
 from typing import Literal
 
 from . import yamlfile
-from .errors import BriefError, ConfigError, DeliveryError, Problem, Problems, ReleaseError
+from .errors import BriefError, ConfigError, DeliveryError, Problem, Problems, ReleaseError, unknown
 from .models import LINE, Edition, Project
 from .reader import FAILED, Reader
 from .schema import Schema, excerpt, key, list_of, mapping_of, number, optional, text
@@ -335,7 +335,7 @@ def _check_list_key(problems: Problems, project: Project, key: str, line: int | 
             FILE,
             line,
             f"list '{key}': there is no brief '{brief}'",
-            "expected one of " + ", ".join(sorted(project.briefs)),
+            unknown(brief, project.briefs, "briefs"),
         )
     elif brief and audience not in project.briefs[brief].audiences:
         problems.error(
@@ -456,6 +456,6 @@ def check_release(
 def _problems(cls: type[BriefError], items: list[Problem]) -> BriefError:
     errors = [p for p in items if p.severity == "error"]
     noun = "problem" if len(errors) == 1 else "problems"
-    lines = [str(p) for p in errors]
+    lines = [p.shown() for p in errors]
     lines.append(f"{len(errors)} {noun} found; no draft was written and nothing was sent.")
     return cls("\n".join(lines), errors)

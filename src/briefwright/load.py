@@ -6,17 +6,18 @@ Nothing is written here. Every problem found is collected, and
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import difflib
 import json
 import logging
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from . import bibliography, figures, layouts, passages, yamlfile
 from .csl import citation_style
-from .errors import Problems
+from .errors import Problem, Problems, did_you_mean, unknown
 from .markings import TLP, Level, Scheme
 from .models import (
     ID_RE,
@@ -110,12 +111,30 @@ def _load_audiences(reader: Reader, scheme: Scheme) -> dict[str, tuple[AudienceF
             )
             continue
         spec = reader.model(AudienceFile, entry, path, f"audience '{name}'")
-        if spec is None:
+        level = None
+        if spec is not None:
+            # Checked here, once: the briefs that use the audience do not report it again.
+            level = level_of(
+                reader, scheme, spec.clearance, path, yamlfile.line_of(entry, ["clearance"])
+            )
+            _check_layout(reader, name, spec.layout, path, yamlfile.line_of(entry, ["layout"]))
+        if spec is None or level is None or spec.layout not in layouts.available(reader.root):
             reader.broken.add(f"audience:{name}")  # reported already; not "undefined" elsewhere
             continue
-        level_of(reader, scheme, spec.clearance, path, yamlfile.line_of(entry, ["clearance"]))
         found[name] = (spec, entry)
     return found
+
+
+def _check_layout(reader: Reader, name: str, layout: str, path: Path, line: int | None) -> None:
+    """Report a layout that is neither built in nor a folder of templates/."""
+    available = layouts.available(reader.root)
+    if layout not in available:
+        reader.problems.error(
+            reader.rel(path),
+            line,
+            f"audience '{name}': layout '{layout}' does not exist",
+            unknown(layout, available, "layouts", "README.md's 'Layouts'"),
+        )
 
 
 def _unknown_audience(reader: Reader, audiences: dict[str, Any], name: str) -> bool:
@@ -129,42 +148,65 @@ def _resolve_audience(
     reader: Reader,
     scheme: Scheme,
     name: str,
-    base: AudienceFile,
+    base: tuple[AudienceFile, Any],
     override: BriefAudience | None,
     where: tuple[Path, Any],
 ) -> Audience | None:
-    fields = base.values()
+    """Return the audience with the brief's overrides; ``where`` is the brief's entry for it."""
+    spec, data = base
+    fields = spec.values()
+    origin = _origins(reader, reader.root / "briefs" / "audiences.yaml", data, spec.keys_given)
+    path, entry = where
+    given = {
+        key
+        for key in (override.keys_given if override is not None else frozenset()) - {"sections"}
+        if getattr(override, key) is not None  # a key written empty keeps the audience's value
+    }
     if override is not None:
-        fields.update(
-            {
-                key: value
-                for key, value in override.values().items()
-                if value is not None and key != "sections"
-            }
+        fields.update({key: getattr(override, key) for key in given})
+        origin.update(_origins(reader, path, entry, given))
+    # audiences.yaml's own clearance and layout were checked as it was read.
+    if "clearance" in given:
+        clearance = level_of(
+            reader, scheme, fields["clearance"], path, yamlfile.line_of(entry, ["clearance"])
         )
-    path, data = where
-    clearance = level_of(
-        reader, scheme, fields["clearance"], path, yamlfile.line_of(data, ["clearance"])
-    )
-    layout = fields["layout"]
-    if layout not in layouts.available(reader.root):
-        reader.problems.error(
-            reader.rel(path),
-            yamlfile.line_of(data, ["layout"]),
-            f"audience '{name}': layout '{layout}' does not exist",
-            "expected one of " + ", ".join(layouts.available(reader.root)),
-        )
-        return None
+    else:
+        clearance = scheme.get(fields["clearance"])
+    if "layout" in given:
+        _check_layout(reader, name, fields["layout"], path, yamlfile.line_of(entry, ["layout"]))
+        if fields["layout"] not in layouts.available(reader.root):
+            return None
     if clearance is None:
         return None
     fields["formats"] = list(dict.fromkeys(fields["formats"]))
-    return Audience(name=name, level=clearance, **fields)
+    return Audience(name=name, level=clearance, where=origin, **fields)
 
 
-# --- sources ------------------------------------------------------------------
+def _origins(
+    reader: Reader, path: Path, data: Any, keys: Iterable[str]
+) -> dict[str, tuple[str, int | None]]:
+    """Return the file and line where each of ``keys`` is set, for messages."""
+    return {key: (reader.rel(path), yamlfile.line_of(data, [key])) for key in keys}
 
 
 # --- briefs -----------------------------------------------------------------
+
+
+def brief_paths(root: Path) -> list[Path]:
+    """Return the brief files of a project, sorted (named validly or not)."""
+    return sorted(
+        p
+        for p in (root / "briefs").glob("*.y*ml")
+        if p.name not in RESERVED_BRIEF_FILES and p.suffix in (".yaml", ".yml")
+    )
+
+
+def collection_names(root: Path) -> list[str]:
+    """Return the folders of sources/ (valid collection names or not), sorted."""
+    folder = root / "sources"
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
 def _load_brief(
@@ -173,7 +215,9 @@ def _load_brief(
     path: Path,
     audiences: dict[str, tuple[AudienceFile, Any]],
     collections: dict[str, Collection],
+    glance: bool = False,
 ) -> Brief | None:
+    """Read a brief; with ``glance``, its collection is not read and its sections not checked."""
     rel = reader.rel(path)
     data = reader.yaml(path)
     spec = reader.model(BriefFile, data, path, "a brief")
@@ -189,17 +233,20 @@ def _load_brief(
         return None
     marking = level_of(reader, scheme, spec.marking, path, key_line(data, "marking"))
     collection = collections.get(spec.collection)
-    if collection is None:
+    folders = collection_names(reader.root)
+    if collection is None and (not glance or spec.collection not in folders):
         reader.problems.error(
             rel,
             key_line(data, "collection"),
             f"collection '{spec.collection}' does not exist",
-            "expected a folder of sources/: " + (", ".join(sorted(collections)) or "none found"),
+            unknown(spec.collection, folders, "collections", "'brief list'")
+            + "; a collection is a folder of sources/",
         )
         return None
-    _check_section_list(reader, rel, data, collection, spec.sections, ["sections"])
+    if collection is not None:
+        _check_section_list(reader, rel, data, collection, spec.sections, ["sections"])
     resolved = _brief_audiences(reader, scheme, path, data, spec, audiences, collection)
-    if marking is None:
+    if marking is None and collection is not None:
         _check_unmarked(reader, path, spec, collection)
     return Brief(
         front=spec,
@@ -216,6 +263,7 @@ def _load_brief(
         lang=spec.lang,
         sections=tuple(spec.sections),
         audiences=resolved,
+        data=data,
     )
 
 
@@ -231,7 +279,8 @@ def _check_section_list(
                 rel,
                 line,
                 f"section '{section_id}' is not in sources/{collection.name}/",
-                _closest(section_id, collection.sections),
+                did_you_mean(section_id, collection.sections)
+                or f"write sources/{collection.name}/{section_id}.md, or check the spelling",
             )
         if section_id in ids[:index]:
             reader.problems.error(
@@ -246,7 +295,7 @@ def _brief_audiences(
     data: Any,
     spec: BriefFile,
     audiences: dict[str, tuple[AudienceFile, Any]],
-    collection: Collection,
+    collection: Collection | None,
 ) -> dict[str, BriefAudienceSpec]:
     """Resolve each audience a brief names, with its overrides and its own section list."""
     rel = reader.rel(path)
@@ -258,19 +307,14 @@ def _brief_audiences(
                     rel,
                     yamlfile.line_of(data, ["audiences", name]),
                     f"audience '{name}' is not defined in briefs/audiences.yaml",
-                    "expected one of " + (", ".join(sorted(audiences)) or "none defined"),
+                    unknown(name, audiences, "audiences"),
                 )
             continue
         own = override.sections if override else None
-        if own is not None:
+        if own is not None and collection is not None:
             _check_section_list(reader, rel, data, collection, own, ["audiences", name, "sections"])
-        # Errors in an overridden field point at the brief; others at audiences.yaml.
-        where = (
-            (path, data["audiences"][name])
-            if override and override.keys_given - {"sections"}
-            else (reader.root / "briefs" / "audiences.yaml", audiences[name][1])
-        )
-        audience = _resolve_audience(reader, scheme, name, audiences[name][0], override, where)
+        entry = data["audiences"][name] if override is not None else None
+        audience = _resolve_audience(reader, scheme, name, audiences[name], override, (path, entry))
         if audience is not None:
             resolved[name] = BriefAudienceSpec(audience, tuple(own) if own is not None else None)
     return resolved
@@ -310,25 +354,20 @@ def _citation_style(reader: Reader, rel: str, data: Any, csl: str | None) -> Pat
     return citation_style(reader, rel, key_line(data, "csl"), csl)
 
 
-def _closest(word: str, options: dict[str, Any]) -> str:
-    import difflib
-
-    match = difflib.get_close_matches(word, list(options), n=1)
-    if match:
-        return f"did you mean '{match[0]}'?"
-    return "check the file name under sources/"
-
-
 # --- the project ----------------------------------------------------------------
 
 
-def load_project(root: Path, parse: bool = True) -> Project:
-    """Read and validate every file of the project; raise ConfigError listing all problems.
+def load_project(
+    root: Path, parse: bool = True, briefs: Iterable[str] | None = None, rough: bool = False
+) -> Project:
+    """Read and validate the project; raise ConfigError listing all problems.
 
-    Warnings (raw markup removed from a source, say) are logged, once each.
-    Without ``parse``, sections are not read by pandoc (enough for a listing).
+    With ``briefs``, only what those briefs use is read in full (see
+    :func:`load_with_problems`). Warnings (raw markup removed from a source,
+    say) are logged, once each. Without ``parse``, sections are not read by
+    pandoc (enough for a listing).
     """
-    project, problems = load_with_problems(root, parse)
+    project, problems = load_with_problems(root, parse, briefs, rough)
     problems.raise_if_errors()
     for warning in problems.warnings:
         log.warning("%s", warning)
@@ -336,27 +375,104 @@ def load_project(root: Path, parse: bool = True) -> Project:
     return project
 
 
-def load_with_problems(root: Path, parse: bool = True) -> tuple[Project | None, Problems]:
-    """Read the project and return it with every problem found (errors and warnings)."""
+def load_with_problems(
+    root: Path, parse: bool = True, briefs: Iterable[str] | None = None, rough: bool = False
+) -> tuple[Project | None, Problems]:
+    """Read the project and return it with every problem found (errors and warnings).
+
+    With ``briefs`` (ids), only what they use is read in full: the marking
+    scheme, audiences.yaml, their files and their collections, each checked
+    exactly as in a load of everything, so no fault there is ever less than an
+    error. Every other brief file is read too, without its collection: its
+    faults are warnings naming it, and it is never selected or built
+    (``Project.elsewhere``). With ``rough``, faults of budgets (a summary too
+    long) are warnings.
+    """
     root = root.resolve()
     problems = Problems()
     reader = Reader(root, problems)
     scheme = _load_scheme(reader)
     audiences = _load_audiences(reader, scheme)
+    paths = brief_paths(root)
+    chosen = paths if briefs is None else [p for p in paths if p.stem in set(briefs)]
+    wanted = None if briefs is None else _collections_of(root, chosen)
+    collections = _load_collections(reader, scheme, parse, wanted)
+    _check_collections(reader, audiences, collections)
 
+    loaded: dict[str, Brief] = {}
+    for path in chosen:
+        brief = _load_brief(reader, scheme, path, audiences, collections)
+        if brief is not None:
+            loaded[brief.id] = brief
+    if not paths:
+        problems.error("briefs", None, "holds no brief", "add a briefs/<brief-id>.yaml file")
+    if parse:
+        bibliography.check_citations(reader, loaded.values(), collections)
+    elsewhere: dict[str, Brief] = {}
+    for path in paths:
+        if path not in chosen:
+            glanced = _glance(reader, scheme, path, audiences)
+            if glanced is not None:
+                elsewhere[glanced.id] = glanced
+    if rough:
+        problems.items = [
+            dataclasses.replace(
+                p, severity="warning", hint="a rough page allows it; an edition not"
+            )
+            if p.budget and p.severity == "error"
+            else p
+            for p in problems.items
+        ]
+    project = Project(
+        root=root,
+        scheme=scheme,
+        audiences={
+            name: _plain_audience(reader, scheme, name, spec, entry)
+            for name, (spec, entry) in audiences.items()
+        },
+        briefs=loaded,
+        collections=collections,
+        elsewhere=elsewhere,
+    )
+    return project, problems
+
+
+def _collections_of(root: Path, paths: list[Path]) -> set[str]:
+    """Return the collections the brief files name (their faults are reported later)."""
+    names = set()
+    for path in paths:
+        data = Reader(root, Problems()).yaml(path)
+        if isinstance(data, dict) and isinstance(data.get("collection"), str):
+            names.add(data["collection"])
+    return names
+
+
+def _load_collections(
+    reader: Reader, scheme: Scheme, parse: bool, names: set[str] | None
+) -> dict[str, Collection]:
+    """Load every collection of sources/, or those ``names`` gives."""
     collections: dict[str, Collection] = {}
-    sources = root / "sources"
-    for folder in sorted(p for p in sources.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        if not ID_RE.match(folder.name):
-            problems.error(
+    for name in collection_names(reader.root):
+        if names is not None and name not in names:
+            continue
+        folder = reader.root / "sources" / name
+        if not ID_RE.match(name):
+            reader.problems.error(
                 reader.rel(folder),
                 None,
-                f"collection name '{folder.name}' is not allowed",
+                f"collection name '{name}' is not allowed",
                 "use lowercase letters, digits and hyphens",
             )
             continue
-        collections[folder.name] = load_collection(reader, scheme, folder, parse)
+        collections[name] = load_collection(reader, scheme, folder, parse)
+    return collections
 
+
+def _check_collections(
+    reader: Reader, audiences: dict[str, Any], collections: dict[str, Collection]
+) -> None:
+    """Report audiences the sections name that are not defined, and unresolved citations."""
+    problems = reader.problems
     uncited: dict[str, list[tuple[str, str, int | None]]] = {}
     for collection in collections.values():
         keys = collection.references
@@ -368,26 +484,26 @@ def load_with_problems(root: Path, parse: bool = True) -> tuple[Project | None, 
                         section.rel,
                         line_of(section.body, name, section.body_line),
                         f"audience '{name}' is not defined",
-                        "expected one of " + ", ".join(sorted(audiences)),
+                        unknown(name, audiences, "audiences"),
                     )
             for name in section.audiences or ():
                 if _unknown_audience(reader, audiences, name):
                     problems.error(
                         section.rel,
-                        2,
+                        section.lines.get("audiences"),
                         f"audience '{name}' is not defined",
-                        "expected one of " + ", ".join(sorted(audiences)),
+                        unknown(name, audiences, "audiences"),
                     )
             for key, line in citations(section):
                 if collection.bibliography is None:
                     uncited.setdefault(collection.name, []).append((f"@{key}", section.rel, line))
                 elif key not in keys and reader.rel(collection.bibliography) not in reader.broken:
-                    close = difflib.get_close_matches(key, list(keys), n=1)
+                    close = did_you_mean(key, keys, prefix="@")
                     problems.error(
                         section.rel,
                         line,
                         f"citation '@{key}' is not in the bibliography",
-                        (f"did you mean '@{close[0]}'? " if close else "")
+                        (f"{close} " if close else "")
                         + f"add it to {reader.rel(collection.bibliography)}, or write "
                         f"\\@{key} if the @ does not start a citation",
                     )
@@ -401,40 +517,43 @@ def load_with_problems(root: Path, parse: bool = True) -> tuple[Project | None, 
             f"sections cite {len(keys_cited)} work(s) ({shown[:80]}"
             + ("..." if len(shown) > 80 else "")
             + f") but the collection has no bibliography; the first is at {rel}:{line or '?'}",
-            "add references.yaml (CSL YAML), references.json or references.bib; where an @ "
+            "add references.yaml (CSL YAML; README.md's 'Bibliography' shows an entry), "
+            "references.json or references.bib; where an @ "
             f"does not start a citation (a handle, an address), write it \\{first}",
         )
 
-    briefs: dict[str, Brief] = {}
-    brief_paths = sorted(
-        p
-        for p in (root / "briefs").glob("*.y*ml")
-        if p.name not in RESERVED_BRIEF_FILES and p.suffix in (".yaml", ".yml")
-    )
-    for path in brief_paths:
-        brief = _load_brief(reader, scheme, path, audiences, collections)
-        if brief is not None:
-            briefs[brief.id] = brief
-    if not brief_paths:
-        problems.error("briefs", None, "holds no brief", "add a briefs/<brief-id>.yaml file")
-    if parse:
-        bibliography.check_citations(reader, briefs.values(), collections)
-    project = Project(
-        root=root,
-        scheme=scheme,
-        audiences={
-            name: _plain_audience(reader, scheme, name, spec)
-            for name, (spec, _) in audiences.items()
-        },
-        briefs=briefs,
-        collections=collections,
-    )
-    return project, problems
+
+def _glance(
+    main: Reader, scheme: Scheme, path: Path, audiences: dict[str, tuple[AudienceFile, Any]]
+) -> Brief | None:
+    """Read a brief that is not being built, without its collection; its faults are warnings."""
+    side = Problems()
+    reader = Reader(main.root, side)
+    reader.broken = set(main.broken)  # an audience reported broken is not "undefined" here
+    brief = _load_brief(reader, scheme, path, audiences, {}, glance=True)
+    for fault in side.items:
+        main.problems.items.append(_elsewhere(fault, path.stem))
+    return brief if not side.errors else None
 
 
-def _plain_audience(reader: Reader, scheme: Scheme, name: str, spec: AudienceFile) -> Audience:
+def _elsewhere(fault: Problem, brief: str) -> Problem:
+    """Return a fault of a brief that is not being built, as a warning that names it."""
+    return Problem(
+        fault.path,
+        fault.line,
+        f"brief '{brief}', not built now: {fault.message}",
+        fault.hint,
+        "warning",
+        elsewhere=brief,
+    )
+
+
+def _plain_audience(
+    reader: Reader, scheme: Scheme, name: str, spec: AudienceFile, entry: Any
+) -> Audience:
     """Return an audience as audiences.yaml defines it, before any brief's overrides."""
     fields = spec.values()
     fields["formats"] = list(dict.fromkeys(spec.formats))
     level = scheme.get(spec.clearance) or scheme.levels[0]  # an unknown label is reported
-    return Audience(name=name, level=level, **fields)
+    where = _origins(reader, reader.root / "briefs" / "audiences.yaml", entry, spec.keys_given)
+    return Audience(name=name, level=level, where=where, **fields)

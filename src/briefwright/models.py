@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from . import yamlfile
 from .data import Folder
 from .formats import DEFAULT as DEFAULT_FORMATS
 from .formats import Name as Format
@@ -193,6 +194,7 @@ class Section:
     body: str  # the source text
     body_line: int
     doc: SectionTree | None = None  # None only when a project is loaded without parsing
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)  # key: line
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,10 @@ class Audience(AudienceFile):
 
     name: str
     level: Level  # the clearance, as a level of the scheme
+    # Where each key was set, for messages: (file, line), the brief's file for an override.
+    where: dict[str, tuple[str, int | None]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 @dataclass(frozen=True)
@@ -241,6 +247,11 @@ class Brief:
     sections: tuple[str, ...]
     audiences: dict[str, BriefAudienceSpec]
     csl: Path | None = None
+    data: Any = field(default=None, compare=False, repr=False)  # the file as read, with lines
+
+    def line(self, *loc: str | int) -> int | None:
+        """Return the line of a key path of the brief's file (``audiences``, ``public``...)."""
+        return yamlfile.line_of(self.data, list(loc)) if self.data is not None else None
 
 
 @dataclass(frozen=True)
@@ -250,6 +261,19 @@ class Project:
     audiences: dict[str, Audience]
     briefs: dict[str, Brief]
     collections: dict[str, Collection]
+    # Briefs read from their own file only, while others are built: never selected or
+    # built (their collections were not read), but known by name, audiences and sections.
+    elsewhere: dict[str, Brief] = field(default_factory=dict)
+
+    def with_elsewhere(self) -> Project:
+        """Return the project with the briefs read only by name too, for checks of names."""
+        return Project(
+            self.root,
+            self.scheme,
+            self.audiences,
+            {**self.elsewhere, **self.briefs},
+            self.collections,
+        )
 
 
 @dataclass(frozen=True)
@@ -285,10 +309,11 @@ class Edition:
     withheld_passages: int = 0
     inputs: tuple[Path, ...] = field(default=())
     data: Folder = field(default_factory=Folder)  # the collection's data/, for tables and charts
+    rough: bool = False  # a --rough HTML page: budgets not enforced, never released or sent
 
     @property
     def name(self) -> str:
-        return f"{self.brief.id}-{self.audience.name}"
+        return f"{self.brief.id}-{self.audience.name}" + ("-rough" if self.rough else "")
 
     def portion(self, label: str) -> str | None:
         """Return the portion mark for a marking label, or None when none is shown.

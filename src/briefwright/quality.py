@@ -27,9 +27,11 @@ MANY_UNCITED = 10  # past this, uncited references are one warning, not one each
 
 def check_sections(project: Project, problems: Problems, max_age: int, today: dt.date) -> None:
     """Report stale reviews, unused sections and unused bibliography entries."""
-    used = {(b.collection, s) for b in project.briefs.values() for s in b.sections} | {
+    # Briefs not being built still use sections (a partial check reads their files only).
+    briefs = [*project.briefs.values(), *project.elsewhere.values()]
+    used = {(b.collection, s) for b in briefs for s in b.sections} | {
         (b.collection, s)
-        for b in project.briefs.values()
+        for b in briefs
         for spec in b.audiences.values()
         for s in spec.sections or ()
     }
@@ -44,10 +46,19 @@ def check_sections(project: Project, problems: Problems, max_age: int, today: dt
                     "no brief uses this section",
                     "list it in a brief's sections, or remove it",
                 )
-            if section.reviewed and (today - section.reviewed).days > max_age:
+            line = section.lines.get("reviewed")
+            if section.reviewed and section.reviewed > today:
+                problems.error(
+                    section.rel,
+                    line,
+                    f"'reviewed' is {section.reviewed.isoformat()}, a date in the future "
+                    f"(today is {today.isoformat()})",
+                    "write the date of the last review, as YYYY-MM-DD",
+                )
+            elif section.reviewed and (today - section.reviewed).days > max_age:
                 problems.warning(
                     section.rel,
-                    None,
+                    line,
                     f"last reviewed {section.reviewed.isoformat()}, "
                     f"{(today - section.reviewed).days} days ago (stale after {max_age})",
                     "review it and update 'reviewed:'",
@@ -127,17 +138,18 @@ def check_editions(editions: list[Edition], problems: Problems) -> None:
     """Report word budgets and reading grades per edition."""
     for edition in editions:
         audience = edition.audience
-        where = edition.brief.rel
         counts = {s.id: len(tree.words(s.summary, s.body)) for s in edition.sections}
         total = sum(counts.values())
         if audience.max_words is not None and total > audience.max_words:
             longest = sorted(counts.items(), key=lambda item: item[1], reverse=True)[:3]
             problems.error(
-                where,
-                None,
-                f"the {audience.name} edition has {total} words; its budget is "
-                f"{audience.max_words} (over by {total - audience.max_words})",
-                "longest sections: " + ", ".join(f"{k} ({v})" for k, v in longest),
+                *_set_at(edition, "max_words"),
+                f"brief '{edition.brief.id}': the {audience.name} edition has {total} words; "
+                f"its budget is {audience.max_words} (over by {total - audience.max_words})",
+                "longest sections: "
+                + ", ".join(f"{k} ({v})" for k, v in longest)
+                + "; shorten them, or drop one from the audience's sections",
+                budget=True,
             )
         if audience.reading_grade is not None:
             grades = {
@@ -148,14 +160,19 @@ def check_editions(editions: list[Edition], problems: Problems) -> None:
             if over:
                 worst = sorted(over.items(), key=lambda item: item[1], reverse=True)[:3]
                 problems.warning(
-                    where,
-                    None,
-                    f"{len(over)} section(s) of the {audience.name} edition read above grade "
+                    *_set_at(edition, "reading_grade"),
+                    f"brief '{edition.brief.id}': {len(over)} section(s) of the "
+                    f"{audience.name} edition read above grade "
                     f"{audience.reading_grade:g} (Flesch-Kincaid)",
                     "hardest: "
                     + ", ".join(f"{k} ({v:.1f})" for k, v in worst)
                     + "; shorten sentences and prefer plain words",
                 )
+
+
+def _set_at(edition: Edition, key: str) -> tuple[str, int | None]:
+    """Return the file and line that set an audience's ``key`` (audiences.yaml or the brief)."""
+    return edition.audience.where.get(key, (edition.brief.rel, None))
 
 
 def reading_grade(text: str) -> float:
@@ -174,16 +191,22 @@ def check_pages(editions: list[Edition], problems: Problems) -> None:
     budgeted = [e for e in editions if e.audience.max_pages is not None]
     if not budgeted:
         return
-    from .render.edition import render
+    from .render.edition import _check_pages, render
 
     for edition in budgeted:
-        only_pdf = dataclasses.replace(
-            edition, audience=dataclasses.replace(edition.audience, formats=["pdf"])
-        )
+        # Laid out without its budget, so that the page count is ours to compare.
+        audience = dataclasses.replace(edition.audience, formats=["pdf"], max_pages=None)
         try:
-            render(only_pdf)
+            pages = render(dataclasses.replace(edition, audience=audience)).pages
         except BriefError as exc:
             problems.error(edition.brief.rel, None, exc.format_message())
+            continue
+        try:
+            _check_pages(edition, pages or 0)
+        except BriefError as exc:
+            path, line = _set_at(edition, "max_pages")
+            message = f"brief '{edition.brief.id}': {exc.format_message()}"
+            problems.error(path, line, message, budget=True)
 
 
 def check_charts(editions: list[Edition], problems: Problems) -> None:

@@ -4,34 +4,42 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import textwrap
 import time
 from pathlib import Path
 from typing import Any
 
 import click
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
 from . import load, quality, select
-from .build import EditionResult, build
-from .errors import ConfigError
-from .log import consoles
+from .build import EditionResult, build, edition_dir
+from .errors import ConfigError, Problems
+from .log import consoles, say
 from .models import Edition, Project
 
 log = logging.getLogger(__name__)
 
 
-def with_options(edition: Edition, formats: tuple[str, ...], pdf_variant: str | None) -> Edition:
+def with_options(
+    edition: Edition, formats: tuple[str, ...], pdf_variant: str | None, rough: bool = False
+) -> Edition:
     """Return the edition with the formats and PDF variant asked for on the command line.
 
     ``formats`` are the ones to build, whether or not the audience lists them.
+    A ``rough`` edition is one HTML page with no page budget, built apart
+    (``build/<brief>/<audience>/rough/``) and marked as a rough draft.
     """
     audience = edition.audience
     if formats:
         audience = dataclasses.replace(audience, formats=list(dict.fromkeys(formats)))  # type: ignore[arg-type]
     if pdf_variant:
         audience = dataclasses.replace(audience, pdf_variant=pdf_variant)  # type: ignore[arg-type]
-    return dataclasses.replace(edition, audience=audience)
+    if rough:
+        audience = dataclasses.replace(audience, formats=["html"], max_pages=None)
+    return dataclasses.replace(edition, audience=audience, rough=rough)
 
 
 def _size(n: int) -> str:
@@ -55,13 +63,16 @@ def run_build(editions: list[Edition], jobs: int, force: bool, quiet: bool) -> l
 def _warn_withheld(editions: list[Edition]) -> None:
     for edition in editions:
         if edition.withheld or edition.withheld_passages:
+            # Sections are withheld only for their marking; passages for theirs, or for
+            # being kept for other audiences.
             log.warning(
-                "%s: withheld from %s (above %s): %d section(s)%s, %d passage(s)",
-                edition.brief.id,
+                "%s: withheld from %s: %d section(s)%s above %s, and %d passage(s) above it "
+                "or kept for other audiences",
+                edition.brief.rel,
                 edition.audience.name,
-                edition.audience.level,
                 len(edition.withheld),
                 f" ({', '.join(edition.withheld)})" if edition.withheld else "",
+                edition.audience.level,
                 edition.withheld_passages,
             )
 
@@ -113,26 +124,18 @@ def _build_with_progress(
 def _print_results(results: list[EditionResult], elapsed: float) -> None:
     """Print the table of outputs, the counts, and the folders the files are in."""
     out, _ = consoles()
-    table = Table(title=None, box=None, pad_edge=False, header_style="bold")
-    for column in ("Output", "Pages", "Size", "Marking", "Status"):
-        table.add_column(column, justify="right" if column in ("Pages", "Size") else "left")
-    root = results[0].edition.root if results else Path.cwd()
-    folders: list[str] = []
+    rows: list[tuple[str, str, str, Any, str]] = []
+    folders: list[Path] = []
     for result in results:
         edition = result.edition
         if result.status != "failed":
-            folders.append(f"build/{edition.brief.id}/{edition.audience.name}/")
+            folders.append(edition_dir(edition))
         for info in result.outputs:
-            table.add_row(
-                info.path.name,
-                str(info.pages or ""),
-                _size(info.size),
-                _marking(edition.marking),
-                result.status,
-            )
+            pages = str(info.pages or "")
+            rows.append((info.path.name, pages, _size(info.size), edition.marking, result.status))
         if result.status == "failed":
-            table.add_row(f"{edition.name}.*", "", "", _marking(edition.marking), "[red]failed[/]")
-    out.print(table)
+            rows.append((f"{edition.name}.*", "", "", edition.marking, "failed"))
+    out.print(_results_table(rows, out.width))
     built = sum(r.status == "built" for r in results)
     fresh = sum(r.status == "up to date" for r in results)
     failed = len(results) - built - fresh
@@ -143,7 +146,54 @@ def _print_results(results: list[EditionResult], elapsed: float) -> None:
         + (" Files are in:" if folders else "")
     )
     for folder in dict.fromkeys(folders):
-        out.print(f"  {root / folder}", highlight=False, soft_wrap=True)
+        out.print(f"  {_shown_path(folder)}", highlight=False)
+    rough = [r for r in results if r.edition.rough and r.status != "failed"]
+    if rough:
+        out.print(
+            "Rough pages are marked ROUGH DRAFT, and never released or emailed.",
+            highlight=False,
+        )
+
+
+def _results_table(rows: list[tuple[str, str, str, Any, str]], width: int) -> Table:
+    """Return the outputs table, each name shortened in its middle if the width needs it."""
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    heads = ("Output", "Pages", "Size", "Marking", "Status")
+    for column in heads:
+        table.add_column(column, justify="right" if column in ("Pages", "Size") else "left")
+    # The other columns keep their width; the names take the rest (two spaces between columns).
+    others = [
+        max([len(head), *(len(_cell(row[i])) for row in rows)])
+        for i, head in enumerate(heads)
+        if i > 0
+    ]
+    room = max(20, width - sum(others) - 2 * len(others))
+    for name, pages, size, marking, status in rows:
+        shown = "[red]failed[/]" if status == "failed" else status
+        table.add_row(_squeeze(name, room), pages, size, _marking(marking), shown)
+    return table
+
+
+def _cell(value: Any) -> str:
+    """Return a cell's text as it is shown, for measuring (a marking has a space either side)."""
+    return f" {value.label} " if hasattr(value, "label") else str(value)
+
+
+def _squeeze(name: str, width: int) -> str:
+    """Return ``name`` cut in its middle to ``width``, keeping its start and its extension."""
+    if len(name) <= width:
+        return name
+    keep = width - 1
+    head = keep * 2 // 5
+    return name[:head] + "…" + name[len(name) - (keep - head) :]
+
+
+def _shown_path(path: Path) -> str:
+    """Return a path from the working folder when it lies below it, else in full."""
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def check(
@@ -154,29 +204,28 @@ def check(
     max_age: int = 180,
     quiet: bool = False,
 ) -> None:
-    """Validate the project and print every problem; raise ConfigError if any fails."""
+    """Validate the project (or what ``briefs`` use) and print every problem.
+
+    Raises ConfigError if any fails. Faults of briefs not named are warnings,
+    and ``strict`` does not count them: they are their own briefs' to fix.
+    """
     out, _ = consoles()
-    project, problems = load.load_with_problems(root)
+    project, problems = load.load_with_problems(root, briefs=briefs or None)
     if project is not None and not problems.errors:
-        unknown = [b for b in briefs if b not in project.briefs]
-        if unknown:
-            raise click.UsageError(
-                f"no brief '{unknown[0]}'; expected one of " + ", ".join(sorted(project.briefs))
-            )
         editions, selection = select.plan(project, briefs or None)
         problems.items.extend(selection.items)
         if (root / "briefs" / "distribution.yaml").is_file():
             from .distribution import load_distribution
 
             try:
-                load_distribution(project)
+                load_distribution(project.with_elsewhere())
             except ConfigError as exc:
                 problems.items.extend(exc.problems)
         if not problems.errors:
             quality.run_checks(project, editions, problems, max_age)
     items = sorted(problems.items, key=lambda p: (p.path, p.line or 0))
-    failing = [p for p in items if p.severity == "error" or strict]
-    count = len(project.briefs) if project else 0
+    failing = [p for p in items if p.severity == "error" or (strict and p.elsewhere is None)]
+    count = len(briefs) if briefs else len(load.brief_paths(root))
     if output == "json":
         out.print_json(
             data={
@@ -190,12 +239,7 @@ def check(
             raise click.exceptions.Exit(1)
         return
     for problem in items:
-        colour = "red" if problem.severity == "error" else "yellow"
-        out.print(
-            f"[{colour}]{problem.severity}[/]: {escape(str(problem))}",
-            highlight=False,
-            soft_wrap=True,
-        )
+        say(out, problem.severity, str(problem))
     errors, warnings = len(problems.errors), len(problems.warnings)
     summary = f"{errors} error(s), {warnings} warning(s) in {count} brief(s)"
     if failing:
@@ -203,52 +247,131 @@ def check(
         strict_note = " (warnings count as errors with --strict)" if strict and warnings else ""
         raise ConfigError(f"{len(failing)} {noun} found: {summary}{strict_note}.", failing)
     if not quiet:
-        out.print(f"No errors: {summary}.")
+        out.print(f"No errors: {summary}.", highlight=False)
 
 
-def listing(project: Project) -> None:
-    """Print the project's briefs, audiences, collections and sections."""
+def listing(project: Project, problems: Problems, output: str = "text") -> None:
+    """Print the project's briefs, audiences, collections and sections (text or JSON)."""
     out, _ = consoles()
-    briefs = Table(title="Briefs", title_justify="left", header_style="bold")
-    for column in ("Brief", "Title", "Collection", "Audiences", "Sections"):
-        briefs.add_column(column, no_wrap=column in ("Brief", "Collection"))
+    if output == "json":
+        out.print_json(data=_listing_data(project, problems))
+        return
+    width = out.width
+    out.print("[bold]Briefs[/] (briefs/)")
     for brief in project.briefs.values():
-        briefs.add_row(
-            brief.id,
-            brief.title,
-            brief.collection,
-            ", ".join(brief.audiences),
-            str(len(brief.sections)),
+        audiences = ", ".join(brief.audiences)
+        out.print(f"  {escape(brief.id)}", highlight=False, soft_wrap=True)
+        _block(out, brief.title, width)
+        _block(
+            out,
+            f"{len(brief.sections)} section(s) of sources/{brief.collection}/, for {audiences}",
+            width,
         )
-    audiences = Table(title="Audiences", title_justify="left", header_style="bold")
-    for column in ("Audience", "Label", "Layout", "Depth", "Clearance", "Pages", "Formats"):
-        audiences.add_column(column, no_wrap=column in ("Audience", "Clearance"))
+    out.print()
+    out.print("[bold]Audiences[/] (briefs/audiences.yaml)")
     for a in project.audiences.values():
-        audiences.add_row(
-            a.name,
-            a.label,
-            a.layout,
-            a.depth,
-            _marking(a.level),
-            str(a.max_pages or ""),
-            ", ".join(a.formats),
+        out.print(f"  {escape(a.name)}  {_marking(a.level)}", highlight=False, soft_wrap=True)
+        pages = f", at most {a.max_pages} page(s)" if a.max_pages else ""
+        _block(out, a.label, width)
+        _block(out, f"{a.layout} layout, {a.depth} depth{pages}; {', '.join(a.formats)}", width)
+    out.print()
+    out.print("[bold]Collections[/] (sources/)")
+    for collection in project.collections.values():
+        bibliography = collection.bibliography.name if collection.bibliography else "none"
+        out.print(f"  {escape(collection.name)}", highlight=False, soft_wrap=True)
+        _block(
+            out,
+            f"{len(collection.sections)} section(s); bibliography: {bibliography}",
+            width,
         )
-    collections = Table(title="Collections", title_justify="left", header_style="bold")
-    for column in ("Collection", "Sections", "Bibliography"):
-        collections.add_column(column, no_wrap=True)
+    out.print()
     for collection in project.collections.values():
-        bibliography = collection.bibliography.name if collection.bibliography else "(none)"
-        collections.add_row(collection.name, str(len(collection.sections)), bibliography)
-    sections = Table(title="Sections", title_justify="left", header_style="bold")
-    for column in ("Collection", "Section", "Marking", "Title"):
-        sections.add_column(column, no_wrap=column != "Title")
-    for collection in project.collections.values():
+        sections = _table(f"Sections of sources/{collection.name}/")
+        longest = max((len(s.id) for s in collection.sections.values()), default=7)
+        sections.add_column("Section", overflow="fold", min_width=min(longest, width // 3))
+        sections.add_column("Marking", no_wrap=True)
+        sections.add_column("Title", ratio=1)
         for section in collection.sections.values():
             sections.add_row(
-                collection.name,
                 section.id,
-                _marking(section.marking) if section.marking else "(brief default)",
+                _marking(section.marking) if section.marking else "(brief's)",
                 section.title,
             )
-    for table in (briefs, audiences, collections, sections):
-        out.print(table)
+        out.print(sections)
+    if problems.errors:
+        _, err = consoles()
+        say(
+            err,
+            "warning",
+            f"{len(problems.errors)} problem(s) kept some files out of this list; "
+            "'brief check' lists them",
+        )
+
+
+def _block(out: Any, text: str, width: int) -> None:
+    """Print ``text`` indented under a listed name, folded to the width."""
+    for line in textwrap.wrap(text, max(20, width - 4), break_on_hyphens=False) or [""]:
+        out.print(f"    {escape(line)}", highlight=False, soft_wrap=True)
+
+
+def _table(title: str) -> Table:
+    return Table(
+        title=title,
+        title_justify="left",
+        title_style="bold",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        expand=False,
+    )
+
+
+def _listing_data(project: Project, problems: Problems) -> dict[str, Any]:
+    """Return what ``brief list`` shows, as plain data."""
+    return {
+        "briefs": [
+            {
+                "id": brief.id,
+                "title": brief.title,
+                "file": brief.rel,
+                "collection": brief.collection,
+                "sections": list(brief.sections),
+                "audiences": {
+                    name: list(spec.sections) if spec.sections is not None else None
+                    for name, spec in brief.audiences.items()
+                },
+            }
+            for brief in project.briefs.values()
+        ],
+        "audiences": [
+            {
+                "name": a.name,
+                "label": a.label,
+                "layout": a.layout,
+                "depth": a.depth,
+                "clearance": a.level.label,
+                "max_pages": a.max_pages,
+                "formats": list(a.formats),
+            }
+            for a in project.audiences.values()
+        ],
+        "collections": [
+            {
+                "name": collection.name,
+                "bibliography": (collection.bibliography.name if collection.bibliography else None),
+                "sections": [
+                    {
+                        "id": section.id,
+                        "title": section.title,
+                        "file": section.rel,
+                        "marking": section.marking.label if section.marking else None,
+                        "reviewed": section.reviewed.isoformat() if section.reviewed else None,
+                    }
+                    for section in collection.sections.values()
+                ],
+            }
+            for collection in project.collections.values()
+        ],
+        "problems": len(problems.errors),
+    }

@@ -37,13 +37,14 @@ def select(
     withheld: list[str] = []
     cut = 0
     levels = []
-    for section_id in wanted:
+    for index, section_id in enumerate(wanted):
         section = collection.sections[section_id]
+        line = brief.line("audiences", audience_name, "sections", index)
         if section.audiences is not None and audience_name not in section.audiences:
             if explicit:
                 problems.error(
                     brief.rel,
-                    None,
+                    line,
                     f"audience '{audience_name}' lists section '{section_id}', which is only for "
                     + ", ".join(section.audiences),
                     f"remove it from audiences.{audience_name}.sections, or add "
@@ -55,13 +56,15 @@ def select(
             continue
         if marking.rank > clearance.rank:
             if explicit:
+                # Never advise raising a clearance: who may read what is not a fix for a list.
                 problems.error(
                     brief.rel,
-                    None,
+                    line,
                     f"section '{section_id}' is marked {marking} but audience '{audience_name}' "
                     f"is cleared only to {clearance}",
-                    f"remove '{section_id}' from audiences.{audience_name}.sections, "
-                    "or raise that audience's clearance",
+                    f"remove '{section_id}' from audiences.{audience_name}.sections; or, if "
+                    f"only part of it is {marking}, give the section a lower 'marking:' and "
+                    f'put that part in a passage ::: {{marking="{marking}"}} in {section.rel}',
                 )
             else:
                 withheld.append(section_id)
@@ -104,7 +107,7 @@ def select(
     if not chosen:
         problems.error(
             brief.rel,
-            None,
+            brief.line("audiences", audience_name),
             f"audience '{audience_name}' receives no section of this brief",
             "check the sections' markings and 'audiences:' against its clearance",
         )

@@ -257,7 +257,9 @@ def _section(
             rel,
             key_line(data, "summary", 1),
             f"summary has {words} words; the limit is 60",
-            "keep the bottom line to one or two sentences",
+            "keep the bottom line to one or two sentences; meanwhile 'brief build --rough' "
+            "makes a rough HTML page of it",
+            budget=True,
         )
     marking = level_of(reader, scheme, meta.marking, front.path, key_line(data, "marking", 1))
     doc: SectionTree | None = None
@@ -283,6 +285,7 @@ def _section(
         body=front.body,
         body_line=front.body_line,
         doc=doc,
+        lines={str(key): line + 1 for key, line in getattr(data, "key_lines", {}).items()},
     )
 
 
