@@ -89,7 +89,7 @@ def folder(root: Path, audience: str) -> Path:
 def test_a_table_from_data_is_a_real_table_in_every_format(built: Path) -> None:
     public = folder(built, "public")
     html = (public / "demo-public.html").read_text()
-    table = html.split('class="from-data"', 1)[1].split("</table>", 1)[0]
+    table = html.split('class="from-data', 1)[1].split("</table>", 1)[0]
     assert re.search(r'<td style="text-align: right;">1,250.5</td>', table), table
     assert '<td style="text-align: left;">United Kingdom</td>' in table
     assert "Table 1." in html and "Pledges to the force" in html

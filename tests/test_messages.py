@@ -146,7 +146,7 @@ def test_check_and_build_word_the_same_problem_the_same_way(
     assert lines(checked.output, "error: ") == lines(built.output, "error: ") == [error]
     fixed = project({"sources/demo/intro.md": intro})
     warning = (
-        "warning: sources/demo/intro.md:6: removed raw html '<b>' (sources may not carry raw "
+        "warning: sources/demo/intro.md:6: removed raw HTML (<b>) (sources may not carry raw "
         "markup or script links)"
     )
     checked, built = run(fixed, "check"), run(fixed, "build", "-a", "public", "-f", "html")
