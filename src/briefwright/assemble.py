@@ -100,6 +100,7 @@ def context(edition: Edition, slots: list[list[Node]] | None = None) -> dict[str
         "description": brief.subtitle or first.summary_text,
         "keywords": keywords(edition),
         "rough": edition.rough,
+        **({"text": _text_slot(slots)} if slots is not None else {}),
     }
     if edition.rough:
         # Every layout prints the title and the kicker at the top of the page and the
@@ -116,6 +117,20 @@ def _data(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_data(v) for v in value]
     return value
+
+
+def _text_slot(slots: list[list[Node]]) -> Any:
+    """Return ``text(value)``, for a Markdown layout to show a setting's words as plain text.
+
+    A brief's disclaimer or a contact's name is the author's text: written into
+    the layout's Markdown it would be read as Markdown there. As a slot it is
+    exactly its words.
+    """
+
+    def text(value: Any) -> str:
+        return _slot(slots, tree.text_inlines("" if value is None else str(value)), inline=True)
+
+    return text
 
 
 def keywords(edition: Edition) -> list[str]:

@@ -67,11 +67,12 @@ def draft_path(edition: Edition) -> Path:
 
 
 def subject(edition: Edition) -> str:
-    """Return the subject: the marking first, then title, audience and date."""
+    """Return the subject: the marking first, then number, title, audience and date."""
     # ASCII separators, so that the marking stays readable to filters that see raw headers.
     date = edition.brief.date
+    number = f"{edition.brief.front.number} | " if edition.brief.front.number else ""
     return (
-        f"{edition.marking.label} | {edition.brief.title} | {edition.audience.label} | "
+        f"{edition.marking.label} | {number}{edition.brief.title} | {edition.audience.label} | "
         f"{date.day} {date:%B %Y}"
     )
 

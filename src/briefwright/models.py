@@ -84,6 +84,7 @@ class AudienceFields(Schema):
     max_words: int | None = key(optional(integer(minimum=1)), None)
     reading_grade: float | None = key(optional(number(above=0, most=30)), None)
     pdf_variant: PdfVariant | None = key(optional(choice(PdfVariant)), None)
+    summary_heading: str | None = key(optional(LINE), None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,6 +99,7 @@ class AudienceFile(AudienceFields):
     paper: Paper = key(choice(Paper), "a4")
     portion_marks: bool = key(boolean(), False)
     pdf_variant: PdfVariant = key(choice(PdfVariant), "pdf/ua-1")
+    summary_heading: str = key(LINE, "Key points")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -365,8 +365,8 @@ def _shown(node: Node, found: Passage) -> Node:
     names += ["passage-audience"] if found.audiences is not None else []
     names += [name for name in classes if name in FIGURE_CLASSES]
     shown = [["data-marking", found.marking]] if found.marking else []
-    if node["t"] == "Div":
-        shown.append(["custom-style", "Passage"])
+    if node["t"] == "Div":  # Word and LibreOffice tell them apart by their styles
+        shown.append(["custom-style", "Passage" if found.marking else "Audience Passage"])
     shown += [[k, v] for k, v in pairs if k in FIGURE_ATTRIBUTES]
     node["c"][0] = [ident, names, shown]
     return node

@@ -229,6 +229,34 @@ def check_charts(editions: list[Edition], problems: Problems) -> None:
                 problems.error(rel, None, exc.format_message(), "see the Vega-Lite documentation")
 
 
+WORD_FONTS = (("Cambria", "Caladea"), ("Calibri", "Carlito"))  # each with its stand-in
+
+
+def check_word_fonts(editions: list[Edition], problems: Problems) -> None:
+    """Warn when the fonts the DOCX and ODT ask for, and their stand-ins, are not installed."""
+    if not any(f in ("docx", "odt") for e in editions for f in e.audience.formats):
+        return
+    import shutil
+    import subprocess
+
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return  # no fontconfig: nothing to ask
+    listed = subprocess.run([fc_list, ":", "family"], capture_output=True, text=True, check=False)
+    families = {name.strip() for line in listed.stdout.splitlines() for name in line.split(",")}
+    missing = [fonts for fonts in WORD_FONTS if not set(fonts) & families]
+    if missing:
+        names = " and ".join(f"{a} (or {b})" for a, b in missing)
+        problems.warning(
+            "templates/_base/reference.docx",
+            None,
+            f"the Word documents ask for {names}, which this computer lacks: opened here, "
+            "they look and break into pages unlike the PDF",
+            "install the metric-compatible stand-ins: apt-get install fonts-crosextra-caladea "
+            "fonts-crosextra-carlito (Word users have Cambria and Calibri)",
+        )
+
+
 def run_checks(
     project: Project,
     editions: list[Edition],
@@ -240,5 +268,6 @@ def run_checks(
     check_sections(project, problems, max_age, today or build_date())
     check_passages(project, problems)
     check_editions(editions, problems)
+    check_word_fonts(editions, problems)
     check_charts(editions, problems)
     check_pages(editions, problems)

@@ -17,13 +17,13 @@ from pathlib import Path
 from docx import Document
 from docx.enum.section import WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from .render import pandoc
-from .render.docx import COLOUR_PLACEHOLDER, MARKING_PLACEHOLDER
+from .render.docx import COLOUR_PLACEHOLDER, FOOTER_PLACEHOLDER, MARKING_PLACEHOLDER
 from .render.edition import CONTENTS_STYLE
 
 ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
@@ -100,13 +100,25 @@ def _shade(element, fill: str) -> None:  # type: ignore[no-untyped-def]
         element.append(shd)  # run properties: w:shd comes after everything set here
 
 
-def _border(ppr, side: str, colour: str) -> None:  # type: ignore[no-untyped-def]
-    borders = OxmlElement("w:pBdr")
+_EDGES = ("top", "left", "bottom", "right", "between", "bar")  # the schema's order
+
+
+def _border(  # type: ignore[no-untyped-def]
+    ppr, side: str, colour: str, size: int = 12, kind: str = "single"
+) -> None:
+    borders = ppr.find(qn("w:pBdr"))
+    if borders is None:
+        borders = OxmlElement("w:pBdr")
+        _insert(ppr, borders)
     edge = OxmlElement(f"w:{side}")
-    for key, value in (("w:val", "single"), ("w:sz", "18"), ("w:space", "8"), ("w:color", colour)):
+    for key, value in (("w:val", kind), ("w:sz", str(size)), ("w:space", "8"), ("w:color", colour)):
         edge.set(qn(key), value)
-    borders.append(edge)
-    _insert(ppr, borders)
+    later = [borders.find(qn(f"w:{e}")) for e in _EDGES[_EDGES.index(side) + 1 :]]
+    following = next((e for e in later if e is not None), None)
+    if following is not None:
+        following.addprevious(edge)
+    else:
+        borders.append(edge)
 
 
 # Space either side of a cell's text, in twentieths of a point: Word's 108 (1.9 mm) takes
@@ -222,7 +234,7 @@ def build(out: Path) -> None:
     block.paragraph_format.space_before = Pt(8)
     block.paragraph_format.space_after = Pt(8)
     ppr = block.element.get_or_add_pPr()
-    _border(ppr, "left", ACCENT_HEX)  # as on paper: an accent rule down the left of the box
+    _border(ppr, "left", ACCENT_HEX, size=18)  # as on paper: an accent rule down the box
     _shade(ppr, "EEF2F7")
     for name in ("Table Caption", "Image Caption", "Caption"):
         if name in [s.name for s in styles]:
@@ -248,10 +260,34 @@ def build(out: Path) -> None:
     _font(contents, SANS, 10)
     contents.paragraph_format.space_after = Pt(3)
     contents.paragraph_format.line_spacing = 1.0
+    # Each entry ends with a tab and its page (a PAGEREF field): dots lead to the number.
+    contents.paragraph_format.tab_stops.add_tab_stop(
+        Mm(210 - 22 - 22), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS
+    )
+    # A marked passage has a black rule down its left and its label at its top; one kept
+    # for some audiences a dashed accent rule and a tint: the two never look alike.
     passage = styles.add_style("Passage", WD_STYLE_TYPE.PARAGRAPH)
     passage.base_style = styles["Body Text"]
     passage.paragraph_format.left_indent = Mm(4)
-    _border(passage.element.get_or_add_pPr(), "left", ACCENT_HEX)
+    _border(passage.element.get_or_add_pPr(), "left", "000000", size=18)
+    audience = styles.add_style("Audience Passage", WD_STYLE_TYPE.PARAGRAPH)
+    audience.base_style = styles["Body Text"]
+    audience.paragraph_format.left_indent = Mm(4)
+    _border(audience.element.get_or_add_pPr(), "left", ACCENT_HEX, kind="dashed")
+    _shade(audience.element.get_or_add_pPr(), "F3F6FA")
+    label = styles.add_style("Passage Label", WD_STYLE_TYPE.PARAGRAPH)
+    label.base_style = styles["Body Text"]
+    _font(label, SANS, 8.5, bold=True)
+    label.paragraph_format.left_indent = Mm(4)
+    label.paragraph_format.keep_with_next = True
+    label.paragraph_format.space_before = Pt(8)
+    label.paragraph_format.space_after = Pt(2)
+    _border(label.element.get_or_add_pPr(), "left", "000000", size=18)
+    _border(label.element.get_or_add_pPr(), "top", "000000")  # a new passage starts here
+    if "Abstract" in [s.name for s in styles]:  # the marking's handling sentence, page 1
+        _font(styles["Abstract"], SANS, 9.5, colour=MUTED)
+        styles["Abstract"].paragraph_format.left_indent = Mm(0)
+        styles["Abstract"].paragraph_format.right_indent = Mm(0)
     if "Hyperlink" in [s.name for s in styles]:
         styles["Hyperlink"].font.color.rgb = ACCENT
         styles["Hyperlink"].font.underline = False
@@ -285,6 +321,11 @@ def build(out: Path) -> None:
     mid.font.size = Pt(8.5)
     mid.font.color.rgb = MUTED
     _field(footer, "NUMPAGES")
+    footer.paragraph_format.tab_stops.add_tab_stop(width // 2, WD_TAB_ALIGNMENT.CENTER)
+    footer.add_run("\t")
+    middle = footer.add_run(FOOTER_PLACEHOLDER)  # the brief's number and date, per edition
+    middle.font.size = Pt(8.5)
+    middle.font.color.rgb = MUTED
     footer.add_run("\t")
     _marking_run(footer)
 

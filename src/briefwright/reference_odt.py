@@ -17,7 +17,7 @@ import zipfile
 from pathlib import Path
 
 from .render import pandoc
-from .render.docx import COLOUR_PLACEHOLDER, MARKING_PLACEHOLDER
+from .render.docx import COLOUR_PLACEHOLDER, FOOTER_PLACEHOLDER, MARKING_PLACEHOLDER
 from .render.edition import CONTENTS_STYLE
 
 ACCENT = "#1F3A5F"
@@ -50,8 +50,20 @@ STYLES = f"""
     fo:border-left="2.5pt solid {ACCENT}" fo:margin-top="0.06in" fo:margin-bottom="0.1in"/>
 </style:style>
 <style:style style:name="Passage" style:family="paragraph" style:parent-style-name="Standard">
-  <style:paragraph-properties fo:padding-left="0.1in" fo:border-left="1pt solid {MUTED}"
+  <style:paragraph-properties fo:padding-left="0.1in" fo:border-left="2.5pt solid #000000"
     style:join-border="false"/>
+</style:style>
+<style:style style:name="Audience Passage" style:family="paragraph"
+  style:parent-style-name="Standard">
+  <style:paragraph-properties fo:padding-left="0.1in" fo:border-left="1pt dashed {ACCENT}"
+    fo:background-color="#F3F6FA" style:join-border="false"/>
+</style:style>
+<style:style style:name="Passage Label" style:family="paragraph"
+  style:parent-style-name="Standard">
+  <style:paragraph-properties fo:padding-left="0.1in" fo:border-left="2.5pt solid #000000"
+    fo:border-top="0.5pt solid #000000" fo:margin-top="0.1in" fo:margin-bottom="0.02in"
+    fo:keep-with-next="always" style:join-border="false"/>
+  <style:text-properties {_SANS} fo:font-size="8.5pt" fo:font-weight="bold"/>
 </style:style>
 <style:style style:name="Section Marking" style:family="paragraph"
   style:parent-style-name="Standard">
@@ -90,7 +102,8 @@ MASTER = f"""<style:master-page style:name="Standard" style:page-layout-name="Mp
 <style:header><text:p text:style-name="Marking">{_LABEL}</text:p></style:header>
 <style:footer><text:p text:style-name="Marking">{_LABEL}</text:p>
 <text:p text:style-name="Page Number">Page <text:page-number text:select-page="current">1\
-</text:page-number> of <text:page-count>1</text:page-count></text:p></style:footer>
+</text:page-number> of <text:page-count>1</text:page-count> · {FOOTER_PLACEHOLDER}</text:p>\
+</style:footer>
 </style:master-page>"""
 
 PAGE = (

@@ -85,6 +85,7 @@ def select(
             # A summary edition shows summaries, and what is addressed to it by name.
             body = _addressed(received.blocks, project.scheme)
             kept_levels = _markings(body, project.scheme)
+        _label(body, marking, project.scheme)
         cut += received.withheld
         highest = project.scheme.highest([marking, *kept_levels]) or marking
         levels.append(highest)
@@ -164,6 +165,30 @@ def _cut(
     result = passages.cut(body, keep)
     levels = [project.scheme.get(label) for label in result.markings]
     return result, [level for level in levels if level is not None], refused
+
+
+def _label(blocks: list[Any], section: Level, scheme: Scheme) -> None:
+    """Label, where it begins, each passage marked above its section: in every format.
+
+    A passage's border alone looks much like any other; its marking, written
+    at its start, cannot be missed (DESIGN.md, "What a professional brief
+    carries"). A span gets its label inline, a div a line of its own.
+    """
+    for node in tree.nodes(blocks):
+        if node["t"] not in ("Div", "Span") or "passage-marked" not in tree.classes(node):
+            continue
+        level = scheme.get(tree.pairs(node).get("data-marking", ""))
+        if level is None or level.rank <= section.rank:
+            continue
+        chip = tree.span(
+            tree.text_inlines(level.label), cls=["marking-tag", f"marking-{level.slug}"]
+        )
+        if node["t"] == "Span":
+            node["c"][1][:0] = [tree.span([chip], cls=["passage-label"]), {"t": "Space"}]
+        else:
+            label = tree.div([{"t": "Para", "c": [chip]}], cls=["passage-label"])
+            label["c"][0][2].append(["custom-style", "Passage Label"])
+            node["c"][1][:0] = [label]
 
 
 def _addressed(blocks: list[Any], scheme: Scheme) -> list[Any]:

@@ -18,6 +18,7 @@ from ..models import Edition
 
 # The reference document's header and footer carry these; each edition gets its own marking.
 MARKING_PLACEHOLDER = "BRIEFWRIGHT-MARKING"
+FOOTER_PLACEHOLDER = "BRIEFWRIGHT-FOOTER"  # the footer's middle: the brief's number and date
 COLOUR_PLACEHOLDER = "FFFFFE"
 PAPER = {"a4": (11906, 16838), "letter": (12240, 15840)}  # twentieths of a point
 
@@ -30,8 +31,16 @@ xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/
 <cp:keywords>{keywords}</cp:keywords><dc:description>{description}</dc:description>\
 <dc:language>{lang}</dc:language><cp:category>{marking}</cp:category>\
 <cp:contentStatus>{marking}</cp:contentStatus><cp:lastModifiedBy>briefwright</cp:lastModifiedBy>\
+{identifier}\
 <dcterms:created xsi:type="dcterms:W3CDTF">{date}</dcterms:created>\
 <dcterms:modified xsi:type="dcterms:W3CDTF">{date}</dcterms:modified></cp:coreProperties>"""
+
+
+def furniture(edition: Edition) -> str:
+    """Return what every page footer says besides the marking and page: number, date."""
+    brief = edition.brief
+    date = f"{brief.date.day} {brief.date:%B %Y}"
+    return " · ".join(part for part in (brief.front.number, date) if part)
 
 
 def finish(data: bytes, edition: Edition, keywords: list[str], description: str) -> bytes:
@@ -48,6 +57,9 @@ def finish(data: bytes, edition: Edition, keywords: list[str], description: str)
         lang=escape(brief.lang),
         marking=escape(marking.label),
         date=f"{brief.date.isoformat()}T00:00:00Z",
+        identifier=f"<dc:identifier>{escape(brief.front.number)}</dc:identifier>"
+        if brief.front.number
+        else "",
     )
     width, height = PAPER[edition.audience.paper]
     source = zipfile.ZipFile(io.BytesIO(data))
@@ -59,7 +71,19 @@ def finish(data: bytes, edition: Edition, keywords: list[str], description: str)
             if re.fullmatch(r"word/(header|footer)\d*\.xml", name):
                 text = content.decode("utf-8")
                 text = text.replace(MARKING_PLACEHOLDER, escape(marking.label))
+                text = text.replace(FOOTER_PLACEHOLDER, escape(furniture(edition)))
                 text = text.replace(COLOUR_PLACEHOLDER, marking.colour.lstrip("#").upper())
+                content = text.encode("utf-8")
+            elif name == "word/settings.xml":
+                # Word fills in the contents' page numbers (PAGEREF fields) when it opens it.
+                text = content.decode("utf-8")
+                if "<w:updateFields" not in text:
+                    text = re.sub(
+                        r"(<w:settings\b[^>]*>)",
+                        r'\1<w:updateFields w:val="true" />',
+                        text,
+                        count=1,
+                    )
                 content = text.encode("utf-8")
             elif name == "docProps/core.xml":
                 content = core.encode("utf-8")

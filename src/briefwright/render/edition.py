@@ -124,13 +124,23 @@ def _tree(edition: Edition, assembled: Assembled, label: str) -> tree.Node:
     ast.drop_empty_references(doc)
     print_layout.prepare(doc)
     date_text = f"{brief.date.day} {brief.date:%B %Y}"
+    facts = [
+        *([f"Number {brief.front.number}"] if brief.front.number else []),
+        f"Date {date_text}",
+        f"For {edition.audience.label}",
+        f"Marking {edition.marking.label}",
+    ]
     ast.set_meta(
         doc,
         {
             "title": brief.title,
             **({"subtitle": brief.subtitle} if brief.subtitle else {}),
             "author": list(brief.authors),
-            "date": f"{date_text} · {edition.audience.label} · {edition.marking.label}",
+            # Word and OpenDocument print these under the title: the cover's facts, and
+            # what a recipient may do with the marking (the HTML and PDF have the cover).
+            "date": " · ".join(facts),
+            "abstract-title": f"Marking {edition.marking.label}",
+            "abstract": edition.marking.handling,
             "lang": brief.lang,
             "subject": _description(edition),
             "keywords": keywords(edition),

@@ -66,6 +66,9 @@ def expand(
         what = figures.kind(node)
         if what is None:
             continue
+        # The marking's label (select.py) stays at the top; the rest is the div's own.
+        labels = [b for b in node["c"][1] if "passage-label" in tree.classes(b)]
+        node["c"][1] = [b for b in node["c"][1] if b not in labels]
         found = figures.resolve(node, folder)
         if isinstance(found, figures.Fault):  # checked at load; the files changed since
             raise BuildError(f"{found.message} ({found.hint})")
@@ -77,7 +80,7 @@ def expand(
             shown = [_chart(found, alt, config, fonts, root)]
         if source:
             shown.append(_source(source, lang))
-        node["c"][1] = shown
+        node["c"][1] = [*labels, *shown]
         # The div keeps its passage look; its own data attributes go.
         node["c"][0][2] = [kv for kv in node["c"][0][2] if kv[0] not in figures.ATTRIBUTES]
         node["c"][0][1] = [c for c in node["c"][0][1] if c not in ("table", "chart")] + [

@@ -10,14 +10,14 @@ from .. import layouts
 from ..assemble import render_template
 from ..errors import BuildError
 from ..models import Edition
-from . import ast, math, pdf
+from . import ast, math, pdf, webfonts
 
 
 def stylesheet(edition: Edition, medium: str) -> str:
     """Return the CSS for ``medium`` ('screen' or 'print'): shared rules, then the layout's."""
     root = edition.root
     layout = edition.audience.layout
-    parts = [pdf.font_faces()] if medium == "print" else []
+    parts = [pdf.font_faces() if medium == "print" else webfonts.font_faces()]
     parts.append(edition.scheme.css())
     for name in ("base.css", f"{medium}.css"):
         parts.append(layouts.find_file(root, layouts.BASE, name).read_text("utf-8"))

@@ -16,7 +16,7 @@ import zipfile
 from xml.sax.saxutils import escape
 
 from ..models import Edition
-from .docx import COLOUR_PLACEHOLDER, MARKING_PLACEHOLDER
+from .docx import COLOUR_PLACEHOLDER, FOOTER_PLACEHOLDER, MARKING_PLACEHOLDER, furniture
 
 PAPER = {"a4": ("210mm", "297mm"), "letter": ("8.5in", "11in")}
 
@@ -29,7 +29,7 @@ xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" office:version="1.3"
 {keywords}<meta:initial-creator>{creator}</meta:initial-creator><dc:creator>{creator}</dc:creator>\
 <meta:creation-date>{date}</meta:creation-date><dc:date>{date}</dc:date>\
 <dc:language>{lang}</dc:language>\
-<meta:user-defined meta:name="Marking">{marking}</meta:user-defined></office:meta>\
+<meta:user-defined meta:name="Marking">{marking}</meta:user-defined>{number}</office:meta>\
 </office:document-meta>
 """
 
@@ -47,6 +47,12 @@ def finish(data: bytes, edition: Edition, keywords: list[str], description: str)
         date=f"{brief.date.isoformat()}T00:00:00",
         lang=escape(brief.lang),
         marking=escape(marking.label),
+        number=(
+            f'<meta:user-defined meta:name="Number">{escape(brief.front.number)}'
+            "</meta:user-defined>"
+            if brief.front.number
+            else ""
+        ),
     )
     width, height = PAPER[edition.audience.paper]
     stamp = (brief.date.year, brief.date.month, brief.date.day, 0, 0, 0)
@@ -59,6 +65,7 @@ def finish(data: bytes, edition: Edition, keywords: list[str], description: str)
             if name == "styles.xml":
                 text = content.decode("utf-8")
                 text = text.replace(MARKING_PLACEHOLDER, escape(marking.label))
+                text = text.replace(FOOTER_PLACEHOLDER, escape(furniture(edition)))
                 text = text.replace(COLOUR_PLACEHOLDER, marking.colour.lstrip("#").upper())
                 text = re.sub(r'fo:page-width="[^"]*"', f'fo:page-width="{width}"', text)
                 text = re.sub(r'fo:page-height="[^"]*"', f'fo:page-height="{height}"', text)

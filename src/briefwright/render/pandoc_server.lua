@@ -111,9 +111,34 @@ local function html(text, request)
   return pandoc.write(doc, "html5", options) .. "\n"
 end
 
+-- The page an entry of the contents points at, as a field Word and LibreOffice fill in:
+-- a tab (the contents style puts a dotted right tab at the margin), then the page.
+local PAGE_FIELD = {
+  docx = '<w:r><w:tab/></w:r><w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
+    .. '<w:r><w:instrText xml:space="preserve"> PAGEREF %s \\h </w:instrText></w:r>'
+    .. '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>?</w:t></w:r>'
+    .. '<w:r><w:fldChar w:fldCharType="end"/></w:r>',
+  odt = '<text:tab/><text:bookmark-ref text:reference-format="page" text:ref-name="%s">?'
+    .. "</text:bookmark-ref>",
+}
+local RAW = { docx = "openxml", odt = "opendocument" }
+
+local function page_of(inlines, format)
+  local target
+  for _, inline in ipairs(inlines) do
+    if inline.t == "Link" and inline.target:sub(1, 1) == "#" then
+      target = inline.target:sub(2)
+    end
+  end
+  if target and PAGE_FIELD[format] and target:match("^[%w_.-]+$") then
+    return pandoc.RawInline(RAW[format], PAGE_FIELD[format]:format(target))
+  end
+end
+
 -- A bulleted contents list looks unfinished in Word: its entries become
--- paragraphs in the reference document's contents style, still links.
-local function unbullet(block, style)
+-- paragraphs in the reference document's contents style, still links, each with
+-- the number of the page it points at.
+local function unbullet(block, style, format)
   if block.t ~= "BulletList" then
     return block
   end
@@ -121,7 +146,12 @@ local function unbullet(block, style)
   for _, item in ipairs(block.content) do
     for _, part in ipairs(item) do
       if part.t == "Para" or part.t == "Plain" then
-        paragraphs:insert(pandoc.Para(part.content))
+        local content = pandoc.Inlines(part.content)
+        local page = page_of(content, format)
+        if page then
+          content:insert(page)
+        end
+        paragraphs:insert(pandoc.Para(content))
       end
     end
   end
@@ -163,7 +193,7 @@ local function for_word(doc, request)
   doc = without_print_notes(doc, request, function(block)
     if block.t == "Div" and block.classes:includes("contents") then
       block.content = block.content:map(function(inner)
-        return unbullet(inner, request.contents_style)
+        return unbullet(inner, request.contents_style, option(request, "format"))
       end)
     end
     return block
