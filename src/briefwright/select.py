@@ -9,12 +9,13 @@ the section. The edition's marking is the highest of what remains.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
 
-from . import passages, sources, tree
-from .errors import Problems, ReleaseError
+from . import passages, register, sources, tree
+from .errors import ConfigError, Problems, ReleaseError
 from .markings import Level
 from .models import Brief, Edition, Project, Section, SelectedSection
 
@@ -106,7 +107,7 @@ def select(
         for image in sources.images([s.title, s.summary, s.body], s.path.parent, project.root)
     ]
     inputs = _inputs(project, brief, [s.path for s in chosen] + shown)
-    return Edition(
+    edition = Edition(
         root=project.root,
         brief=brief,
         audience=audience,
@@ -118,6 +119,17 @@ def select(
         withheld_passages=cut,
         inputs=inputs,
     )
+    # Its version among those issued to this audience, read from its own records.
+    try:
+        return dataclasses.replace(edition, release=register.stamp_edition(edition))
+    except ConfigError as exc:
+        problems.error(*_where(exc.format_message()))
+        return None
+
+
+def _where(message: str) -> tuple[str, None, str]:
+    path, _, what = message.partition(": ")
+    return path, None, what
 
 
 def _cut(
