@@ -287,6 +287,46 @@ def email_(
             )
 
 
+@cli.command("release")
+@click.argument("brief")
+@click.option(
+    "-a", "--audience", "audiences", multiple=True, help="Only this audience (repeatable)."
+)
+@click.option("--note", default=None, help="What changed, for every audience released.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Editions built at once. Default: the number of cores.",
+)
+@click.pass_context
+def release_(
+    ctx: click.Context, brief: str, audiences: tuple[str, ...], note: str | None, jobs: int | None
+) -> None:
+    """Record the current editions of BRIEF as its next version, under releases/."""
+    from . import load, release, report
+    from .render import pdf_pool
+
+    obj = _root(ctx)
+    project = load.load_project(obj.root)
+    _known(ctx, project, (brief,), audiences)
+    _made_for(ctx, project, brief, audiences)
+    jobs = jobs or pdf_pool.default_jobs()
+    done = release.release(
+        project, brief, list(audiences), note, lambda e: report.run_build(e, jobs, False, True)
+    )
+    if not obj.quiet:
+        click.echo("\n".join(release.describe(done)))
+
+
+def _made_for(ctx: click.Context, project: Any, brief: str, audiences: tuple[str, ...]) -> None:
+    for audience in audiences:
+        if audience not in project.briefs[brief].audiences:
+            message = f"brief '{brief}' is not made for '{audience}'"
+            raise click.BadParameter(message, ctx, None, "'-a'")
+
+
 @cli.command()
 @click.argument("brief")
 @click.option(

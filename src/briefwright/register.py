@@ -205,8 +205,14 @@ def stamp(register: Register, audience: str, content: str) -> Stamp:
     issued = register.of(audience)
     if not issued:
         return Stamp(next=register.last + 1)
+    same = _recorded_content(register, issued[-1].number, audience) == content
+    return issued_stamp(register, audience, same)
+
+
+def issued_stamp(register: Register, audience: str, same: bool = True) -> Stamp:
+    """Return the stamp of an edition that is (``same``) or follows its audience's last version."""
+    issued = register.of(audience)
     first, last = issued[0], issued[-1]
-    same = _recorded_content(register, last.number, audience) == content
     return Stamp(
         version=last.number if same else None,
         next=register.last + 1,
