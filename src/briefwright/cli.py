@@ -101,6 +101,18 @@ def _shard(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
     return k, n
 
 
+def _version(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """Return --redline's version: 0 for the default (the last release), None if not given."""
+    if value is None or value == "last":
+        return None if value is None else 0
+    if not value.isdigit() or int(value) < 1:
+        raise click.BadParameter(
+            f"'{value}' is not a version number such as 1 (name the brief first: "
+            "brief build BRIEF --redline)"
+        )
+    return int(value)
+
+
 def _known(
     ctx: click.Context, project: Any, briefs: tuple[str, ...], audiences: tuple[str, ...]
 ) -> None:
@@ -154,6 +166,15 @@ def _known(
     metavar="K/N",
     help="Build only the K-th of N equal shares of the editions (for CI matrices).",
 )
+@click.option(
+    "--redline",
+    is_flag=False,
+    flag_value="last",
+    default=None,
+    metavar="[VERSION]",
+    callback=_version,
+    help="Also write what changed since VERSION (default: the last release before each edition).",
+)
 @click.pass_context
 def build(
     ctx: click.Context,
@@ -164,6 +185,7 @@ def build(
     force: bool,
     pdf_variant: str | None,
     shard: tuple[int, int] | None,
+    redline: int | None,
 ) -> None:
     """Build briefs (default: all) for their audiences."""
     obj = _root(ctx)
@@ -192,6 +214,13 @@ def build(
         editions = [report.with_options(e, formats, pdf_variant) for e in editions]
     results = report.run_build(editions, jobs, force, obj.quiet)
     pipeline.raise_failures(results)
+    if redline is not None:
+        from . import redlines
+
+        done = redlines.build_redlines(editions, redline or None)
+        if not obj.quiet:
+            click.echo("\n".join(redlines.describe(done)))
+        redlines.raise_failures(done)
 
 
 @cli.command()
