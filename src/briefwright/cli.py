@@ -271,6 +271,11 @@ def list_(ctx: click.Context) -> None:
     type=click.Choice([f.name for f in FORMATS.values() if f.source == "tree"]),
     help="Attach this format too (repeatable): the editable document.",
 )
+@click.option(
+    "--redline",
+    is_flag=True,
+    help="Send it as an update: the redline PDF beside the edition, and what changed.",
+)
 @click.option("--send", is_flag=True, help="Send it over SMTP, set up by BRIEFWRIGHT_SMTP_*.")
 @click.option(
     "--max-size",
@@ -287,12 +292,13 @@ def email_(
     to: tuple[str, ...],
     cc: tuple[str, ...],
     attach: tuple[str, ...],
+    redline: bool,
     send: bool,
     max_size: float | None,
 ) -> None:
     """Write an email draft of BRIEF for one audience (build/.../*.eml); --send sends it."""
     from . import build as pipeline
-    from . import deliver, distribution, load, select
+    from . import deliver, distribution, load, redlines, select
 
     obj = _root(ctx)
     project = load.load_project(obj.root)
@@ -303,7 +309,10 @@ def email_(
     settings = deliver.smtp_settings() if send else None  # fail before building anything
     letter = distribution.address_to(project, editions[0], list(to), list(cc), max_size)
     pipeline.raise_failures(pipeline.build(editions))
-    message = deliver.compose(letter, ("pdf", *attach))
+    if redline:  # an update: the mail carries the redline's marking, checked again
+        update = redlines.for_mail(editions[0])
+        letter = distribution.address_to(project, update, list(to), list(cc), max_size)
+    message = deliver.compose(letter, ("pdf", *attach), redline=redline)
     path = deliver.write_draft(letter, message)
     if not obj.quiet:
         click.echo("\n".join(deliver.describe(letter, message, path)))

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import build, redline, register, write
-from .errors import BriefError, BuildError, ConfigError, ReleaseError
+from .errors import BriefError, BuildError, ConfigError, DeliveryError, ReleaseError
 from .formats import FORMATS
 from .models import Edition, day
 from .render.redline import Summary
@@ -306,3 +306,20 @@ def raise_failures(results: list[RedlineResult]) -> None:
             "\n".join(f"{r.message}" for r in failed)
             + f"\n{len(failed)} redline(s) not written; the editions are built."
         )
+
+
+def for_mail(edition: Edition) -> Edition:
+    """Build the edition's redline (since its last release) for mail; return the edition
+    as the mail must be marked: with the redline's marking."""
+    result = build_redlines([edition])[0]
+    if result.status == "skipped":
+        raise DeliveryError(
+            f"{edition.name}: no redline to send: {result.message} (send it without --redline). "
+            "No draft was written and nothing was sent."
+        )
+    raise_failures([result])
+    label = (write.read_manifest(build.edition_dir(edition)) or {}).get(KEY, {}).get("marking")
+    level = edition.scheme.get(label) if isinstance(label, str) else None
+    if level is None:
+        raise DeliveryError(f"{edition.name}: the redline's marking cannot be read; build again")
+    return dataclasses.replace(edition, marking=level)
