@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import io
 import os
 import re
 import shutil
@@ -133,7 +132,6 @@ def html_text(page: str, drop: str) -> str:
 
 
 def docx_text(path: Path) -> list[str]:
-    """Return the text of each paragraph of a DOCX, as Word shows it with no changes."""
-    import docx
-
-    return [p.text for p in docx.Document(io.BytesIO(path.read_bytes())).paragraphs]
+    """Return the text of each paragraph of a DOCX (table cells too), in document order."""
+    root = docx_xml(path)
+    return ["".join(t.text or "" for t in p.iter(f"{{{W}}}t")) for p in root.iter(f"{{{W}}}p")]

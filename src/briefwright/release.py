@@ -71,7 +71,7 @@ def release(
     """Record version N of a brief for its audiences (or those named), or raise ReleaseError."""
     text = check_note(note)
     editions = select.plan_or_raise(project, [brief_id], audiences or None)
-    with write.locked(output_dir(project.root) / brief_id):  # one release at a time
+    with write.locked(output_dir(project.root) / ".releases" / brief_id):  # one at a time
         current = register.load(project.root, brief_id)
         _check_built(editions)
         changed = [e for e in editions if e.release.version is None]

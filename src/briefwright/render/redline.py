@@ -156,6 +156,7 @@ def render(
                 )  # fmt: skip
         if tracked is not None:
             word = _tree(edition, doc, summary_blocks(summary, False) + tracked, label, summary)
+            _changes_inside_links(word)
             rasters = ast.rasters(word, pdf.font_dirs())
             pandoc.write_html(word, label, keep=True)  # the tree pandoc keeps for the DOCX
             raw = _office(edition, "docx", label, rasters)
@@ -224,6 +225,73 @@ def _raw(text: str) -> Node:
 
 
 # --- Word ---------------------------------------------------------------------------------
+
+# Inlines whose content is a list of inlines at this index (for Cite, after its citations).
+_CONTENT = {"Emph": None, "Strong": None, "Underline": None, "Strikeout": None,
+            "Superscript": None, "Subscript": None, "SmallCaps": None, "Span": 1, "Quoted": 1,
+            "Cite": 1, "Link": 1}  # fmt: skip
+
+
+def _changes_inside_links(doc: Node) -> None:
+    """Put each change inside the links it holds, not around them.
+
+    Word keeps a tracked change in runs: a link (``w:hyperlink``) inside a
+    ``w:ins`` or ``w:del`` is dropped by LibreOffice and refused by Word, so
+    "[deleted [link](#x)]" becomes "[deleted ]" then a link holding "[link]".
+    Citations resolved by citeproc are links too.
+    """
+
+    def split(items: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        for item in items:
+            change = _is_span(item) and {redline.INSERTION, redline.DELETION} & set(item["c"][0][1])
+            if change and _has_link(item["c"][1]):
+                out += _wrap(item["c"][0], item["c"][1])
+            else:
+                out.append(item)
+        return out
+
+    tree.filter_lists(doc["blocks"], split)
+
+
+def _has_link(inlines: list[Node]) -> bool:
+    stack = list(inlines)
+    while stack:
+        node = stack.pop()
+        if node["t"] == "Link":
+            return True
+        index = _CONTENT.get(node["t"], -1)
+        if index != -1:
+            stack.extend(node["c"] if index is None else node["c"][index])
+    return False
+
+
+def _wrap(attrs: list[Any], inlines: list[Node]) -> list[Node]:
+    """Return ``inlines`` in change spans of ``attrs`` that hold no link: links hold them."""
+    out: list[Node] = []
+    run: list[Node] = []
+
+    def flush() -> None:
+        if run:
+            out.append({"t": "Span", "c": [attrs, list(run)]})
+            run.clear()
+
+    for node in inlines:
+        if not _has_link([node]):
+            run.append(node)
+            continue
+        flush()
+        index = _CONTENT[node["t"]]
+        inner = node["c"] if index is None else node["c"][index]
+        if index is None:
+            out.append({"t": node["t"], "c": _wrap(attrs, inner)})
+        else:
+            content = list(node["c"])
+            content[index] = _wrap(attrs, inner)
+            out.append({"t": node["t"], "c": content})
+    flush()
+    return out
+
 
 _PARA = re.compile(r"<w:p(?:\s[^>]*)?>.*?</w:p>", re.S)
 _ROW = re.compile(r"<w:tr(?:\s[^>]*)?>.*?</w:tr>", re.S)
