@@ -4,10 +4,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: brief test check list preview email lint bench reference-docx reference-odt golden clean distclean
+.PHONY: brief redline test check list preview email lint bench reference-docx reference-odt golden clean distclean
 
+# Every edition, and beside each its redline: what changed since its audience's last release.
 brief: $(STAMP)
-	$(BIN)/brief build
+	$(BIN)/brief build --redline
+
+# Only the sample's redlines (build/ukraine-security-guarantees/*/*-redline.{pdf,docx,html}).
+redline: $(STAMP)
+	$(BIN)/brief build ukraine-security-guarantees --redline
 
 # Write an email draft (.eml, PDF attached) of the sample brief for each of its audiences.
 email: $(STAMP)

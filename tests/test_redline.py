@@ -221,3 +221,9 @@ TEXT = st.lists(PARAGRAPH, min_size=1, max_size=4).map("\n\n".join)
 def test_any_edit_accepts_to_the_new_and_rejects_to_the_old(old: str, new: str) -> None:
     for mode in ("tracked", "shown"):
         both_ways(old, new, mode)  # type: ignore[arg-type]
+
+
+def test_a_citation_added_early_changes_no_later_one() -> None:
+    old, new = read("Text [@a].\n\nMore [@b]."), read("New [@c].\n\nText [@a].\n\nMore [@b].")
+    blocks, _ = redline.diff(old, new, WHO, "shown")
+    assert [kind for kind, _ in changes(blocks)] == ["insertion"]

@@ -62,8 +62,10 @@ def normalise(doc: Node) -> int:
     """Make a tree read back from Markdown ready to compare; return the raw elements dropped.
 
     A line break where Markdown wrapped its text is a space: the two versions
-    wrap differently. Raw markup has no place in an edition (sources are
-    sanitised before they are built), so any that reads back is dropped.
+    wrap differently; a citation's number among the document's citations and
+    notes is left to citeproc, which counts them again. Raw markup has no
+    place in an edition (sources are sanitised before they are built), so any
+    that reads back is dropped.
     """
     dropped = 0
 
@@ -79,6 +81,10 @@ def normalise(doc: Node) -> int:
         return out
 
     tree.filter_lists(doc["blocks"], clean)
+    for node in tree.nodes(doc["blocks"]):
+        if node["t"] == "Cite":  # counters of the whole document: an earlier edit moves them
+            for citation in node["c"][0]:
+                citation["citationNoteNum"] = citation["citationHash"] = 0
     return dropped
 
 
@@ -707,11 +713,23 @@ def _note_div(text: str, target: str | None = None) -> Node:
     return tree.div([_note_para(text, target)], cls=[NOTE])
 
 
-def has_change(value: Any) -> bool:
-    """Whether a tree holds an insertion or deletion."""
-    return any(
-        n["t"] == "Span" and {INSERTION, DELETION} & set(tree.classes(n)) for n in tree.nodes(value)
-    )
+def has_change(value: Any, numbers: bool = True) -> bool:
+    """Whether a tree holds an insertion or deletion (without ``numbers``: outside the
+    section numbers, whose renumbering shows the new number and needs no change bar)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            if item.get("t") == "Span":
+                kinds = set(item["c"][0][1])
+                if {INSERTION, DELETION} & kinds:
+                    return True
+                if "secno" in kinds and not numbers:
+                    continue
+            stack.extend(item.values())
+    return False
 
 
 _LEAVES = ("Para", "Plain", "LineBlock", "Table", "Figure", "CodeBlock", "HorizontalRule")
@@ -722,10 +740,10 @@ def _bars(blocks: list[Node]) -> list[Node]:
     out: list[Node] = []
     for block in blocks:
         t = block["t"]
-        if t == "Header" and has_change(block):
+        if t == "Header" and has_change(block, numbers=False):
             block["c"][1][1].append(CHANGED)
         elif t in _LEAVES or (t == "Div" and "code-change" in tree.classes(block)):
-            if has_change(block):
+            if has_change(block, numbers=False):
                 block = tree.div([block], cls=[CHANGED])
         elif t == "Div":
             block["c"][1] = _bars(block["c"][1])

@@ -95,15 +95,10 @@ def summary_blocks(summary: Summary, legend: bool) -> list[Node]:
             ("Moved", summary.moved),
             ("Revised", summary.revised),
         ):
-            if not entries:
-                continue
-            inlines: list[Node] = [{"t": "Strong", "c": text(f"{name}:")}, {"t": "Space"}]
-            for index, (ident, title) in enumerate(entries):
-                if index:
-                    inlines += [{"t": "Str", "c": ";"}, {"t": "Space"}]
+            for ident, title in entries:
                 link = {"t": "Link", "c": [["", [], []], text(title), [f"#sec-{ident}", ""]]}
-                inlines.append(link)
-            items.append([{"t": "Plain", "c": inlines}])
+                what: list[Node] = [{"t": "Strong", "c": text(f"{name}:")}, {"t": "Space"}]
+                items.append([{"t": "Plain", "c": [*what, link]}])
         blocks.append({"t": "BulletList", "c": items})
     if summary.left_out:
         blocks.append(
