@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: brief redline test check list preview email lint bench reference-docx reference-odt golden clean distclean
+.PHONY: brief redline test check list preview email lint bench bench-redline reference-docx reference-odt golden clean distclean
 
 # Every edition, and beside each its redline: what changed since its audience's last release.
 brief: $(STAMP)
@@ -39,6 +39,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m compileall -q src >/dev/null
 	$(BIN)/python bench/run.py
+
+# Time a redline against the edition it marks; writes bench/redline.md.
+bench-redline: $(STAMP)
+	$(BIN)/python -m compileall -q src >/dev/null
+	$(BIN)/python bench/redline.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
