@@ -227,3 +227,10 @@ def test_a_citation_added_early_changes_no_later_one() -> None:
     old, new = read("Text [@a].\n\nMore [@b]."), read("New [@c].\n\nText [@a].\n\nMore [@b].")
     blocks, _ = redline.diff(old, new, WHO, "shown")
     assert [kind for kind, _ in changes(blocks)] == ["insertion"]
+
+
+def test_links_and_images_an_edition_cannot_hold_are_left_out() -> None:
+    doc = parse("A [link](javascript:alert(1)) and ![x](/etc/passwd).")
+    assert redline.normalise(doc) == 2
+    assert not [n for n in tree.nodes(doc) if n["t"] in ("Link", "Image")]
+    assert "link" in tree.stringify(doc["blocks"])

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any, Literal, cast
 
-from . import tree
+from . import sanitise, tree
 from .tree import Node
 
 INSERTION, DELETION = "insertion", "deletion"
@@ -65,7 +65,8 @@ def normalise(doc: Node) -> int:
     wrap differently; a citation's number among the document's citations and
     notes is left to citeproc, which counts them again. Raw markup has no
     place in an edition (sources are sanitised before they are built), so any
-    that reads back is dropped.
+    that reads back is dropped, as are images not embedded and links other
+    than an edition may hold: a record edited by hand is shown no further.
     """
     dropped = 0
 
@@ -76,8 +77,13 @@ def normalise(doc: Node) -> int:
             kind = item.get("t") if isinstance(item, dict) else None
             if kind in ("RawInline", "RawBlock"):
                 dropped += 1
-                continue
-            out.append({"t": "Space"} if kind == "SoftBreak" else item)
+            elif kind == "Image" and not item["c"][2][0].startswith("data:"):
+                dropped += 1  # an edition embeds its images: this one was put there by hand
+            elif kind == "Link" and not sanitise.safe_target(item["c"][2][0]):
+                dropped += 1
+                out.append(tree.span(item["c"][1]))
+            else:
+                out.append({"t": "Space"} if kind == "SoftBreak" else item)
         return out
 
     tree.filter_lists(doc["blocks"], clean)

@@ -150,12 +150,15 @@ def _redline(edition: Edition, wanted: int | None) -> RedlineResult:
 
     from .render import pandoc
     from .render import redline as writer
+    from .render.ast import check_restrictions
 
     before, after = pandoc.read([record.markdown, markdown], f"the redline of {edition.name}")
     for read, rel in ((before, where), (after, build.edition_dir(edition).relative_to(root))):
         if isinstance(read, str):
             raise BuildError(f"{rel}/: pandoc could not read the edition's Markdown: {read}")
     assert isinstance(before, dict) and isinstance(after, dict)
+    for doc in (before, after):
+        check_restrictions(doc)  # an edition's text holds no restriction left to apply
     left_out = redline.normalise(before) + redline.normalise(after)
     when = edition.release.last if edition.release.version is not None else edition.brief.date
     who = redline.Author(", ".join(edition.brief.authors) or "briefwright", f"{when}T00:00:00Z")
