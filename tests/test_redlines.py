@@ -75,6 +75,7 @@ def v2(root: Path) -> None:
     intro = root / "sources" / "demo" / "intro.md"
     text = intro.read_text()
     text = text.replace("About 35 states", "Some 35 states").replace("| 3000 |", "| 4000 |")
+    text = text.replace("| France | 4000 |\n", "| France | 4000 |\n| Germany | 1000 |\n")
     text = text.replace(CANARY_OLD, CANARY_NEW)
     text = re.sub(r'::: \{marking="TLP:RED"\}\n.*?\n:::\n', "", text, flags=re.S)
     intro.write_text(text)
@@ -137,8 +138,10 @@ def test_the_docx_tracks_exactly_the_words_inserted_and_deleted(cycle: Cycle) ->
     assert not [t for t in inserted + deleted if "Paris" in t or "United Kingdom" in t]
     with zipfile.ZipFile(docx) as archive:
         xml = archive.read("word/document.xml").decode()
-    (cell,) = [c for c in re.findall(r"<w:tc>.*?</w:tc>", xml, re.S) if "<w:ins " in c]
+    (cell,) = [c for c in re.findall(r"<w:tc>.*?</w:tc>", xml, re.S) if "<w:del " in c]
     assert "3000" in cell and "4000" in cell
+    (row,) = [r for r in re.findall(r"<w:tr>.*?</w:tr>", xml, re.S) if "Germany" in r]
+    assert row.startswith("<w:tr><w:trPr><w:ins ")  # the row itself is inserted, not only its text
     ids = re.findall(r'<w:(?:ins|del) w:id="(\d+)"', xml)
     assert len(ids) == len(set(ids))  # each change its own, to accept or reject one by one
 

@@ -341,8 +341,8 @@ def _mark_row(xml: str, attrs: str) -> str:
     if kind is None or "<w:tbl>" in xml[5:]:
         return xml
     mark = f'<w:{kind} w:id="0" {attrs} />'
-    if "<w:trPr>" in xml:
-        return xml.replace("<w:trPr>", "<w:trPr>" + mark, 1)
+    if "<w:trPr>" in xml:  # last in the row's properties, as the schema orders them
+        return xml.replace("</w:trPr>", mark + "</w:trPr>", 1)
     if "<w:trPr />" in xml:
         return xml.replace("<w:trPr />", f"<w:trPr>{mark}</w:trPr>", 1)
     return re.sub(r"^(<w:tr(?:\s[^>]*)?>)", lambda m: m[1] + f"<w:trPr>{mark}</w:trPr>", xml)
