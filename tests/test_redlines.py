@@ -301,4 +301,4 @@ def test_a_redline_is_refused_when_the_old_version_is_above_the_clearance_now(
 
 def test_redline_options_are_checked(cycle: Cycle) -> None:
     expect_error(run(cycle.root, "build", "demo", "--redline", "two"), "not a version", code=2)
-    expect_error(run(cycle.root, "build", "demo", "--redline", "7"), "has no version 7")
+    expect_error(run(cycle.root, "build", "demo", "--redline", "7"), "has no version 7", code=2)

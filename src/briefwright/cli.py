@@ -113,6 +113,18 @@ def _version(ctx: click.Context, param: click.Parameter, value: str | None) -> i
     return int(value)
 
 
+def _has_version(ctx: click.Context, root: Path, briefs: set[str], version: int) -> None:
+    from . import register
+
+    for brief in sorted(briefs):
+        versions = [v.number for v in register.load(root, brief).versions]
+        if version not in versions:
+            have = ", ".join(map(str, versions)) or "none yet"
+            raise click.BadParameter(
+                f"{brief} has no version {version} (versions: {have})", ctx, None, "'--redline'"
+            )
+
+
 def _known(
     ctx: click.Context, project: Any, briefs: tuple[str, ...], audiences: tuple[str, ...]
 ) -> None:
@@ -208,6 +220,8 @@ def build(
     project = load.load_project(obj.root)
     _known(ctx, project, briefs, audiences)
     editions = select.plan_or_raise(project, list(briefs), list(audiences))
+    if redline:
+        _has_version(ctx, obj.root, {e.brief.id for e in editions}, redline)
     if shard:
         editions = select.shard(editions, *shard)
     if formats or pdf_variant:
