@@ -30,6 +30,7 @@ xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/
 <cp:keywords>{keywords}</cp:keywords><dc:description>{description}</dc:description>\
 <dc:language>{lang}</dc:language><cp:category>{marking}</cp:category>\
 <cp:contentStatus>{marking}</cp:contentStatus><cp:lastModifiedBy>briefwright</cp:lastModifiedBy>\
+<cp:version>{version}</cp:version>\
 <dcterms:created xsi:type="dcterms:W3CDTF">{date}</dcterms:created>\
 <dcterms:modified xsi:type="dcterms:W3CDTF">{date}</dcterms:modified></cp:coreProperties>"""
 
@@ -47,6 +48,7 @@ def finish(data: bytes, edition: Edition, keywords: list[str], description: str)
         description=escape(description),
         lang=escape(brief.lang),
         marking=escape(marking.label),
+        version=escape(edition.release.text),
         date=f"{brief.date.isoformat()}T00:00:00Z",
     )
     width, height = PAPER[edition.audience.paper]

@@ -130,7 +130,8 @@ def _tree(edition: Edition, assembled: Assembled, label: str) -> tree.Node:
             "title": brief.title,
             **({"subtitle": brief.subtitle} if brief.subtitle else {}),
             "author": list(brief.authors),
-            "date": f"{date_text} · {edition.audience.label} · {edition.marking.label}",
+            "date": f"{date_text} · {edition.release.text} · {edition.audience.label} · "
+            f"{edition.marking.label}",
             "lang": brief.lang,
             "subject": _description(edition),
             "keywords": keywords(edition),
