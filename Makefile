@@ -4,10 +4,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: brief test check list preview email lint bench reference-docx reference-odt golden clean distclean
+.PHONY: brief redline test check list preview email lint bench bench-redline reference-docx reference-odt golden clean distclean
 
+# Every edition, and beside each its redline: what changed since its audience's last release.
 brief: $(STAMP)
-	$(BIN)/brief build
+	$(BIN)/brief build --redline
+
+# Only the sample's redlines (build/ukraine-security-guarantees/*/*-redline.{pdf,docx,html}).
+redline: $(STAMP)
+	$(BIN)/brief build ukraine-security-guarantees --redline
 
 # Write an email draft (.eml, PDF attached) of the sample brief for each of its audiences.
 email: $(STAMP)
@@ -34,6 +39,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m compileall -q src >/dev/null
 	$(BIN)/python bench/run.py
+
+# Time a redline against the edition it marks; writes bench/redline.md.
+bench-redline: $(STAMP)
+	$(BIN)/python -m compileall -q src >/dev/null
+	$(BIN)/python bench/redline.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

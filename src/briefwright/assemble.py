@@ -23,7 +23,7 @@ import jinja2
 from . import __version__, figures, layouts, schema, tree
 from .errors import BuildError
 from .markings import Level
-from .models import AudienceFile, Edition, SelectedSection
+from .models import AudienceFile, Edition, SelectedSection, Stamp
 from .tree import Node
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,8 @@ def context(edition: Edition, slots: list[list[Node]] | None = None) -> dict[str
         },
         "sections": [_section(s, slots) for s in edition.sections],
         "marking": level(edition.marking),
-        "version": __version__,
+        "version": __version__,  # briefwright's; the brief's own version is under `release`
+        "release": release(edition.release),
         "date_text": f"{brief.date.day} {brief.date:%B %Y}",
         "kicker": f"{KICKERS[audience.depth]} {audience.label}",
         "description": brief.subtitle or first.summary_text,
@@ -131,6 +132,19 @@ def _text_slot(slots: list[list[Node]]) -> Any:
         return _slot(slots, tree.text_inlines("" if value is None else str(value)), inline=True)
 
     return text
+
+
+def release(stamp: Stamp) -> dict[str, Any]:
+    """Return an edition's place among its audience's versions, as templates see it."""
+    return {
+        "text": stamp.text,  # "Version 3 · first issued ... · updated ...", or "Draft ..."
+        "version": stamp.version,
+        "draft": stamp.version is None,
+        "next": stamp.next,
+        "first_issued": stamp.first,
+        "updated": stamp.last,
+        "last_version": stamp.last_version,
+    }
 
 
 def keywords(edition: Edition) -> list[str]:

@@ -130,6 +130,7 @@ def _up_to_date(edition: Edition, digest: str) -> list[OutputInfo] | None:
         return None
     outputs = manifest.get("outputs", {})
     present = set(write.edition_files(folder)) - {write.MANIFEST, f"{edition.name}.eml"}
+    present -= set(redline_outputs(manifest))  # written after the edition, beside it
     if not isinstance(outputs, dict) or present != set(outputs):
         return None  # a file the last build did not write, or one it wrote is gone
     infos = []
@@ -144,6 +145,19 @@ def _up_to_date(edition: Edition, digest: str) -> list[OutputInfo] | None:
             return None
         infos.append(OutputInfo(folder / name, fmt, len(data), entry.get("pages")))
     return infos
+
+
+def redline_outputs(manifest: dict[str, Any]) -> dict[str, Any]:
+    """Return the redline files the manifest records beside the edition (see redlines.py)."""
+    redline = manifest.get("redline")
+    outputs = redline.get("outputs") if isinstance(redline, dict) else None
+    return outputs if isinstance(outputs, dict) else {}
+
+
+def current(edition: Edition) -> bool:
+    """Whether the edition's folder holds its outputs as built from the current sources."""
+    digest, _ = fingerprint(edition, assemble(edition))
+    return _up_to_date(edition, digest) is not None
 
 
 def _refresh_inputs(edition: Edition, inputs: dict[str, str]) -> None:

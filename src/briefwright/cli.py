@@ -132,6 +132,30 @@ def _shard(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
     return k, n
 
 
+def _version(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """Return --redline's version: 0 for the default (the last release), None if not given."""
+    if value is None or value == "last":
+        return None if value is None else 0
+    if not value.isdigit() or int(value) < 1:
+        raise click.BadParameter(
+            f"'{value}' is not a version number such as 1 (name the brief first: "
+            "brief build BRIEF --redline)"
+        )
+    return int(value)
+
+
+def _has_version(ctx: click.Context, root: Path, briefs: set[str], version: int) -> None:
+    from . import register
+
+    for brief in sorted(briefs):
+        versions = [v.number for v in register.load(root, brief).versions]
+        if version not in versions:
+            have = ", ".join(map(str, versions)) or "none yet"
+            raise click.BadParameter(
+                f"{brief} has no version {version} (versions: {have})", ctx, None, "'--redline'"
+            )
+
+
 def _briefs_known(ctx: click.Context, root: Path, briefs: tuple[str, ...]) -> None:
     """Refuse a brief the project does not have, before anything is read."""
     from .load import brief_paths
@@ -213,6 +237,15 @@ def _audiences_known(
     help="Only a rough HTML page, even over a word, page or summary budget: marked ROUGH "
     "DRAFT, never released or emailed (build/<brief>/<audience>/rough/).",
 )
+@click.option(
+    "--redline",
+    is_flag=False,
+    flag_value="last",
+    default=None,
+    metavar="[VERSION]",
+    callback=_version,
+    help="Also write what changed since VERSION (default: the last release before each edition).",
+)
 @click.pass_context
 def build(
     ctx: click.Context,
@@ -224,6 +257,7 @@ def build(
     pdf_variant: str | None,
     shard: tuple[int, int] | None,
     rough: bool,
+    redline: int | None,
 ) -> None:
     """Build briefs (default: all) for their audiences."""
     obj = _root(ctx)
@@ -249,6 +283,8 @@ def build(
     project = load.load_project(obj.root, briefs=briefs or None, rough=rough)
     _audiences_known(ctx, project, briefs, audiences)
     editions = select.plan_or_raise(project, list(briefs), list(audiences))
+    if redline:
+        _has_version(ctx, obj.root, {e.brief.id for e in editions}, redline)
     if shard:
         editions = select.shard(editions, *shard)
     if formats or pdf_variant or rough:
@@ -257,6 +293,13 @@ def build(
     if not audiences and not shard:  # what was built is all there is of these briefs
         pipeline.prune(project, editions, list(briefs) or None)
     pipeline.raise_failures(results)
+    if redline is not None:
+        from . import redlines
+
+        done = redlines.build_redlines(editions, redline or None)
+        if not obj.quiet:
+            click.echo("\n".join(redlines.describe(done)))
+        redlines.raise_failures(done)
 
 
 @cli.command()
@@ -317,6 +360,11 @@ def list_(ctx: click.Context, output: str) -> None:
     type=Choice([f.name for f in FORMATS.values() if f.source == "tree"]),
     help="Attach this format too (repeatable): the editable document.",
 )
+@click.option(
+    "--redline",
+    is_flag=True,
+    help="Send it as an update: the redline PDF beside the edition, and what changed.",
+)
 @click.option("--send", is_flag=True, help="Send it over SMTP, set up by BRIEFWRIGHT_SMTP_*.")
 @click.option(
     "--max-size",
@@ -333,12 +381,13 @@ def email_(
     to: tuple[str, ...],
     cc: tuple[str, ...],
     attach: tuple[str, ...],
+    redline: bool,
     send: bool,
     max_size: float | None,
 ) -> None:
     """Write an email draft of BRIEF for one audience (build/.../*.eml); --send sends it."""
     from . import build as pipeline
-    from . import deliver, distribution, load, select
+    from . import deliver, distribution, load, redlines, select
 
     obj = _root(ctx)
     _briefs_known(ctx, obj.root, (brief,))
@@ -350,7 +399,10 @@ def email_(
     known = project.with_elsewhere()
     letter = distribution.address_to(known, editions[0], list(to), list(cc), max_size)
     pipeline.raise_failures(pipeline.build(editions))
-    message = deliver.compose(letter, ("pdf", *attach))
+    if redline:  # an update: the mail carries the redline's marking, checked again
+        update = redlines.for_mail(editions[0])
+        letter = distribution.address_to(project, update, list(to), list(cc), max_size)
+    message = deliver.compose(letter, ("pdf", *attach), redline=redline)
     path = deliver.write_draft(letter, message)
     if not obj.quiet:
         click.echo("\n".join(deliver.describe(letter, message, path)))
@@ -361,6 +413,39 @@ def email_(
                 f"Sent to {', '.join(sent.recipients)} by {settings.host}:{settings.port} "
                 f"(Message-ID {sent.message_id})."
             )
+
+
+@cli.command("release")
+@click.argument("brief")
+@click.option(
+    "-a", "--audience", "audiences", multiple=True, help="Only this audience (repeatable)."
+)
+@click.option("--note", default=None, help="What changed, for every audience released.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Editions built at once. Default: the number of cores.",
+)
+@click.pass_context
+def release_(
+    ctx: click.Context, brief: str, audiences: tuple[str, ...], note: str | None, jobs: int | None
+) -> None:
+    """Record the current editions of BRIEF as its next version, under releases/."""
+    from . import load, release, report
+    from .render import pdf_pool
+
+    obj = _root(ctx)
+    _briefs_known(ctx, obj.root, (brief,))
+    project = load.load_project(obj.root, briefs=[brief])
+    _audiences_known(ctx, project, (brief,), audiences)
+    jobs = jobs or pdf_pool.default_jobs()
+    done = release.release(
+        project, brief, list(audiences), note, lambda e: report.run_build(e, jobs, False, True)
+    )
+    if not obj.quiet:
+        click.echo("\n".join(release.describe(done)))
 
 
 @cli.command()

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from . import assemble, write
 from .build import edition_dir
@@ -55,6 +55,7 @@ class Attachment:
     format: str
     data: bytes
     pages: int | None
+    kind: str | None = None  # in words, when not the format's: "PDF, changes marked"
 
 
 def safe_filename(name: str) -> str:
@@ -66,13 +67,21 @@ def draft_path(edition: Edition) -> Path:
     return edition_dir(edition) / f"{edition.name}.eml"
 
 
-def subject(edition: Edition) -> str:
-    """Return the subject: the marking first, then number, title, audience and date."""
+def subject(edition: Edition, updated: bool = False) -> str:
+    """Return the subject: the marking first, then number, title, audience and date.
+
+    An update (sent with its redline) says so, and which version it is.
+    """
     # ASCII separators, so that the marking stays readable to filters that see raw headers.
     date = edition.brief.date
     number = f"{edition.brief.front.number} | " if edition.brief.front.number else ""
+    title = edition.brief.title
+    if updated:
+        stamp = edition.release
+        which = f"version {stamp.version}" if stamp.version else f"draft of version {stamp.next}"
+        title = f"Updated: {title} ({which})"
     return (
-        f"{edition.marking.label} | {number}{edition.brief.title} | {edition.audience.label} | "
+        f"{edition.marking.label} | {number}{title} | {edition.audience.label} | "
         f"{date.day} {date:%B %Y}"
     )
 
@@ -81,12 +90,19 @@ def _size(n: int) -> str:
     return f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / 1048576:.1f} MB"
 
 
-def _attachments(edition: Edition, formats: Sequence[str]) -> list[Attachment]:
-    """Read the built files, checking each against the edition's manifest."""
+def _attachments(
+    edition: Edition, formats: Sequence[str], redline: bool = False
+) -> tuple[list[Attachment], dict[str, Any] | None]:
+    """Read the built files, checking each against the edition's manifest.
+
+    With ``redline``, the redline PDF comes first and the edition's marking
+    is the redline's (the higher of the two versions'); the redline's record
+    in the manifest comes back too.
+    """
     folder = edition_dir(edition)
     rel = folder.relative_to(edition.root).as_posix()
     rebuild = f"run 'brief build {edition.brief.id} -a {edition.audience.name} --force'"
-    found = []
+    found: list[Attachment] = []
     with write.locked(folder):  # a build running now cannot swap files under us
         manifest = write.read_manifest(folder) or {}
         outputs = manifest.get("outputs", {})
@@ -106,14 +122,51 @@ def _attachments(edition: Edition, formats: Sequence[str]) -> list[Attachment]:
             if (
                 not isinstance(entry, dict)
                 or entry.get("sha256") != write.sha256(data)
-                or manifest.get("marking") != edition.marking.label
+                or not _marked_within(edition, manifest.get("marking"), exact=not redline)
             ):
                 raise DeliveryError(
                     f"{rel}/{name} does not match {rel}/{write.MANIFEST} (changed since it was "
                     f"built?); {rebuild}. No draft was written and nothing was sent."
                 )
             found.append(Attachment(safe_filename(name), fmt, data, entry.get("pages")))
-    return found
+        update = _redline_attachment(edition, manifest, rel, found) if redline else None
+    return found, update
+
+
+def _marked_within(edition: Edition, label: Any, exact: bool) -> bool:
+    """Whether a file marked ``label`` may go in a message marked as the edition is."""
+    if exact:
+        return bool(label == edition.marking.label)
+    level = edition.scheme.get(label) if isinstance(label, str) else None
+    return level is not None and level.rank <= edition.marking.rank  # unknown: refused
+
+
+def _redline_attachment(
+    edition: Edition, manifest: dict[str, Any], rel: str, found: list[Attachment]
+) -> dict[str, Any]:
+    """Add the redline PDF to ``found``; return the redline's record in the manifest."""
+    entry = manifest.get("redline")
+    name = f"{edition.name}-redline.pdf"
+    redo = f"run 'brief build {edition.brief.id} -a {edition.audience.name} --redline'"
+    outputs = entry.get("outputs") if isinstance(entry, dict) else None
+    item = outputs.get(name) if isinstance(outputs, dict) else None
+    if not isinstance(entry, dict) or not isinstance(item, dict):
+        raise DeliveryError(
+            f"{rel}/{name} is missing ({edition.audience.name} gets no PDF, or no redline was "
+            f"built); {redo}. No draft was written and nothing was sent."
+        )
+    try:
+        data = (edition_dir(edition) / name).read_bytes()
+    except OSError:
+        data = b""
+    if write.sha256(data) != item.get("sha256") or entry.get("marking") != edition.marking.label:
+        raise DeliveryError(
+            f"{rel}/{name} does not match {rel}/{write.MANIFEST} (changed since it was built?); "
+            f"{redo}. No draft was written and nothing was sent."
+        )
+    kind = f"PDF, what changed since version {entry.get('since')}"
+    found.append(Attachment(safe_filename(name), "pdf", data, item.get("pages"), kind))
+    return entry
 
 
 def _check_size(attachments: list[Attachment], max_mb: float) -> None:
@@ -128,10 +181,17 @@ def _check_size(attachments: list[Attachment], max_mb: float) -> None:
         )
 
 
-def compose(letter: Letter, formats: Sequence[str] = ("pdf",)) -> EmailMessage:
-    """Return the draft for a letter: both bodies from the layout's templates, files attached."""
+def compose(
+    letter: Letter, formats: Sequence[str] = ("pdf",), redline: bool = False
+) -> EmailMessage:
+    """Return the draft for a letter: both bodies from the layout's templates, files attached.
+
+    With ``redline``, it is an update: the redline PDF is attached beside the
+    edition, the subject says "Updated", and the bodies open with what
+    changed (the letter's edition carries the redline's marking).
+    """
     edition = letter.edition
-    attachments = _attachments(edition, formats)
+    attachments, record = _attachments(edition, formats, redline)
     _check_size(attachments, letter.max_attachment_mb)
     sections = assemble.context(edition)["sections"]  # plain text, from the edition's trees
     extra = {
@@ -140,7 +200,7 @@ def compose(letter: Letter, formats: Sequence[str] = ("pdf",)) -> EmailMessage:
         "attachments": [
             {
                 "filename": a.filename,
-                "kind": FORMATS[a.format].kind,
+                "kind": a.kind or FORMATS[a.format].kind,
                 "size": _size(len(a.data)),
                 "pages": a.pages,
             }
@@ -151,6 +211,7 @@ def compose(letter: Letter, formats: Sequence[str] = ("pdf",)) -> EmailMessage:
         "sign_off": ", ".join(edition.brief.authors)
         or letter.sender.display_name
         or letter.sender.addr_spec,
+        "update": _update(record) if record is not None else None,
     }
     text = assemble.render_template(edition, "email.txt.j2", **extra)
     html = assemble.render_template(edition, "email.html.j2", **extra)
@@ -159,7 +220,7 @@ def compose(letter: Letter, formats: Sequence[str] = ("pdf",)) -> EmailMessage:
     message["To"] = [r.address for r in letter.to]
     if letter.cc:
         message["Cc"] = [r.address for r in letter.cc]
-    message["Subject"] = _header("Subject", subject(edition))
+    message["Subject"] = _header("Subject", subject(edition, updated=redline))
     when = dt.datetime.combine(edition.brief.date, dt.time(0, 0), tzinfo=dt.UTC)
     message["Date"] = format_datetime(when)
     message["Content-Language"] = edition.brief.lang
@@ -171,6 +232,34 @@ def compose(letter: Letter, formats: Sequence[str] = ("pdf",)) -> EmailMessage:
         message.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.filename)
     _fix_boundaries(message, [text.encode(), html.encode(), *(a.data for a in attachments)])
     return message
+
+
+def _update(record: dict[str, Any]) -> dict[str, Any]:
+    """Return what changed, as the email templates see it: plain text, from the manifest."""
+    summary = record.get("summary") or {}
+
+    def titles(key: str) -> list[str]:
+        return [str(title) for _, title in summary.get(key) or []]
+
+    since_date = dt.date.fromisoformat(summary["since_date"])
+    notes = [
+        {"version": n, "date_text": _day(dt.date.fromisoformat(d)), "text": text}
+        for n, d, text in summary.get("notes") or []
+    ]
+    return {
+        "since": summary.get("since"),
+        "since_date_text": _day(since_date),
+        "now": summary.get("now"),
+        "notes": notes,
+        "added": titles("added"),
+        "removed": titles("removed"),
+        "moved": titles("moved"),
+        "revised": titles("revised"),
+    }
+
+
+def _day(date: dt.date) -> str:
+    return f"{date.day} {date:%B %Y}"
 
 
 def _header(name: str, value: str) -> str:

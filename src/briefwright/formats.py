@@ -24,6 +24,7 @@ class OutputFormat:
     source: Source
     reference: str | None = None  # a tree format's reference document in the layout
     preview: bool = False  # a browser can show it, so the preview serves it
+    redline: bool = False  # it can show what changed since a version (redlines.py)
 
     @property
     def extension(self) -> str:
@@ -33,13 +34,14 @@ class OutputFormat:
 FORMATS: dict[str, OutputFormat] = {
     f.name: f
     for f in (
-        OutputFormat("pdf", "application/pdf", "PDF", "print", preview=True),
+        OutputFormat("pdf", "application/pdf", "PDF", "print", preview=True, redline=True),
         OutputFormat(
             "docx",
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             "Word document",
             "tree",
             reference="reference.docx",
+            redline=True,  # Word's tracked changes
         ),
         OutputFormat(
             "odt",
@@ -48,7 +50,7 @@ FORMATS: dict[str, OutputFormat] = {
             "tree",
             reference="reference.odt",
         ),
-        OutputFormat("html", "text/html", "web page", "screen", preview=True),
+        OutputFormat("html", "text/html", "web page", "screen", preview=True, redline=True),
     )
 }
 NAMES: tuple[Name, ...] = get_args(Name)

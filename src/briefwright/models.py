@@ -297,6 +297,43 @@ class SelectedSection:
 
 
 @dataclass(frozen=True)
+class Stamp:
+    """Where an edition stands among the versions issued to its audience.
+
+    ``version`` is the version the edition is (its content is what that
+    release recorded), or None for a draft; ``next`` is the version a draft
+    would become; ``first`` and ``last`` are the dates of the audience's
+    first and latest versions, ``first_version`` and ``last_version`` their
+    numbers.
+    """
+
+    version: int | None = None
+    next: int = 1
+    first: dt.date | None = None
+    last: dt.date | None = None
+    first_version: int | None = None
+    last_version: int | None = None
+
+    @property
+    def text(self) -> str:
+        """Return the version line: "Version 3 · first issued 2 November 2026 · updated ..."."""
+        if self.version is None:
+            if self.last_version is None or self.last is None:
+                return "Draft"
+            issued = f"version {self.last_version} issued {day(self.last)}"
+            return f"Draft of version {self.next} · {issued}"
+        assert self.first is not None and self.last is not None
+        if self.first_version == self.version:
+            return f"Version {self.version} · issued {day(self.first)}"
+        return f"Version {self.version} · first issued {day(self.first)} · updated {day(self.last)}"
+
+
+def day(date: dt.date) -> str:
+    """Return a date as the briefs write it: 1 December 2026."""
+    return f"{date.day} {date:%B %Y}"
+
+
+@dataclass(frozen=True)
 class Edition:
     """One brief for one audience: exactly what that audience receives."""
 
@@ -312,6 +349,7 @@ class Edition:
     inputs: tuple[Path, ...] = field(default=())
     data: Folder = field(default_factory=Folder)  # the collection's data/, for tables and charts
     rough: bool = False  # a --rough HTML page: budgets not enforced, never released or sent
+    release: Stamp = field(default=Stamp())  # its version among those issued (register.py)
 
     @property
     def name(self) -> str:

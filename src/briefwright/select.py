@@ -9,13 +9,14 @@ the section. The edition's marking is the highest of what remains.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from pathlib import Path
 from typing import Any
 
-from . import figures, passages, sources, tree
-from .errors import Problems, ReleaseError
+from . import figures, passages, register, sources, tree
+from .errors import ConfigError, Problems, ReleaseError
 from .markings import Level, Scheme
 from .models import Brief, Edition, Project, Section, SelectedSection
 
@@ -124,7 +125,7 @@ def select(
         ]
     ]
     inputs = _inputs(project, brief, [s.path for s in chosen] + shown)
-    return Edition(
+    edition = Edition(
         root=project.root,
         brief=brief,
         audience=audience,
@@ -137,6 +138,17 @@ def select(
         inputs=inputs,
         data=collection.data,
     )
+    # Its version among those issued to this audience, read from its own records.
+    try:
+        return dataclasses.replace(edition, release=register.stamp_edition(edition))
+    except ConfigError as exc:
+        problems.error(*_where(exc.format_message()))
+        return None
+
+
+def _where(message: str) -> tuple[str, None, str]:
+    path, _, what = message.partition(": ")
+    return path, None, what
 
 
 def _cut(

@@ -32,6 +32,7 @@ xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/
 <dc:language>{lang}</dc:language><cp:category>{marking}</cp:category>\
 <cp:contentStatus>{marking}</cp:contentStatus><cp:lastModifiedBy>briefwright</cp:lastModifiedBy>\
 {identifier}\
+<cp:version>{version}</cp:version>\
 <dcterms:created xsi:type="dcterms:W3CDTF">{date}</dcterms:created>\
 <dcterms:modified xsi:type="dcterms:W3CDTF">{date}</dcterms:modified></cp:coreProperties>"""
 
@@ -56,6 +57,7 @@ def finish(data: bytes, edition: Edition, keywords: list[str], description: str)
         description=escape(description),
         lang=escape(brief.lang),
         marking=escape(marking.label),
+        version=escape(edition.release.text),
         date=f"{brief.date.isoformat()}T00:00:00Z",
         identifier=f"<dc:identifier>{escape(brief.front.number)}</dc:identifier>"
         if brief.front.number

@@ -127,6 +127,7 @@ def _tree(edition: Edition, assembled: Assembled, label: str) -> tree.Node:
     facts = [
         *([f"Number {brief.front.number}"] if brief.front.number else []),
         f"Date {date_text}",
+        edition.release.text,
         f"For {edition.audience.label}",
         f"Marking {edition.marking.label}",
     ]

@@ -78,14 +78,17 @@ def _title_notes(body: str) -> str:
     )
 
 
-def page(edition: Edition, body: str) -> str:
-    """Return the self-contained screen HTML page."""
+def page(edition: Edition, body: str, extra_css: str = "") -> str:
+    """Return the self-contained screen HTML page (with ``extra_css`` after the layout's)."""
     body = _title_notes(body)
     # Wide tables scroll sideways on a phone instead of breaking words.
     wrap = '<div class="table-wrap" tabindex="0" role="region" aria-label="Table">'
     body = body.replace("<table", wrap + "<table").replace("</table>", "</table></div>")
     return render_template(
-        edition, "page.html.j2", body=Markup(body), css=Markup(stylesheet(edition, "screen"))
+        edition,
+        "page.html.j2",
+        body=Markup(body),
+        css=Markup(stylesheet(edition, "screen") + (f"\n{extra_css}" if extra_css else "")),
     )
 
 

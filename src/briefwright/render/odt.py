@@ -29,7 +29,8 @@ xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" office:version="1.3"
 {keywords}<meta:initial-creator>{creator}</meta:initial-creator><dc:creator>{creator}</dc:creator>\
 <meta:creation-date>{date}</meta:creation-date><dc:date>{date}</dc:date>\
 <dc:language>{lang}</dc:language>\
-<meta:user-defined meta:name="Marking">{marking}</meta:user-defined>{number}</office:meta>\
+<meta:user-defined meta:name="Marking">{marking}</meta:user-defined>\
+<meta:user-defined meta:name="Version">{version}</meta:user-defined>{number}</office:meta>\
 </office:document-meta>
 """
 
@@ -53,6 +54,7 @@ def finish(data: bytes, edition: Edition, keywords: list[str], description: str)
             if brief.front.number
             else ""
         ),
+        version=escape(edition.release.text),
     )
     width, height = PAPER[edition.audience.paper]
     stamp = (brief.date.year, brief.date.month, brief.date.day, 0, 0, 0)

@@ -112,13 +112,14 @@ local function html(text, request)
 end
 
 -- The page an entry of the contents points at, as a field Word and LibreOffice fill in:
--- a tab (the contents style puts a dotted right tab at the margin), then the page.
+-- a tab (the contents style puts a dotted right tab at the margin), then the page. Its
+-- stored result is empty: a reader that does not fill fields in shows no wrong number.
 local PAGE_FIELD = {
   docx = '<w:r><w:tab/></w:r><w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
     .. '<w:r><w:instrText xml:space="preserve"> PAGEREF %s \\h </w:instrText></w:r>'
-    .. '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>?</w:t></w:r>'
+    .. '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
     .. '<w:r><w:fldChar w:fldCharType="end"/></w:r>',
-  odt = '<text:tab/><text:bookmark-ref text:reference-format="page" text:ref-name="%s">?'
+  odt = '<text:tab/><text:bookmark-ref text:reference-format="page" text:ref-name="%s">'
     .. "</text:bookmark-ref>",
 }
 local RAW = { docx = "openxml", odt = "opendocument" }
