@@ -312,7 +312,7 @@ def test_draft_opens_as_an_unsent_message_with_marking_bottom_line_and_pdf(built
     assert message["From"].addresses[0].addr_spec == "briefs@example.org"
     assert addresses(message, "To") == EXECUTIVE_LIST
     assert message["Subject"] == (
-        "TLP:AMBER | Binding Security Guarantees for Ukraine | "
+        "TLP:AMBER | PAU-2026-014 | Binding Security Guarantees for Ukraine | "
         "Ministers and senior officials | 29 November 2026"
     )
     # multipart/mixed holding multipart/alternative (plain, then HTML), then the PDF.
@@ -898,7 +898,7 @@ def test_email_says_what_it_wrote(built: Built, monkeypatch: pytest.MonkeyPatch)
         "To: Private Office of the Minister <private.office@example.org>, "
         "Chief of Staff <cos@example.org>, Liaison Office <liaison@partner.example>",
         "Cc: Desk <desk@partner.example>",
-        "Subject: TLP:AMBER | Binding Security Guarantees for Ukraine | "
+        "Subject: TLP:AMBER | PAU-2026-014 | Binding Security Guarantees for Ukraine | "
         "Ministers and senior officials | 29 November 2026",
         f"Attached: {BRIEF_ID}-executive.pdf (PDF, {pdf / 1024:.0f} KB), "
         f"{BRIEF_ID}-executive.docx (Word document, {docx / 1024:.0f} KB)",
