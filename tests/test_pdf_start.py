@@ -1,4 +1,4 @@
-"""How PDF workers start."""
+"""How PDF workers start, and PDFs whose bytes do not depend on when they are written."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import fresh_python
+from .conftest import REPO, fresh_python
 
 
 def test_pdf_workers_collect_garbage_less_often_and_yield_the_cores() -> None:
@@ -34,3 +34,40 @@ def test_a_pdf_worker_writes_nothing_to_the_output_it_was_given() -> None:
         "os.write(out, os.readlink('/proc/self/fd/1').encode())\n"
     )
     assert fresh_python(code) == "/dev/null"
+
+
+# Renders one page as a machine without libharfbuzz-subset would, with fontTools'
+# subsetter (which stamps each font it writes with the time), under the
+# SOURCE_DATE_EPOCH it is given; prints a digest of the PDF and whether fontTools
+# did the subsetting. (Setting WeasyPrint's handle on the library is the only way
+# to stand for a machine without it; the warning it logs says that it took effect.)
+WITHOUT_HARFBUZZ_SUBSET = """\
+import hashlib, logging, os, sys
+os.environ["SOURCE_DATE_EPOCH"] = sys.argv[1]
+import weasyprint.pdf.fonts
+weasyprint.pdf.fonts.harfbuzz_subset = None
+warned = []
+class Seen(logging.Handler):
+    def emit(self, record):
+        warned.append("fontTools instead of HarfBuzz" in record.getMessage())
+logging.getLogger("weasyprint").addHandler(Seen())
+from pathlib import Path
+from briefwright.render import pdf
+page = (
+    '<html><head><meta name="dcterms.modified" content="2026-11-29T00:00:00Z"></head>'
+    '<body><p>Assurances, <b>not</b> guarantees.</p></body></html>'
+)
+data, pages = pdf.render(page, pdf.font_faces(), Path(sys.argv[2]), "test")
+assert os.environ["SOURCE_DATE_EPOCH"] == sys.argv[1], "the environment is given back"
+print(hashlib.sha256(data).hexdigest(), any(warned))
+"""
+
+
+def test_pdfs_do_not_depend_on_when_fonttools_subsets_their_fonts() -> None:
+    def render(epoch: str) -> str:
+        code = "import sys; sys.argv[1:] = " + repr([epoch, str(REPO)]) + "\n"
+        return fresh_python(code + WITHOUT_HARFBUZZ_SUBSET)
+
+    first, second = render("1000000000"), render("1700000000")
+    assert first.endswith(" True"), "fontTools did not subset the fonts"
+    assert first == second

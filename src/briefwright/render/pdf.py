@@ -7,7 +7,12 @@ URIs, the fonts briefwright ships, and files inside the project root.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import logging
+import os
+import threading
+from collections.abc import Iterator
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -146,7 +151,8 @@ def render(
             pdf_variant=variant,
             custom_metadata=True,
         )
-        data = document.write_pdf(pdf_variant=variant, custom_metadata=True)
+        with _fonts_dated(document.metadata.modified or document.metadata.created):
+            data = document.write_pdf(pdf_variant=variant, custom_metadata=True)
     except Exception as exc:  # WeasyPrint raises many types; report them as one
         raise BuildError(f"WeasyPrint could not write the PDF for {label}: {exc}") from None
     refused = [*refused_by_sheet, *fetcher.refused]
@@ -157,3 +163,49 @@ def render(
             "builds use only files inside the project root"
         )
     return bytes(data), len(document.pages)
+
+
+# One render at a time changes the environment (see _fonts_dated).
+_ENVIRONMENT = threading.Lock()
+
+
+@contextlib.contextmanager
+def _fonts_dated(when: str | None) -> Iterator[None]:
+    """Set SOURCE_DATE_EPOCH to the document's date while its fonts are embedded.
+
+    Where HarfBuzz cannot subset fonts (no libharfbuzz-subset), WeasyPrint
+    subsets them with fontTools, which stamps each font's ``head`` table with
+    the time it is written, or with SOURCE_DATE_EPOCH where that is set: the
+    same brief built a second later gave other bytes. The stamp is the brief's
+    date instead, as in the PDF's own metadata. (The environment is the whole
+    process's: a worker lays out one PDF at a time, and a build in one process
+    reads SOURCE_DATE_EPOCH when it loads the project, before any PDF.)
+    """
+    epoch = _epoch(when)
+    if epoch is None:
+        yield
+        return
+    with _ENVIRONMENT:
+        before = os.environ.get(EPOCH)
+        os.environ[EPOCH] = str(epoch)
+        try:
+            yield
+        finally:
+            if before is None:
+                del os.environ[EPOCH]
+            else:
+                os.environ[EPOCH] = before
+
+
+EPOCH = "SOURCE_DATE_EPOCH"
+
+
+def _epoch(when: str | None) -> int | None:
+    """Return the seconds since 1970 of an ISO 8601 date or time (UTC if no zone), or None."""
+    try:
+        moment = dt.datetime.fromisoformat(when or "")
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return int(moment.timestamp())
