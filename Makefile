@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: brief test check list preview email lint bench reference-docx golden clean distclean
+.PHONY: brief test check list preview email lint bench minimums \
+	reference-docx golden clean distclean
 
 brief: $(STAMP)
 	$(BIN)/brief build
@@ -34,6 +35,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m compileall -q src >/dev/null
 	$(BIN)/python bench/run.py
+
+# Build the sample with every dependency at the lowest version pyproject.toml allows
+# (installs them into a throwaway virtual environment: about a minute).
+minimums: $(STAMP)
+	$(BIN)/python tests/minimums.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
