@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: brief test check list preview email lint bench minimums \
+.PHONY: brief test check list preview email lint bench bench-quick bench-compare minimums \
 	reference-docx golden clean distclean
 
 brief: $(STAMP)
@@ -35,6 +35,16 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m compileall -q src >/dev/null
 	$(BIN)/python bench/run.py
+
+# Time this working tree against the commit it left main at, side by side in one run:
+# the sample only (bench-quick, a few minutes), or the sample and 10 briefs.
+bench-quick: $(STAMP)
+	$(BIN)/python -m compileall -q src >/dev/null
+	$(BIN)/python bench/compare.py --sizes 1
+
+bench-compare: $(STAMP)
+	$(BIN)/python -m compileall -q src >/dev/null
+	$(BIN)/python bench/compare.py
 
 # Build the sample with every dependency at the lowest version pyproject.toml allows
 # (installs them into a throwaway virtual environment: about a minute).

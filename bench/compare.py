@@ -1,0 +1,141 @@
+"""Time two versions of briefwright side by side, in one run, on the same projects.
+
+Run with ``make bench-quick`` (the sample only) or ``make bench-compare``
+(``python bench/compare.py --help``). Each version's ``src/`` is taken from
+git (``--base``, default the commit this branch left ``main`` at; ``--head``,
+default the working tree) and run with this environment's Python and
+libraries, so that only briefwright's code differs. For each project (the
+sample, and ``--sizes`` briefs generated as ``bench/run.py`` does) it times,
+turn about, base then head in every round:
+
+  cold    brief build with build/ removed, default -j (one worker per core)
+  cold-j1 the same with -j 1, everything in one process
+  no-op   brief build again, nothing changed
+
+and reports the medians of ``--runs`` rounds and head / base: below 1× the
+head is faster. Timings on a shared machine are noisy; the ratios, measured
+side by side, are what to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from io import BytesIO
+from pathlib import Path
+
+from run import REPO, PeakMemory, generate
+
+MAIN = "from briefwright.cli import main; main()"
+MEASURES = {"cold": ["-q", "build"], "cold-j1": ["-q", "build", "-j", "1"], "noop": None}
+
+
+def git(*args: str) -> bytes:
+    return subprocess.run(["git", *args], cwd=REPO, capture_output=True, check=True).stdout
+
+
+def export(ref: str | None, into: Path) -> Path:
+    """Return the ``src`` folder of ``ref`` (None: the working tree), written under ``into``."""
+    if ref is None:
+        return REPO / "src"
+    with tarfile.open(fileobj=BytesIO(git("archive", ref, "src"))) as archive:
+        # A tree from this repository's own history: the "data" filter, where Python has it.
+        kwargs = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+        archive.extractall(into, **kwargs)  # type: ignore[arg-type]
+    compileall.compile_dir(into / "src", quiet=1)  # as an installed package has it
+    return into / "src"
+
+
+def timed(src: Path, root: Path, args: list[str]) -> tuple[float, int]:
+    """Run briefwright from ``src`` on ``root``; return wall seconds and peak memory."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-c", MAIN, *args],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    memory = PeakMemory(process.pid)
+    _, err = process.communicate()
+    peak = memory.stop()
+    if process.returncode != 0:
+        raise SystemExit(f"{src}: brief {' '.join(args)} failed:\n{err.decode()}")
+    return time.perf_counter() - started, peak
+
+
+def measure(
+    versions: dict[str, Path], root: Path, runs: int
+) -> dict[str, dict[str, list[float]]]:
+    """Time every measure of every version, turn about; return the seconds of each run."""
+    seconds: dict[str, dict[str, list[float]]] = {
+        name: {m: [] for m in [*MEASURES, "peak"]} for name in versions
+    }
+    for _ in range(runs):
+        for name, src in versions.items():
+            for measure_name, args in MEASURES.items():
+                if args is not None:
+                    shutil.rmtree(root / "build", ignore_errors=True)
+                    took, peak = timed(src, root, args)
+                    if measure_name == "cold":
+                        seconds[name]["peak"].append(peak / 2**20)
+                else:  # after cold-j1: everything is built
+                    took, _ = timed(src, root, ["-q", "build"])
+                seconds[name][measure_name].append(took)
+    return seconds
+
+
+def report(label: str, seconds: dict[str, dict[str, list[float]]]) -> list[str]:
+    base, head = (seconds[n] for n in ("base", "head"))
+    lines = [f"| {label} | base | head | head / base |", "| --- | ---: | ---: | ---: |"]
+    for name in [*MEASURES, "peak"]:
+        b, h = statistics.median(base[name]), statistics.median(head[name])
+        shown = [f"{v:.0f} MB" if name == "peak" else f"{v:.2f} s" for v in (b, h)]
+        lines.append(f"| {name} | {shown[0]} | {shown[1]} | {h / b:.2f}× |")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", help="git ref of the version to compare against")
+    parser.add_argument("--head", help="git ref of the version measured (default: working tree)")
+    parser.add_argument("--sizes", default="1,10", help="numbers of briefs (default 1,10)")
+    parser.add_argument("--runs", type=int, default=5, help="rounds; medians are reported")
+    parser.add_argument("--out", type=Path, help="also write the tables to this file")
+    args = parser.parse_args()
+    base = args.base or git("merge-base", "HEAD", "main").decode().strip()
+    names = {"base": base, "head": args.head or "working tree"}
+    lines = [
+        f"base: {names['base']}; head: {names['head']}; "
+        f"{os.cpu_count()} cores; medians of {args.runs} rounds, turn about.",
+        "",
+    ]
+    with tempfile.TemporaryDirectory(prefix="briefwright-compare-") as scratch:
+        work = Path(scratch)
+        versions = {
+            "base": export(base, work / "base"),
+            "head": export(args.head, work / "head"),
+        }
+        for size in (int(s) for s in args.sizes.split(",")):
+            root = work / f"project-{size}"
+            generate(root, size)
+            label = "sample (3 editions)" if size == 1 else f"{size} briefs ({3 * size} editions)"
+            print(f"{label}: {args.runs} rounds", flush=True)
+            lines += [*report(label, measure(versions, root, args.runs)), ""]
+    text = "\n".join(lines)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
