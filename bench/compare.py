@@ -11,10 +11,11 @@ turn about, base then head in every round:
   cold    brief build with build/ removed, default -j (one worker per core)
   cold-j1 the same with -j 1, everything in one process
   no-op   brief build again, nothing changed
-  cpu-j1  the processor time (user and system) of the -j 1 build and the pandoc
-          it waited for: all of its work, less sensitive to a busy machine than
-          wall time (with -j 2 the workers' time is not counted: nobody waits
-          for the fork server)
+  cpu     the processor time (user and system) of the cold build's whole process
+          tree, workers included, read from /proc while it runs: what the work
+          cost, much less sensitive to a busy machine than wall time (PDF
+          workers run at a lower priority, so other users' work delays them)
+  cpu-j1  the same for the -j 1 build
 
 and reports the best of ``--runs`` rounds (or the median, ``--stat median``)
 and head / base: below 1× the head is faster. Timings on a shared machine are
@@ -27,7 +28,6 @@ from __future__ import annotations
 import argparse
 import compileall
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -40,9 +40,36 @@ from pathlib import Path
 
 from run import REPO, PeakMemory, generate
 
+
+class TreeTime(PeakMemory):
+    """Poll the peak memory of a process tree, and the processor time of each process in it."""
+
+    def __init__(self, pid: int) -> None:
+        self.ticks: dict[tuple[int, str], int] = {}
+        super().__init__(pid)
+
+    def _poll(self) -> None:
+        page = os.sysconf("SC_PAGE_SIZE")
+        while not self._stop.is_set():
+            total = 0
+            for pid in self._tree():
+                try:
+                    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
+                except (OSError, IndexError, ValueError):
+                    continue
+                # utime and stime, keyed by pid and start time, which a reused pid differs in
+                self.ticks[(pid, stat[19])] = int(stat[11]) + int(stat[12])
+            self.peak = max(self.peak, total)
+            time.sleep(0.05)
+
+    def seconds(self) -> float:
+        """Return the processor time seen, in seconds."""
+        return sum(self.ticks.values()) / os.sysconf("SC_CLK_TCK")
+
 MAIN = "from briefwright.cli import main; main()"
 MEASURES = {"cold": ["-q", "build"], "cold-j1": ["-q", "build", "-j", "1"], "noop": None}
-EXTRA = ["cpu-j1", "peak"]
+EXTRA = ["cpu", "cpu-j1", "peak"]
 
 
 def git(*args: str) -> bytes:
@@ -64,7 +91,6 @@ def export(ref: str | None, into: Path) -> Path:
 def timed(src: Path, root: Path, args: list[str]) -> tuple[float, int, float]:
     """Run briefwright from ``src`` on ``root``; return wall seconds, peak memory, CPU seconds."""
     env = {**os.environ, "PYTHONPATH": str(src)}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-c", MAIN, *args],
@@ -73,15 +99,13 @@ def timed(src: Path, root: Path, args: list[str]) -> tuple[float, int, float]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    memory = PeakMemory(process.pid)
+    tree = TreeTime(process.pid)
     _, err = process.communicate()
-    peak = memory.stop()
+    peak = tree.stop()
     took = time.perf_counter() - started
     if process.returncode != 0:
         raise SystemExit(f"{src}: brief {' '.join(args)} failed:\n{err.decode()}")
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    return took, peak, cpu
+    return took, peak, tree.seconds()
 
 
 def measure(
@@ -99,6 +123,7 @@ def measure(
                     took, peak, cpu = timed(src, root, args)
                     if measure_name == "cold":
                         seconds[name]["peak"].append(peak / 2**20)
+                        seconds[name]["cpu"].append(cpu)
                     else:
                         seconds[name]["cpu-j1"].append(cpu)
                 else:  # after cold-j1: everything is built
