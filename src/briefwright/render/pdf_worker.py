@@ -108,6 +108,14 @@ def _wait_for(parent: int, handle: int | None) -> None:
         watch.register(handle, select.POLLIN)  # readable once the process has ended
         while not watch.poll():
             pass
+    elif os.name == "nt":  # where os.kill(pid, 0) would end the process, not ask about it
+        import multiprocessing.connection  # noqa: PLC0415
+
+        # Without a fork server (see pdf_pool.py) a worker's parent is the build itself.
+        spawner = multiprocessing.parent_process()
+        if spawner is None:  # not started by multiprocessing: nothing to watch
+            return
+        multiprocessing.connection.wait([spawner.sentinel])
     else:
         while _alive(parent):
             time.sleep(POLL_SECONDS)
