@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: brief redline test check list preview email lint bench bench-redline reference-docx reference-odt golden clean distclean
+.PHONY: brief redline test check list preview email lint bench bench-redline bench-quick \
+	bench-compare minimums reference-docx reference-odt golden clean distclean
 
 # Every edition, and beside each its redline: what changed since its audience's last release.
 brief: $(STAMP)
@@ -44,6 +45,21 @@ bench: $(STAMP)
 bench-redline: $(STAMP)
 	$(BIN)/python -m compileall -q src >/dev/null
 	$(BIN)/python bench/redline.py
+
+# Time this working tree against the commit it left main at, side by side in one run:
+# the sample only (bench-quick, a few minutes), or the sample and 10 briefs.
+bench-quick: $(STAMP)
+	$(BIN)/python -m compileall -q src >/dev/null
+	$(BIN)/python bench/compare.py --sizes 1
+
+bench-compare: $(STAMP)
+	$(BIN)/python -m compileall -q src >/dev/null
+	$(BIN)/python bench/compare.py
+
+# Build the sample with every dependency at the lowest version pyproject.toml allows
+# (installs them into a throwaway virtual environment: about a minute).
+minimums: $(STAMP)
+	$(BIN)/python tests/minimums.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

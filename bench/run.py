@@ -91,11 +91,12 @@ class PeakMemory:
         while todo:
             pid = todo.pop()
             pids.append(pid)
-            try:
-                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-            except OSError:
-                continue
-            todo.extend(int(c) for c in children)
+            # Each thread's children: pandoc is started from the build's threads too.
+            for task in Path(f"/proc/{pid}/task").glob("*"):
+                try:
+                    todo.extend(int(c) for c in (task / "children").read_text().split())
+                except OSError:
+                    continue
         return pids
 
     def _poll(self) -> None:

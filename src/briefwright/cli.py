@@ -6,12 +6,7 @@ No traceback reaches the user unless ``--debug`` is given.
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import logging
-import os
-import sys
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -498,22 +493,5 @@ def new(ctx: click.Context, brief: str, collection: str) -> None:
 
 
 def main() -> None:
-    """Entry point of the ``brief`` console script.
-
-    Once the command is done and no other thread runs, the process ends
-    without the interpreter's teardown of every module it loaded (about
-    50 ms): exit handlers run and output is flushed first, so nothing is lost.
-    """
-    try:
-        cli(prog_name="brief")
-    except SystemExit as stop:  # click always ends this way
-        if threading.active_count() > 1 or not isinstance(stop.code, int | None):
-            raise
-        status = stop.code or 0
-    else:
-        status = 0
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe has nothing to flush
-            stream.flush()
-    os._exit(status)
+    """Entry point of the ``brief`` console script."""
+    cli(prog_name="brief")

@@ -8,21 +8,17 @@ URIs, the fonts briefwright ships, and files inside the project root.
 from __future__ import annotations
 
 import contextlib
-import importlib
-import io
+import datetime as dt
 import logging
-import sys
+import os
 import threading
-import types
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..errors import BuildError
-from . import pdf_front
 
 log = logging.getLogger(__name__)
 
@@ -69,158 +65,17 @@ def font_faces() -> str:
     return "\n".join(faces)
 
 
-def _import_weasyprint() -> Any:
-    """Import WeasyPrint without the modules it seldom uses (``DEFERRED``) and, on
-    Linux where possible, without its slow search for C libraries.
-
-    WeasyPrint tries several names for each library it loads. On Linux the
-    soname among them (``libpango-1.0.so.0``) loads directly, but every name
-    tried before it sends ctypes' ``find_library`` to run gcc and ldconfig:
-    about a fifth of a second in all, on every start. The search is skipped
-    first; if the libraries do not load that way, the import runs again with it.
-    """
-    with _IMPORTING, _deferred(DEFERRED):  # stand-ins are the whole process's while in place
-        if sys.platform.startswith("linux"):
-            import ctypes.util  # noqa: PLC0415
-
-            return _import_by_soname(ctypes.util) or _import_by_search()
-        return _import_by_search()
-
-
-_IMPORTING = threading.Lock()
-
-# Modules WeasyPrint imports at start but uses only in rare cases, with the
-# functions it imports from them: fontTools' subsetter serves only where
-# HarfBuzz cannot subset fonts, its instancer only variable fonts. Together
-# they cost a tenth of a second to import.
-DEFERRED = {"fontTools.subset": (), "fontTools.varLib.instancer": ("instantiateVariableFont",)}
-
-
-class _Deferred(types.ModuleType):
-    """Stands in for a module until one of its names is used, then imports it."""
-
-    def __init__(self, name: str, functions: tuple[str, ...]) -> None:
-        super().__init__(name)
-        for function in functions:  # for `from module import function`, bound at once
-            setattr(self, function, _later(name, function))
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):  # the import system's questions, such as __path__
-            raise AttributeError(name)
-        if sys.modules.get(self.__name__) is self:  # used while still standing in
-            del sys.modules[self.__name__]
-        return getattr(importlib.import_module(self.__name__), name)
-
-
-def _later(module: str, name: str) -> Callable[..., Any]:
-    def call(*args: Any, **kwargs: Any) -> Any:
-        return getattr(importlib.import_module(module), name)(*args, **kwargs)
-
-    return call
-
-
-@contextlib.contextmanager
-def _deferred(modules: dict[str, tuple[str, ...]]) -> Iterator[None]:
-    """Let imports made inside bind stand-ins for ``modules`` instead of importing them."""
-    stand_ins = {
-        name: _Deferred(name, functions)
-        for name, functions in modules.items()
-        if name not in sys.modules
-    }
-    sys.modules.update(stand_ins)
-    try:
-        yield
-    finally:  # from here on, importing one of them imports the real module
-        for name, module in stand_ins.items():
-            if sys.modules.get(name) is module:
-                del sys.modules[name]
-
-
-def _import_by_soname(util: Any) -> Any:
-    search = util.find_library
-    util.find_library = lambda name: None
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):  # its install advice, said after a search
-            import weasyprint  # noqa: PLC0415
-    except (ImportError, OSError):
-        return None
-    finally:
-        util.find_library = search
-    return weasyprint
-
-
-def _import_by_search() -> Any:
-    import weasyprint  # noqa: PLC0415 - heavy; only builds that write a PDF pay for it
-
-    return weasyprint
-
-
 @cache
 def _weasyprint() -> Any:
     try:
-        weasyprint = _import_weasyprint()
+        import weasyprint  # noqa: PLC0415 - heavy; only builds that write a PDF pay for it
     except (ImportError, OSError) as exc:
         raise BuildError(
             f"WeasyPrint cannot start ({exc}). It needs the Pango library: on Debian and "
             "Ubuntu 'apt-get install libpango-1.0-0 libpangoft2-1.0-0', on macOS "
             "'brew install pango'; then run 'make distclean brief'"
         ) from None
-    fonts = importlib.import_module("weasyprint.pdf.fonts")
-    handle = getattr(fonts, "ffi", None)
-    if handle is not None and not isinstance(handle, _OpenArrays):
-        setattr(fonts, "ffi", _OpenArrays(handle))  # noqa: B010 - a module's global
-    writer = importlib.import_module("pydyf")
-    if isinstance(getattr(writer, "zlib", None), types.ModuleType):
-        setattr(writer, "zlib", _Deflate(DEFLATE_LEVEL))  # noqa: B010 - a module's global
     return weasyprint
-
-
-# pydyf, which writes WeasyPrint's PDFs, compresses every stream at zlib's level 9.
-# For a brief's page contents and fonts that takes four times as long as level 6
-# (zlib's default) for files about 3 % smaller: some 70 ms of a sample build.
-DEFLATE_LEVEL = 6
-
-
-class _Deflate:
-    """zlib, as pydyf sees it, compressing streams at ``level`` whatever it asks for."""
-
-    def __init__(self, level: int) -> None:
-        self.level = level
-
-    def compressobj(self, *args: Any, **kwargs: Any) -> Any:
-        """Return zlib's compressor at this level; any other arguments are zlib's."""
-        kwargs.pop("level", None)
-        return zlib.compressobj(self.level, *args[1:], **kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(zlib, name)
-
-
-GLYPHS = "hb_codepoint_t"
-
-
-class _OpenArrays:
-    """WeasyPrint's cffi handle, as its font subsetter sees it, allocating ``T[n]`` as ``T[]``.
-
-    WeasyPrint 70 allocates each font's glyph list as
-    ``ffi.new(f"hb_codepoint_t[{len(glyphs)}]", glyphs)``. cffi parses every
-    type string it has not seen with pycparser, about 9 ms each, and the
-    lengths differ from PDF to PDF: each PDF paid for some eight parses, a
-    tenth of laying out a short brief. ``T[]`` with the same items makes the
-    same array and is parsed once per process.
-    """
-
-    def __init__(self, ffi: Any) -> None:
-        self._ffi = ffi
-
-    def new(self, cdecl: Any, init: Any = None) -> Any:
-        """Allocate as cffi would; a glyph array sized by its items is allocated unsized."""
-        if hasattr(init, "__len__") and cdecl == f"{GLYPHS}[{len(init)}]":
-            cdecl = f"{GLYPHS}[]"  # for integers, [] with n items is exactly [n]
-        return self._ffi.new(cdecl, init)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._ffi, name)
 
 
 @cache
@@ -286,26 +141,21 @@ def render(
     """Return the PDF bytes and page count of the print HTML laid out with ``css``."""
     weasyprint = _weasyprint()
     fetcher = _fetcher(root)
-    refused: list[str] = []
-
-    def lay_out(page: str, page_css: str) -> Any:
-        sheet, refused_by_sheet = _stylesheet(page_css, root)
-        refused.extend(refused_by_sheet)
-        return weasyprint.HTML(
-            string=page, base_url=root.as_uri() + "/", url_fetcher=fetcher
+    try:
+        sheet, refused_by_sheet = _stylesheet(css, root)
+        document = weasyprint.HTML(
+            string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher
         ).render(
             stylesheets=[sheet],
             font_config=_font_config(),
             pdf_variant=variant,
             custom_metadata=True,
         )
-
-    try:
-        document = _front_apart(lay_out, html, css, label) or lay_out(html, css)
-        data = document.write_pdf(pdf_variant=variant, custom_metadata=True)
+        with _fonts_dated(document.metadata.modified or document.metadata.created):
+            data = document.write_pdf(pdf_variant=variant, custom_metadata=True)
     except Exception as exc:  # WeasyPrint raises many types; report them as one
         raise BuildError(f"WeasyPrint could not write the PDF for {label}: {exc}") from None
-    refused.extend(fetcher.refused)
+    refused = [*refused_by_sheet, *fetcher.refused]
     if refused:
         shown = ", ".join(sorted(set(refused))[:3])
         raise BuildError(
@@ -315,10 +165,47 @@ def render(
     return bytes(data), len(document.pages)
 
 
-def _front_apart(lay_out: pdf_front.LayOut, html: str, css: str, label: str) -> Any:
-    """Return the page laid out with its front page apart, or None to lay it out as one."""
+# One render at a time changes the environment (see _fonts_dated).
+_ENVIRONMENT = threading.Lock()
+
+
+@contextlib.contextmanager
+def _fonts_dated(when: str | None) -> Iterator[None]:
+    """Set SOURCE_DATE_EPOCH to the document's date while its fonts are embedded.
+
+    Where HarfBuzz cannot subset fonts (no libharfbuzz-subset), WeasyPrint
+    subsets them with fontTools, which stamps each font's ``head`` table with
+    the time it is written, or with SOURCE_DATE_EPOCH where that is set: the
+    same brief built a second later gave other bytes. The stamp is the brief's
+    date instead, as in the PDF's own metadata. (The environment is the whole
+    process's: a worker lays out one PDF at a time, and a build in one process
+    reads SOURCE_DATE_EPOCH when it loads the project, before any PDF.)
+    """
+    epoch = _epoch(when)
+    if epoch is None:
+        yield
+        return
+    with _ENVIRONMENT:
+        before = os.environ.get(EPOCH)
+        os.environ[EPOCH] = str(epoch)
+        try:
+            yield
+        finally:
+            if before is None:
+                del os.environ[EPOCH]
+            else:
+                os.environ[EPOCH] = before
+
+
+EPOCH = "SOURCE_DATE_EPOCH"
+
+
+def _epoch(when: str | None) -> int | None:
+    """Return the seconds since 1970 of an ISO 8601 date or time (UTC if no zone), or None."""
     try:
-        return pdf_front.lay_out(lay_out, html, css)
-    except Exception:  # e.g. a WeasyPrint whose pages are made otherwise: the one layout says
-        log.debug("%s: front page not laid out apart", label, exc_info=True)
+        moment = dt.datetime.fromisoformat(when or "")
+    except ValueError:
         return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return int(moment.timestamp())
