@@ -78,16 +78,17 @@ def git(*args: str) -> bytes:
     return subprocess.run(["git", *args], cwd=REPO, capture_output=True, check=True).stdout
 
 
-def export(ref: str | None, into: Path) -> Path:
-    """Return the ``src`` folder of ``ref`` (None: the working tree), written under ``into``."""
+def export(ref: str | None, into: Path, folders: tuple[str, ...] = ("src",)) -> Path:
+    """Return a folder holding ``folders`` of ``ref`` (None: the working tree)."""
     if ref is None:
-        return REPO / "src"
-    with tarfile.open(fileobj=BytesIO(git("archive", ref, "src"))) as archive:
+        return REPO
+    with tarfile.open(fileobj=BytesIO(git("archive", ref, *folders))) as archive:
         # A tree from this repository's own history: the "data" filter, where Python has it.
         kwargs = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
         archive.extractall(into, **kwargs)  # type: ignore[arg-type]
-    compileall.compile_dir(into / "src", quiet=1)  # as an installed package has it
-    return into / "src"
+    if "src" in folders:
+        compileall.compile_dir(into / "src", quiet=1)  # as an installed package has it
+    return into
 
 
 def timed(src: Path, root: Path, args: list[str]) -> tuple[float, int, float]:
@@ -149,6 +150,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", help="git ref of the version to compare against")
     parser.add_argument("--head", help="git ref of the version measured (default: working tree)")
+    parser.add_argument(
+        "--sample",
+        help="git ref whose briefs/ and sources/ the projects are made from (default: the "
+        "working tree's); an older one times both versions on work the older can do",
+    )
     parser.add_argument("--sizes", default="1,10", help="numbers of briefs (default 1,10)")
     parser.add_argument("--runs", type=int, default=5, help="rounds (default 5)")
     parser.add_argument(
@@ -159,7 +165,7 @@ def main() -> None:
     base = args.base or git("merge-base", "HEAD", "main").decode().strip()
     names = {"base": base, "head": args.head or "working tree"}
     lines = [
-        f"base: {names['base']}; head: {names['head']}; "
+        f"base: {names['base']}; head: {names['head']}; sample: {args.sample or 'working tree'}; "
         f"{os.cpu_count()} cores; {'best' if args.stat == 'min' else 'median'} of "
         f"{args.runs} rounds, turn about; load average {os.getloadavg()[0]:.1f} at the start.",
         "",
@@ -167,12 +173,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="briefwright-compare-") as scratch:
         work = Path(scratch)
         versions = {
-            "base": export(base, work / "base"),
-            "head": export(args.head, work / "head"),
+            "base": export(base, work / "base") / "src",
+            "head": export(args.head, work / "head") / "src",
         }
+        sample = export(args.sample, work / "sample", ("briefs", "sources"))
         for size in (int(s) for s in args.sizes.split(",")):
             root = work / f"project-{size}"
-            generate(root, size)
+            generate(root, size, sample)
             label = "sample (3 editions)" if size == 1 else f"{size} briefs ({3 * size} editions)"
             print(f"{label}: {args.runs} rounds", flush=True)
             lines += [*report(label, measure(versions, root, args.runs), args.stat), ""]

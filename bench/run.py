@@ -39,16 +39,21 @@ EDITED = "paris-meeting"
 BIN = Path(sys.executable).parent
 
 
-def generate(root: Path, briefs: int) -> None:
-    """Write a project with ``briefs`` briefs drawn deterministically from the sample."""
+def generate(root: Path, briefs: int, sample_root: Path = REPO) -> None:
+    """Write a project with ``briefs`` briefs drawn deterministically from the sample.
+
+    The sample is read from ``sample_root`` (its briefs/ and sources/): this
+    repository's, or an older one's, to time two versions on the same work.
+    """
     if root.exists():
         shutil.rmtree(root)
     (root / "briefs").mkdir(parents=True)
-    shutil.copytree(REPO / "sources", root / "sources")
-    shutil.copy(REPO / "briefs" / "audiences.yaml", root / "briefs" / "audiences.yaml")
-    sample = yaml.safe_load((REPO / "briefs" / f"{SAMPLE_BRIEF}.yaml").read_text())
+    shutil.copytree(sample_root / "sources", root / "sources")
+    shutil.copy(sample_root / "briefs" / "audiences.yaml", root / "briefs" / "audiences.yaml")
+    sample_path = sample_root / "briefs" / f"{SAMPLE_BRIEF}.yaml"
+    sample = yaml.safe_load(sample_path.read_text())
     if briefs == 1:
-        shutil.copy(REPO / "briefs" / f"{SAMPLE_BRIEF}.yaml", root / "briefs" / "sample.yaml")
+        shutil.copy(sample_path, root / "briefs" / "sample.yaml")
         return
     ids = sample["sections"]
     for number in range(briefs):
