@@ -30,11 +30,10 @@ def filled(root: Path, audience: str) -> tree.Node:
     return doc
 
 
-def test_full_layout_numbers_sections_and_lists_key_judgements(
+def test_full_layout_numbers_sections_and_lists_key_points(
     project: Callable[..., Path],
 ) -> None:
     text = assemble(edition(project(), "analyst")).markdown
-    assert "# Key judgements" in text
     assert '# [1]{.secno} []{bw-slot="' in text and "{ #sec-intro}" in text
     headings = [
         tree.stringify(node["c"][2])
@@ -42,6 +41,7 @@ def test_full_layout_numbers_sections_and_lists_key_judgements(
         if node["t"] == "Header"
     ]
     assert "1 What is this?" in headings and "2 What do we judge?" in headings
+    assert headings[0] == "Key points"  # the default summary_heading
 
 
 def test_one_pager_leads_with_the_bottom_line(project: Callable[..., Path]) -> None:

@@ -33,7 +33,7 @@ from click.testing import Result
 from briefwright import deliver, distribution, load, select
 from briefwright.errors import DeliveryError, ReleaseError
 
-from .conftest import BRIEF, Built, build_copy, expect_error, run
+from .conftest import AUDIENCES, BRIEF, Built, build_copy, expect_error, run
 
 BRIEF_ID = "ukraine-security-guarantees"
 EXECUTIVE_LIST = ["private.office@example.org", "cos@example.org", "liaison@partner.example"]
@@ -1008,3 +1008,18 @@ def test_ctrl_c_while_waiting_to_try_again_says_nobody_has_it(
     assert message.startswith("Interrupted while waiting to try again (mail server 127.0.0.1:")
     assert "Received it: nobody." in message and "It is safe to send it again." in message
     assert plain_env.handler.received == []
+
+
+def test_both_bodies_head_the_key_points_as_the_audience_names_them(
+    project: Callable[..., Path],
+) -> None:
+    audiences = AUDIENCES.replace(
+        "  clearance: TLP:RED\n", "  clearance: TLP:RED\n  summary_heading: Judgements & risks\n"
+    )
+    root = project({"briefs/audiences.yaml": audiences, "briefs/distribution.yaml": DISTRIBUTION})
+    result = run(root, "email", "demo", "-a", "analyst")
+    assert result.exit_code == 0, output(result)
+    message = parse((root / "build" / "demo" / "analyst" / "demo-analyst.eml").read_bytes())
+    assert "\nJUDGEMENTS & RISKS\n" in body(message, "plain")
+    html = body(message, "html")
+    assert ">Judgements &amp; risks</h2>" in html and "Key points" not in html

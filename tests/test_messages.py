@@ -50,7 +50,7 @@ def test_a_missing_layout_is_reported_once(project: Callable[..., Path]) -> None
     expect_error(
         result,
         "error: briefs/audiences.yaml:3: audience 'executive': layout 'onepager' does not exist "
-        "(did you mean 'one-pager'? expected one of full, one-pager)",
+        "(did you mean 'one-pager' or 'two-pager'? expected one of full, one-pager, two-pager)",
         "1 problem found",
     )
     assert result.output.count("'onepager'") == 1

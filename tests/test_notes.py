@@ -43,6 +43,13 @@ def test_screen_keeps_endnotes_and_print_puts_each_note_at_its_call() -> None:
     assert "<li>and a list" in screen
     assert '<section id="footnotes"' not in printed
     assert 'class="footnote-ref"' not in printed
+    # A word joiner holds each call to its word; anchors mark the call and its note.
+    assert (
+        'A claim with a note.\u2060<span id="bw-call-1"></span>'
+        '<span class="footnote" id="bw-note-1">'
+    ) in printed
+    printed = re.sub(r'\u2060<span id="bw-call-\d+"></span>', "", printed)
+    printed = re.sub(r' id="bw-note-\d+"', "", printed)
     assert (
         'A claim with a note.<span class="footnote"><span class="fn-para">The first note, with '
         "<em>emphasis</em>.</span></span> Another claim."
@@ -103,7 +110,7 @@ def test_a_heading_called_footnotes_is_not_taken_for_the_endnotes() -> None:
     for page in (screen, printed):
         assert page.count('id="footnotes"') == (2 if page is screen else 1)
         assert "A section of that name." in page
-    assert '<span class="footnote"><span class="fn-para">The note.</span></span>' in printed
+    assert 'id="bw-note-1"><span class="fn-para">The note.</span></span>' in printed
     assert "Notes</h2>" not in printed
 
 
@@ -136,3 +143,17 @@ def test_each_printed_note_is_on_the_page_that_calls_it(sample: Built, audience:
             assert printed == called, f"{source.name}: note on {printed}, call on {called}"
             checked += 1
     assert checked >= 6
+
+
+def test_a_note_the_pdf_cannot_hold_is_an_error_not_a_gap(project: Callable[..., Path]) -> None:
+    # WeasyPrint leaves out a note longer than a page; the build refuses to lose it.
+    note = " ".join(["The note runs on with detail upon detail."] * 400)
+    text = f"A claim.[^long] More text.\n\n[^long]: {note}\n"
+    root = project({"sources/demo/intro.md": section("Q?", "S.", text, marking="TLP:CLEAR")})
+    result = run(root, "build", "-a", "public", "-f", "pdf")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "the PDF cannot hold note 1 (as numbered in the edition) on the page of its call" in (
+        result.output
+    )
+    assert not (root / "build" / "demo" / "public" / "demo-public.pdf").exists()

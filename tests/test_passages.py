@@ -64,7 +64,7 @@ def test_kept_passages_lose_their_restricting_attributes() -> None:
     amber = [["data-marking", "TLP:AMBER"], ["custom-style", "Passage"]]
     assert shown == [
         ["", ["passage", "passage-marked"], amber],
-        ["", ["passage", "passage-audience"], [["custom-style", "Passage"]]],
+        ["", ["passage", "passage-audience"], [["custom-style", "Audience Passage"]]],
         ["", ["passage", "passage-marked"], [["data-marking", "TLP:RED"]]],
     ]
     for _, (_, _, kv) in tree.attrs_anywhere(result.blocks):

@@ -405,8 +405,11 @@ def test_pdf_of_a_note_heavy_brief_fills_its_pages(corpus: Built) -> None:
     assert len(pdf.pages) <= 6
     for number, text in enumerate(pdf.pages):
         notes = {int(n) for n in re.findall(r"Authority note (\d+)\.", text)}
-        calls = {int(n) for n in re.findall(r"read it\.(\d+)", " ".join(text.split()))}
+        words = " ".join(text.split())
+        calls = {int(n) for n in re.findall(r"read it\.(\d+)", words)}
         assert notes == calls, f"page {number + 1}: each note on the page of its call"
+        assert not re.search(r"read it\. \d", words), f"page {number + 1}: a call left its word"
+    assert sum(len(re.findall(r"Authority note (\d+)\.", text)) for text in pdf.pages) == 72
 
 
 # --- references, headings, code in colour -------------------------------------------------------

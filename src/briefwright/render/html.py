@@ -62,7 +62,15 @@ def split_notes(body: str, count: int) -> tuple[str, str]:
     if len(calls) != body.count('class="footnote-ref"') or not set(calls) <= set(numbers):
         raise BuildError("pandoc wrote footnotes in an unexpected form; the print page needs them")
     screen = re.sub(r"<!--bw:note:\d+-->\s*", "", body)
-    printed = _NOTE_REF.sub(lambda m: f'<span class="footnote">{numbers[m[1]]}</span>', body)
+    # A word joiner keeps each call on the line of the word it follows; the
+    # anchors let pdf.render check that each note lies on its call's page.
+    printed = _NOTE_REF.sub(
+        lambda m: (
+            f'\u2060<span id="{pdf.CALL_ANCHOR}{m[1]}"></span>'
+            f'<span class="footnote" id="{pdf.NOTE_ANCHOR}{m[1]}">{numbers[m[1]]}</span>'
+        ),
+        body,
+    )
     return screen, _ENDNOTES.sub("", printed)
 
 

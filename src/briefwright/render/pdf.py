@@ -24,6 +24,15 @@ log = logging.getLogger(__name__)
 
 PDF_VARIANT = "pdf/ua-1"
 
+# The print page's anchors of each note's call and of its text (html.split_notes).
+CALL_ANCHOR = "bw-call-"
+NOTE_ANCHOR = "bw-note-"
+# How WeasyPrint may place notes, tried in turn until every note lies on the
+# page of its call: with "line" (the layouts' choice) WeasyPrint 70 can leave a
+# note off its page or out of the PDF when several calls share a line near the
+# foot of a page; "block" moves the call's paragraph instead.
+_NOTE_POLICIES = ("", ".footnote { footnote-policy: block; }")
+
 
 def font_dirs() -> list[Path]:
     """Return the folders of the fonts the layouts ask for."""
@@ -143,18 +152,31 @@ def render(
     fetcher = _fetcher(root)
     try:
         sheet, refused_by_sheet = _stylesheet(css, root)
-        document = weasyprint.HTML(
-            string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher
-        ).render(
-            stylesheets=[sheet],
-            font_config=_font_config(),
-            pdf_variant=variant,
-            custom_metadata=True,
-        )
-        with _fonts_dated(document.metadata.modified or document.metadata.created):
-            data = document.write_pdf(pdf_variant=variant, custom_metadata=True)
+        for policy in _NOTE_POLICIES:
+            document = weasyprint.HTML(
+                string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher
+            ).render(
+                stylesheets=[sheet, *([_stylesheet(policy, root)[0]] if policy else [])],
+                font_config=_font_config(),
+                pdf_variant=variant,
+                custom_metadata=True,
+            )
+            misplaced = _misplaced_notes(document)
+            if not misplaced:
+                break
+        else:
+            document = None
+        if document is not None:
+            with _fonts_dated(document.metadata.modified or document.metadata.created):
+                data = document.write_pdf(pdf_variant=variant, custom_metadata=True)
     except Exception as exc:  # WeasyPrint raises many types; report them as one
         raise BuildError(f"WeasyPrint could not write the PDF for {label}: {exc}") from None
+    if document is None:
+        raise BuildError(
+            f"the PDF cannot hold note {', '.join(misplaced[:5])} (as numbered in the "
+            "edition) on the page of its call: a note longer than a page is left out by "
+            "WeasyPrint; shorten the note, or move its text into the section"
+        )
     refused = [*refused_by_sheet, *fetcher.refused]
     if refused:
         shown = ", ".join(sorted(set(refused))[:3])
@@ -163,6 +185,16 @@ def render(
             "builds use only files inside the project root"
         )
     return bytes(data), len(document.pages)
+
+
+def _misplaced_notes(document: Any) -> list[str]:
+    """Return the numbers of the notes not on the page of their call, or not laid out."""
+    page_of: dict[str, int] = {}
+    for number, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            page_of.setdefault(anchor, number)
+    calls = [a.removeprefix(CALL_ANCHOR) for a in page_of if a.startswith(CALL_ANCHOR)]
+    return [n for n in calls if page_of.get(NOTE_ANCHOR + n) != page_of[CALL_ANCHOR + n]]
 
 
 # One render at a time changes the environment (see _fonts_dated).
