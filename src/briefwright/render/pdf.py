@@ -28,9 +28,11 @@ PDF_VARIANT = "pdf/ua-1"
 CALL_ANCHOR = "bw-call-"
 NOTE_ANCHOR = "bw-note-"
 # How WeasyPrint may place notes, tried in turn until every note lies on the
-# page of its call: with "line" (the layouts' choice) WeasyPrint 70 can leave a
-# note off its page or out of the PDF when several calls share a line near the
-# foot of a page; "block" moves the call's paragraph instead.
+# page of its call: with "line" (the layouts' choice) WeasyPrint 70 can put a
+# note on a later page, or leave it out, when calls share a line near the foot
+# of a page; "block" moves the call's paragraph instead. Where neither keeps
+# every note on its page (a call in the second of two columns), the first
+# layout that holds every note is kept; one that loses a note never is.
 _NOTE_POLICIES = ("", ".footnote { footnote-policy: block; }")
 
 
@@ -152,6 +154,8 @@ def render(
     fetcher = _fetcher(root)
     try:
         sheet, refused_by_sheet = _stylesheet(css, root)
+        kept: Any = None
+        lost: list[str] = []
         for policy in _NOTE_POLICIES:
             document = weasyprint.HTML(
                 string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher
@@ -161,21 +165,22 @@ def render(
                 pdf_variant=variant,
                 custom_metadata=True,
             )
-            misplaced = _misplaced_notes(document)
-            if not misplaced:
-                break
-        else:
-            document = None
-        if document is not None:
-            with _fonts_dated(document.metadata.modified or document.metadata.created):
-                data = document.write_pdf(pdf_variant=variant, custom_metadata=True)
+            lost, late = _misplaced_notes(document)
+            if not lost:
+                kept = kept or document
+                if not late:
+                    kept = document
+                    break
+        if kept is not None:
+            with _fonts_dated(kept.metadata.modified or kept.metadata.created):
+                data = kept.write_pdf(pdf_variant=variant, custom_metadata=True)
     except Exception as exc:  # WeasyPrint raises many types; report them as one
         raise BuildError(f"WeasyPrint could not write the PDF for {label}: {exc}") from None
-    if document is None:
+    if kept is None:
         raise BuildError(
-            f"the PDF cannot hold note {', '.join(misplaced[:5])} (as numbered in the "
-            "edition) on the page of its call: a note longer than a page is left out by "
-            "WeasyPrint; shorten the note, or move its text into the section"
+            f"the PDF cannot hold note {', '.join(lost[:5])} (as numbered in the edition): "
+            "WeasyPrint leaves out a note longer than the page; shorten the note, or move "
+            "its text into the section"
         )
     refused = [*refused_by_sheet, *fetcher.refused]
     if refused:
@@ -184,17 +189,20 @@ def render(
             f"{label}: the layout asks for resources outside the project ({shown}); "
             "builds use only files inside the project root"
         )
-    return bytes(data), len(document.pages)
+    return bytes(data), len(kept.pages)
 
 
-def _misplaced_notes(document: Any) -> list[str]:
-    """Return the numbers of the notes not on the page of their call, or not laid out."""
+def _misplaced_notes(document: Any) -> tuple[list[str], list[str]]:
+    """Return the numbers of the notes left out of a layout, and of those not on
+    the page of their call."""
     page_of: dict[str, int] = {}
     for number, page in enumerate(document.pages):
         for anchor in page.anchors:
             page_of.setdefault(anchor, number)
     calls = [a.removeprefix(CALL_ANCHOR) for a in page_of if a.startswith(CALL_ANCHOR)]
-    return [n for n in calls if page_of.get(NOTE_ANCHOR + n) != page_of[CALL_ANCHOR + n]]
+    lost = [n for n in calls if NOTE_ANCHOR + n not in page_of]
+    late = [n for n in calls if page_of.get(NOTE_ANCHOR + n, -1) != page_of[CALL_ANCHOR + n]]
+    return lost, [n for n in late if n not in lost]
 
 
 # One render at a time changes the environment (see _fonts_dated).
