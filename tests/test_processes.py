@@ -144,6 +144,23 @@ def test_pdf_workers_end_with_a_killed_build_and_let_go_of_its_output(
             os.kill(pid, signal.SIGKILL)  # only what this test started
 
 
+def test_ctrl_c_stops_a_build_and_its_pdf_workers(project: Callable[..., Path]) -> None:
+    build = start_build(several_briefs(project))
+    workers: dict[int, tuple[str, str]] = {}
+    try:
+        workers = wait_for_workers(build)
+        build.send_signal(signal.SIGINT)
+        assert build.wait(WAIT) == 1
+        assert build.stdout is not None and b"Aborted!" in build.stdout.read()
+        assert gone_within(workers, WAIT) == [], "PDF workers outlived the build"
+    finally:
+        if build.poll() is None:
+            build.kill()
+        build.wait()
+        for pid in running(workers):
+            os.kill(pid, signal.SIGKILL)
+
+
 def test_a_build_that_ends_normally_leaves_no_pdf_worker(project: Callable[..., Path]) -> None:
     build = start_build(several_briefs(project))
     workers = wait_for_workers(build)

@@ -323,21 +323,29 @@ def _build_in_parallel(
                 future = threads.submit(_attempt, render_edition.render, job[1], job[2], submit_pdf)
                 waiting[future] = (job, None)
 
-        start_more()
-        while waiting:
-            done, _ = wait(waiting, return_when=FIRST_COMPLETED)
-            for future in done:
-                job, rendered = waiting.pop(future)
-                index, edition, _, digest, inputs = job
-                if rendered is None:  # pandoc has written HTML and DOCX
-                    rendered, error = future.result()
-                    if error is None and rendered.pdf_job is not None:
-                        waiting[rendered.pdf_job] = (job, rendered)  # the PDF is still laying out
-                        continue
-                else:  # the PDF is back
-                    rendered, error = _attempt(render_edition.complete, edition, rendered)
-                finish(index, edition, rendered, error, digest, inputs)
+        try:
             start_more()
+            while waiting:
+                done, _ = wait(waiting, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job, rendered = waiting.pop(future)
+                    index, edition, _, digest, inputs = job
+                    if rendered is None:  # pandoc has written HTML and DOCX
+                        rendered, error = future.result()
+                        if error is None and rendered.pdf_job is not None:
+                            waiting[rendered.pdf_job] = (job, rendered)  # the PDF is laying out
+                            continue
+                    else:  # the PDF is back
+                        rendered, error = _attempt(render_edition.complete, edition, rendered)
+                    finish(index, edition, rendered, error, digest, inputs)
+                start_more()
+        except BaseException:
+            # Ctrl-C or a failure here: drop the queued work rather than wait for it.
+            queue.clear()
+            for executor in (processes, threads):
+                if executor is not None:
+                    executor.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 def prune(project: Project, editions: list[Edition], briefs: list[str] | None) -> list[Path]:
