@@ -180,6 +180,10 @@ def test_the_two_pager_is_at_most_two_pages_in_two_columns(tmp_path: Path) -> No
     write_files(tmp_path, {"briefs/audiences.yaml": audiences, "briefs/b.yaml": brief})
     result = run(tmp_path, "build", "-a", "press")
     assert result.exit_code == 0, result.output
+    # WeasyPrint puts the note of a call in the second column on the next page; it says so.
+    assert (
+        "warning: b for press: the PDF prints note 2 (as numbered in the edition) on a later page"
+    ) in result.output
     reader = PdfReader(tmp_path / "build/b/press/b-press.pdf")
     assert len(reader.pages) <= 2
     starts: list[float] = []

@@ -156,6 +156,7 @@ def render(
         sheet, refused_by_sheet = _stylesheet(css, root)
         kept: Any = None
         lost: list[str] = []
+        kept_late: list[str] = []
         for policy in _NOTE_POLICIES:
             document = weasyprint.HTML(
                 string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher
@@ -166,11 +167,19 @@ def render(
                 custom_metadata=True,
             )
             lost, late = _misplaced_notes(document)
-            if not lost:
-                kept = kept or document
-                if not late:
-                    kept = document
-                    break
+            if not lost and not late:
+                kept = document
+                break
+            if not lost and kept is None:
+                kept, kept_late = document, late
+        else:
+            if kept is not None:
+                log.warning(
+                    "%s: the PDF prints note %s (as numbered in the edition) on a later page "
+                    "than its call; WeasyPrint could place it no nearer",
+                    label,
+                    ", ".join(kept_late[:5]),
+                )
         if kept is not None:
             with _fonts_dated(kept.metadata.modified or kept.metadata.created):
                 data = kept.write_pdf(pdf_variant=variant, custom_metadata=True)
