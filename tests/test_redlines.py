@@ -303,3 +303,90 @@ def test_a_redline_is_refused_when_the_old_version_is_above_the_clearance_now(
 def test_redline_options_are_checked(cycle: Cycle) -> None:
     expect_error(run(cycle.root, "build", "demo", "--redline", "two"), "not a version", code=2)
     expect_error(run(cycle.root, "build", "demo", "--redline", "7"), "has no version 7", code=2)
+
+
+# --- a record edited by hand ----------------------------------------------------------------
+
+
+def tampered(cycle: Cycle, tmp_path: Path) -> tuple[Path, Path]:
+    """Return a copy of the project, and its public record of version 1, to edit."""
+    root = tmp_path / "proj"
+    shutil.copytree(cycle.root, root)
+    return root, root / "releases" / "demo" / "v1" / "public"
+
+
+def rehash(record: Path, name: str, data: bytes) -> None:
+    """Make the record's own manifest vouch for ``data`` under ``name``, as a forger would."""
+    import hashlib
+
+    manifest = json.loads((record / "manifest.json").read_text())
+    manifest["outputs"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    (record / "manifest.json").write_text(json.dumps(manifest))
+
+
+def no_redline(root: Path, audience: str) -> None:
+    folder = root / "build" / "demo" / audience
+    for path in folder.glob("*-redline.*"):
+        path.unlink()
+    assert run(root, "build", "-j", "1", "-a", audience, "--redline").exit_code == 1
+    assert not list(folder.glob("*-redline.*"))
+
+
+def test_a_record_naming_another_file_is_refused(cycle: Cycle, tmp_path: Path) -> None:
+    root, record = tampered(cycle, tmp_path)
+    other = "../analyst/demo-analyst.md"
+    data = json.loads((record / "release.json").read_text())
+    data["markdown"] = other
+    (record / "release.json").write_text(json.dumps(data))
+    rehash(record, other, (record / other).read_bytes())
+    expect_error(
+        run(root, "build", "-j", "1", "-a", "public", "--redline"),
+        "releases/demo/v1/public/release.json: it names '../analyst/demo-analyst.md' as the "
+        "edition's Markdown, not 'demo-public.md' beside it",
+    )
+    no_redline(root, "public")
+
+
+def test_a_record_reached_through_a_link_is_refused(cycle: Cycle, tmp_path: Path) -> None:
+    root, record = tampered(cycle, tmp_path)
+    (record / "demo-public.md").unlink()
+    (record / "demo-public.md").symlink_to("../analyst/demo-analyst.md")
+    rehash(record, "demo-public.md", (record / "demo-public.md").read_bytes())
+    expect_error(
+        run(root, "build", "-j", "1", "-a", "public", "--redline"),
+        "releases/demo/v1/public/demo-public.md: a symbolic link where a release record's file "
+        "belongs",
+    )
+    no_redline(root, "public")
+
+
+def test_another_audience_s_text_in_a_record_is_refused_by_its_markings(
+    cycle: Cycle, tmp_path: Path
+) -> None:
+    root, record = tampered(cycle, tmp_path)
+    stolen = (record.parent / "analyst" / "demo-analyst.md").read_bytes()
+    (record / "demo-public.md").write_bytes(stolen)
+    rehash(record, "demo-public.md", stolen)
+    expect_error(
+        run(root, "build", "-j", "1", "-a", "public", "--redline"),
+        "releases/demo/v1/public/: version 1 of this edition holds text marked TLP:RED, above "
+        "public's clearance (TLP:CLEAR)",
+    )
+    no_redline(root, "public")
+
+
+def test_a_record_s_marking_lowered_by_hand_is_refused(cycle: Cycle, tmp_path: Path) -> None:
+    root, _ = tampered(cycle, tmp_path)
+    record = root / "releases" / "demo" / "v1" / "analyst"
+    data = json.loads((record / "release.json").read_text())
+    data["marking"] = "TLP:CLEAR"
+    (record / "release.json").write_text(json.dumps(data))
+    audiences = root / "briefs" / "audiences.yaml"
+    audiences.write_text(
+        audiences.read_text().replace("clearance: TLP:RED", "clearance: TLP:CLEAR")
+    )
+    expect_error(
+        run(root, "build", "-j", "1", "-a", "analyst", "--redline"),
+        "releases/demo/v1/analyst/: version 1 of this edition holds text marked TLP:RED, above "
+        "analyst's clearance (TLP:CLEAR)",
+    )

@@ -24,9 +24,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import build, redline, register, write
+from . import build, redline, register, tree, write
 from .errors import BriefError, BuildError, ConfigError, DeliveryError, ReleaseError
 from .formats import FORMATS
+from .markings import Level
 from .models import Edition, day
 from .render.redline import Summary
 
@@ -93,6 +94,46 @@ def since_version(reg: register.Register, edition: Edition, wanted: int | None) 
     return issued[-1]
 
 
+def _rank(level: Level) -> int:
+    return level.rank
+
+
+def record_name(edition: Edition) -> str:
+    return f"{edition.brief.id}-{edition.audience.name}.md"
+
+
+def _marked(doc: Any, edition: Edition, where: str) -> Level:
+    """Return the highest marking the recorded text carries, at least the lowest level.
+
+    An edition's Markdown shows markings three ways: passages keep
+    ``data-marking``, sections their ``marking-tag`` span, and portion marks
+    their text. A marking the scheme does not know is refused.
+    """
+    scheme = edition.scheme
+    by_slug = {f"marking-{level.slug}": level for level in scheme.levels}
+    by_portion = {edition.portion(level.label): level for level in scheme.levels}
+    found = [scheme.levels[0]]
+    for _, (_, cls, kv) in tree.attrs_anywhere(doc["blocks"]):
+        labels = [v for k, v in kv if k == "data-marking"]
+        if "marking-tag" in cls:
+            labels += [c for c in cls if c.startswith("marking-") and c != "marking-tag"]
+        for label in labels:
+            level = scheme.get(label) or by_slug.get(label)
+            if level is None:
+                raise ReleaseError(
+                    f"{where}: its text carries the marking '{label}', which the scheme does "
+                    "not know, so it cannot be checked against the audience's clearance; no "
+                    "redline was written (restore the record from git)"
+                )
+            found.append(level)
+    for node in tree.nodes(doc["blocks"]):
+        if node["t"] == "Span" and "portion" in tree.classes(node):
+            level = by_portion.get(tree.stringify(node["c"][1]).strip())
+            if level is not None:
+                found.append(level)
+    return max(found, key=_rank)
+
+
 def build_redlines(editions: list[Edition], wanted: int | None = None) -> list[RedlineResult]:
     """Write the redline of each edition (built already); return one result each, in order."""
     results = []
@@ -128,9 +169,7 @@ def _redline(edition: Edition, wanted: int | None) -> RedlineResult:
             f"{name}'s clearance now ({clearance}); a redline would show that text again, so "
             "none was written (compare with a later version, or send the edition alone)"
         )
-    marking = max(old, edition.marking, key=lambda level: level.rank)
     audience = dataclasses.replace(edition.audience, formats=formats(edition))  # type: ignore[arg-type]
-    shown = dataclasses.replace(edition, marking=marking, audience=audience)
     notes = tuple(
         (v.number, v.date, register.read_record(reg, v.number, name).note)
         for v in reg.of(name)
@@ -159,6 +198,17 @@ def _redline(edition: Edition, wanted: int | None) -> RedlineResult:
     assert isinstance(before, dict) and isinstance(after, dict)
     for doc in (before, after):
         check_restrictions(doc)  # an edition's text holds no restriction left to apply
+    # The record's marking is what release.json says; the markings its text carries
+    # are checked as well, so that an edited record cannot lower what it holds.
+    old = max(old, _marked(before, edition, f"{where}/{record_name(edition)}"), key=_rank)
+    if old.rank > clearance.rank:
+        raise ReleaseError(
+            f"{where}/: version {since} of this edition holds text marked {old}, above "
+            f"{name}'s clearance ({clearance}); a redline would show that text again, so "
+            "none was written (restore the record from git, or send the edition alone)"
+        )
+    marking = max(old, edition.marking, key=_rank)
+    shown = dataclasses.replace(edition, marking=marking, audience=audience)
     left_out = redline.normalise(before) + redline.normalise(after)
     when = edition.release.last if edition.release.version is not None else edition.brief.date
     who = redline.Author(", ".join(edition.brief.authors) or "briefwright", f"{when}T00:00:00Z")

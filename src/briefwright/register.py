@@ -168,12 +168,18 @@ def read_record(register: Register, number: int, audience: str) -> Record:
     where = record_dir(register.root, register.brief, number, audience)
     rel = where.relative_to(register.root).as_posix()
     restore = "restore it from git (records are written only by 'brief release')"
+    name = f"{register.brief}-{audience}.md"
+    _refuse_links(register.root, where, (RECORD, name, write.MANIFEST), restore)
     try:
         raw = (where / RECORD).read_bytes()
         data = json.loads(raw)
-        name = str(data["markdown"])
-        markdown = (where / name).read_bytes()
         manifest = json.loads((where / write.MANIFEST).read_text("utf-8"))
+        if data["markdown"] != name:
+            raise ConfigError(
+                f"{rel}/{RECORD}: it names '{data['markdown']}' as the edition's Markdown, not "
+                f"'{name}' beside it; {restore}"
+            )
+        markdown = (where / name).read_bytes()
         entry = manifest["outputs"][name]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"{rel}/: the record cannot be read ({exc}); {restore}") from None
@@ -198,6 +204,24 @@ def read_record(register: Register, number: int, audience: str) -> Record:
         manifest=manifest,
         digest=write.sha256(raw + b"\0" + markdown),
     )
+
+
+def _refuse_links(root: Path, where: Path, names: tuple[str, ...], restore: str) -> None:
+    """Refuse a record reached through a symbolic link: its text would come from elsewhere."""
+    path = root
+    for part in [*where.relative_to(root).parts]:
+        path = path / part
+        if path.is_symlink():
+            raise ConfigError(
+                f"{path.relative_to(root).as_posix()}: a symbolic link where a release record's "
+                f"folder belongs; {restore}"
+            )
+    for name in names:
+        if (where / name).is_symlink():
+            raise ConfigError(
+                f"{(where / name).relative_to(root).as_posix()}: a symbolic link where a release "
+                f"record's file belongs; {restore}"
+            )
 
 
 def stamp(register: Register, audience: str, content: str) -> Stamp:
