@@ -257,3 +257,30 @@ def test_reserved_attribute_is_refused(project: Callable[..., Path]) -> None:
     body = '::: {data-marking="TLP:CLEAR"}\nFake portion mark.\n:::\n'
     root = project({"sources/demo/intro.md": section("Q?", "S.", body, marking="TLP:CLEAR")})
     expect_error(run(root, "check"), "'data-marking' is reserved")
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "code"),
+    [
+        ("briefs/demo.yaml", "A\\x1bB", "001B"),  # escape: not allowed in XML 1.0
+        ("briefs/demo.yaml", "A\\x0bB", "000B"),
+        ("briefs/demo.yaml", "Safe \\u202eKCATTA\\u202c end", "202E"),  # reads backwards
+        ("sources/demo/intro.md", "A\\x00B", "0000"),
+    ],
+)
+def test_control_characters_in_yaml_text_are_refused(
+    project: Callable[..., Path], where: str, value: str, code: str
+) -> None:
+    root = project()
+    path = root / where
+    text = path.read_text()
+    old = "title: Test Brief\n" if where.startswith("briefs") else "title: What is this?\n"
+    assert old in text
+    path.write_text(text.replace(old, f'title: "{value}"\n'))
+    line = text.split(old)[0].count("\n") + 1
+    for command in ("check", "build"):
+        expect_error(
+            run(root, command),
+            f"{where}:{line}: 'title' holds an invisible control character (U+{code})",
+        )
+    assert not (root / "build" / "demo").exists()

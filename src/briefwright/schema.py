@@ -213,6 +213,13 @@ def _found(value: Any) -> str:
 # --- checks -------------------------------------------------------------------
 
 
+# Control characters (but tab and line feed), line and paragraph separators, and the
+# direction overrides and isolates: none is text an author means to print.
+_HIDDEN = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffe\uffff]"
+)
+
+
 def text(
     *,
     one_line: bool = False,
@@ -231,8 +238,18 @@ def text(
             return BAD
         value = value.strip() if strip else value
         value = value.lower() if lower else value
+        hidden = _HIDDEN.search(value)
         if not value:
             faults.append(_fault(loc, "is empty", "write a value or remove the key"))
+        elif hidden:
+            faults.append(
+                _fault(
+                    loc,
+                    f"holds an invisible control character (U+{ord(hidden[0]):04X})",
+                    "remove it and write plain text (control characters break Word and "
+                    "OpenDocument files; direction overrides can make text read otherwise)",
+                )
+            )
         elif one_line and "\n" in value:
             faults.append(_fault(loc, f"must be one line{_found(value)}", "write it on one line"))
         elif max_length is not None and len(value) > max_length:
