@@ -162,6 +162,30 @@ def test_list_items_of_sections_match_by_their_span_id() -> None:
     assert changes(blocks) == [("deletion", "point."), ("insertion", "point, revised.")]
 
 
+def test_key_points_match_by_their_link_and_the_bottom_line_by_its_section() -> None:
+    # The full layout: the bottom line is the first section's summary, each key point
+    # another's, with a link to it; a change in either revises that section.
+    front = (
+        '::: {{.bluf data-section="one"}}\n**Bottom line.** {}\n:::\n\n'
+        "- **Two** {} [(2)](#sec-two){{.section-ref}}\n"
+        "- **Three** The third. [(3)](#sec-three){{.section-ref}}\n"
+    )
+    old, new = (
+        read(front.format("It holds.", "The second.")),
+        read(front.format("It still holds.", "The second, revised.")),
+    )
+    blocks, found = redline.diff(old, new, WHO, "shown")
+    assert found.revised == ["one", "two"]
+    assert ("insertion", "still ") in changes(blocks)
+
+
+def test_a_div_restyled_by_its_layout_is_the_same_div() -> None:
+    old = '::: {.passage custom-style="Passage"}\nAdvice kept as it was.\n:::\n'
+    new = '::: {.passage custom-style="Audience Passage"}\nAdvice kept as it was.\n:::\n'
+    blocks, found = redline.diff(read(old), read(new), WHO, "shown")
+    assert not changes(blocks) and not found.revised
+
+
 def test_deleted_text_keeps_no_id_the_new_text_has() -> None:
     old = "# Details { #details}\n\nOld.\n\n# Other { #other}\n\nText."
     new = "# Other { #other}\n\nText.\n\n# Details { #details}\n\nNew."

@@ -390,3 +390,27 @@ def test_a_record_s_marking_lowered_by_hand_is_refused(cycle: Cycle, tmp_path: P
         "releases/demo/v1/analyst/: version 1 of this edition holds text marked TLP:RED, above "
         "analyst's clearance (TLP:CLEAR)",
     )
+
+
+def test_a_changed_summary_is_a_revision_of_its_section(tmp_path: Path) -> None:
+    # The full layout prints summaries only on the front: the bottom line (the first
+    # section's) and the key points (the others'). A change there revises that section.
+    root = write_files(tmp_path / "proj", dict(V1))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH_18_NOV)
+        assert run(root, "build", "-j", "1").exit_code == 0
+        assert run(root, "release", "demo").exit_code == 0
+    for name, old, new in (
+        ("intro", "states the bottom line", "gives the bottom line"),
+        ("judgement", "kept from the public", "withheld from the public"),
+    ):
+        path = root / "sources" / "demo" / f"{name}.md"
+        path.write_text(path.read_text().replace(old, new))
+    result = run(root, "build", "-j", "1", "-a", "analyst", "-a", "public", "--redline")
+    assert result.exit_code == 0, result.output
+    for audience, revised in (("analyst", ["intro", "judgement"]), ("public", ["intro"])):
+        manifest = json.loads((root / "build" / "demo" / audience / "manifest.json").read_text())
+        assert [i for i, _ in manifest["redline"]["summary"]["revised"]] == revised, audience
+        page = (root / "build" / "demo" / audience / f"demo-{audience}-redline.html").read_text()
+        assert "No changes since version 1" not in page
+        assert "gives" in html_text(page, "del") and "states" in html_text(page, "ins")

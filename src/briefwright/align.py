@@ -28,7 +28,8 @@ def section_id(ident: str) -> str | None:
 
 
 def item_section(item: list[Node]) -> str | None:
-    """Return the section a list item stands for: its first span with a ``sec-`` id."""
+    """Return the section a list item stands for: its first span with a ``sec-`` id,
+    or else its link of class ``section-ref`` to one (a key point of the full layout)."""
     first = item[0] if item else None
     if first is None or first["t"] not in ("Para", "Plain"):
         return None
@@ -37,7 +38,22 @@ def item_section(item: list[Node]) -> str | None:
             found = section_id(inline["c"][0][0])
             if found:
                 return found
+    for inline in first["c"]:
+        if inline["t"] == "Link" and "section-ref" in inline["c"][0][1]:
+            target = inline["c"][2][0]
+            found = section_id(target[1:]) if target.startswith("#") else None
+            if found:
+                return found
     return None
+
+
+# Attributes that say how a div looks or what it stands for, not what it holds: two
+# divs that differ only in these are the same div (a layout may restyle its passages).
+_PRESENTATION = {"custom-style", "data-section"}
+
+
+def _content_attr(attr: list[Any]) -> list[Any]:
+    return [attr[0], attr[1], [kv for kv in attr[2] if kv[0] not in _PRESENTATION]]
 
 
 def block_section(block: Node) -> str | None:
@@ -74,7 +90,7 @@ def pairable(a: Node, b: Node) -> bool:
     if a["t"] == "Header":
         return bool(a["c"][0] == b["c"][0])
     if a["t"] == "Div":
-        return bool(a["c"][0] == b["c"][0])
+        return _content_attr(a["c"][0]) == _content_attr(b["c"][0])
     if a["t"] == "Table":
         return len(a["c"][2]) == len(b["c"][2])
     return True

@@ -301,8 +301,9 @@ class Differ:
             return [{"t": t, "c": [cb[0], self.items(ca[1], cb[1])]}]
         if t == "BlockQuote":
             return [{"t": t, "c": self.blocks(ca, cb)}]
-        if t == "Div":
-            return [{"t": t, "c": [cb[0], self.blocks(ca[1], cb[1])]}]
+        if t == "Div":  # a div standing for a section's summary (the bottom line) is in it
+            with self._in(tree.pairs(b).get("data-section")):
+                return [{"t": t, "c": [cb[0], self.blocks(ca[1], cb[1])]}]
         if t == "Figure" and ca[0] == cb[0]:
             caption = [cb[1][0], self.blocks(ca[1][1], cb[1][1])]
             return [{"t": t, "c": [cb[0], caption, self.blocks(ca[2], cb[2])]}]
