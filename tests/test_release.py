@@ -20,7 +20,7 @@ from briefwright import register
 from briefwright.errors import ConfigError
 from briefwright.models import Stamp
 
-from .conftest import expect_error, run
+from .conftest import BRIEF, expect_error, run
 
 EPOCH_18_NOV = "1794960000"  # 2026-11-18 00:00 UTC
 EPOCH_1_DEC = "1796083200"  # 2026-12-01 00:00 UTC
@@ -122,6 +122,29 @@ def test_release_records_each_audience_and_stamps_every_edition(
     assert updated in html(root, "public")
     assert run(root, "build", "-j", "1").exit_code == 0  # the next draft is now version 3
     assert "Draft of version 3 · version 1 issued 18 November 2026" in html(root, "analyst")
+
+
+@pytest.mark.parametrize(
+    ("key", "before", "after"),
+    [
+        ("number", "number: PAU-1\n", "number: PAU-2\n"),
+        ("disclaimer", "disclaimer: Not policy.\n", "disclaimer: Not government policy.\n"),
+        ("contacts", "contacts: [{name: A Person}]\n", "contacts: [{name: B Person}]\n"),
+    ],
+)
+def test_a_changed_number_contact_or_disclaimer_is_a_new_version(
+    project: Callable[..., Path], dated: Callable[[str], None], key: str, before: str, after: str
+) -> None:
+    root = project({"briefs/demo.yaml": BRIEF + before, "briefs/audiences.yaml": HTML_ONLY})
+    assert run(root, "build", "-j", "1", "-a", "public").exit_code == 0
+    dated(EPOCH_18_NOV)
+    assert run(root, "release", "demo", "-a", "public").exit_code == 0
+    (root / "briefs" / "demo.yaml").write_text(BRIEF + after)
+    assert run(root, "build", "-j", "1", "-a", "public").exit_code == 0
+    assert "Draft of version 2 · version 1 issued 18 November 2026" in html(root, "public"), key
+    result = run(root, "release", "demo", "-a", "public")
+    assert result.exit_code == 0, result.output
+    assert versions(root) == [1, 2]
 
 
 def test_a_recorded_version_is_never_written_over(project: Callable[..., Path]) -> None:

@@ -136,11 +136,15 @@ def content_digest(edition: Edition) -> str:
     """Hash the content an edition carries, whatever its layout, tools or date.
 
     Two editions with the same digest give their audience the same text: the
-    brief's own words and each section it receives, with their markings.
+    brief's own words (its number, contacts and disclaimer too) and each
+    section it receives, with their markings.
     """
     brief = edition.brief
+    front = brief.front
+    contacts = [[c.name, c.role, c.email, c.phone] for c in front.contacts]
     state = {
         "brief": [brief.title, brief.subtitle, list(brief.authors), brief.lang],
+        "furniture": [front.number, contacts, front.disclaimer],
         "sections": [section_digest(s) for s in edition.sections],
         "marking": edition.marking.label,
     }
