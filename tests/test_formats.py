@@ -84,3 +84,6 @@ def test_libreoffice_opens_the_odt_with_its_marking_on_every_page(
     pages = [p.extract_text() or "" for p in PdfReader(tmp_path / "demo-analyst.pdf").pages]
     assert pages and all(text.count("TLP:AMBER") >= 2 for text in pages)
     assert "Analyst-only advice" in "".join(pages)
+    # The handling sentence of the marking, under the title as in the DOCX.
+    handling = "Recipients may share it only within their organisation"
+    assert handling in " ".join(pages[0].split())

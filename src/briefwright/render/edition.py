@@ -140,7 +140,7 @@ def _tree(edition: Edition, assembled: Assembled, label: str) -> tree.Node:
             # Word and OpenDocument print these under the title: the cover's facts, and
             # what a recipient may do with the marking (the HTML and PDF have the cover).
             "date": " · ".join(facts),
-            "abstract-title": f"Marking {edition.marking.label}",
+            "abstract-title": "Handling",
             "abstract": edition.marking.handling,
             "lang": brief.lang,
             "subject": _description(edition),

@@ -227,6 +227,21 @@ local function markdown(_, request)
   return pandoc.write(without_print_notes(kept, request), "markdown")
 end
 
+-- pandoc's opendocument template, with the abstract (the marking's handling sentence)
+-- in a paragraph of its own: the template writes it bare, and office suites drop
+-- text that is in no paragraph.
+local function odt_template()
+  local bare = "$if(abstract)$\n$abstract$\n$endif$"
+  local template = pandoc.template.default("opendocument")
+  local start, finish = template:find(bare, 1, true)
+  if not start then
+    error("pandoc's opendocument template no longer has the abstract where it was", 0)
+  end
+  return template:sub(1, start - 1)
+    .. '$if(abstract)$\n<text:p text:style-name="Abstract">$abstract$</text:p>\n$endif$'
+    .. template:sub(finish + 1)
+end
+
 -- A Word or OpenDocument file (`"format": "docx"` or `"odt"`) of the tree the last
 -- HTML request kept: every tree format of an edition is written from that one tree.
 local function office(_, request)
@@ -240,7 +255,7 @@ local function office(_, request)
   environment.SOURCE_DATE_EPOCH = tostring(request.epoch)
   local options = { reference_doc = request.reference }
   if request.format == "odt" then -- its content.xml comes from the opendocument template
-    options.template = pandoc.template.compile(pandoc.template.default("opendocument"))
+    options.template = pandoc.template.compile(odt_template())
   end
   return pandoc.system.with_environment(environment, function()
     return pandoc.write(doc, request.format, options)
