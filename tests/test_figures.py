@@ -8,10 +8,11 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import docx
 import pytest
 from pypdf import PdfReader
 
-from .conftest import AUDIENCES, expect_error, run, section
+from .conftest import AUDIENCES, Built, expect_error, run, section
 from .scan import folder_text
 
 PLEDGES = "country,troops,funding\nUnited Kingdom,5000,1250.5\nFrance,4000,980\nEstonia,200,12\n"
@@ -251,3 +252,21 @@ def test_editing_a_data_file_rebuilds_exactly_the_editions_that_show_it(
     assert (
         "up to date: demo-public" in result.output and "up to date: demo-executive" in result.output
     )
+
+
+def test_a_figure_marked_no_higher_than_its_section_is_not_shown_as_a_marked_passage(
+    sample: Built,
+) -> None:
+    # Every figure carries its data's marking; only one above its section is set apart.
+    divs = {
+        audience: re.findall(r'<div class="([^"]*figure-[a-z]+[^"]*)" data-marking="([^"]+)"',
+                             sample.path(audience, "html").read_text())
+        for audience in ("public", "analyst")
+    }  # fmt: skip
+    assert divs["public"] and all("passage-marked" not in c for c, _ in divs["public"])
+    assert all(
+        ("passage-marked" in classes) == (marking == "TLP:AMBER+STRICT")
+        for classes, marking in divs["analyst"]
+    )
+    document = docx.Document(str(sample.path("public", "docx")))
+    assert "Passage" not in {p.style.name for p in document.paragraphs if p.style is not None}

@@ -190,7 +190,11 @@ def _label(blocks: list[Any], section: Level, scheme: Scheme) -> None:
         if node["t"] not in ("Div", "Span") or "passage-marked" not in tree.classes(node):
             continue
         level = scheme.get(tree.pairs(node).get("data-marking", ""))
-        if level is None or level.rank <= section.rank:
+        if level is None:
+            continue
+        if level.rank <= section.rank:
+            if set(passages.FIGURE_CLASSES) & set(tree.classes(node)):
+                _unremarkable(node)
             continue
         chip = tree.span(
             tree.text_inlines(level.label), cls=["marking-tag", f"marking-{level.slug}"]
@@ -201,6 +205,21 @@ def _label(blocks: list[Any], section: Level, scheme: Scheme) -> None:
             label = tree.div([{"t": "Para", "c": [chip]}], cls=["passage-label"])
             label["c"][0][2].append(["custom-style", "Passage Label"])
             node["c"][1][:0] = [label]
+
+
+def _unremarkable(node: Any) -> None:
+    """Show a table or chart marked no higher than its section as part of the section.
+
+    Every figure carries the marking of its data (the brief's, by default);
+    only one above its section is a marked passage to the eye. Its
+    ``data-marking`` stays, for what reads the edition back.
+    """
+    ident, classes, pairs = node["c"][0]
+    classes = [c for c in classes if c != "passage-marked"]
+    pairs = [kv for kv in pairs if kv[0] != "custom-style"]
+    if "passage-audience" in classes:
+        pairs.append(["custom-style", "Audience Passage"])
+    node["c"][0] = [ident, classes, pairs]
 
 
 def _addressed(blocks: list[Any], scheme: Scheme) -> list[Any]:
