@@ -179,11 +179,23 @@ def test_key_points_match_by_their_link_and_the_bottom_line_by_its_section() -> 
     assert ("insertion", "still ") in changes(blocks)
 
 
-def test_a_div_restyled_by_its_layout_is_the_same_div() -> None:
-    old = '::: {.passage custom-style="Passage"}\nAdvice kept as it was.\n:::\n'
-    new = '::: {.passage custom-style="Audience Passage"}\nAdvice kept as it was.\n:::\n'
-    blocks, found = redline.diff(read(old), read(new), WHO, "shown")
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('{.passage custom-style="Passage"}', '{.passage custom-style="Audience Passage"}'),
+        ('{.passage .passage-marked data-marking="A"}', '{.passage data-marking="A"}'),
+    ],
+)
+def test_a_div_restyled_by_its_layout_is_the_same_div(old: str, new: str) -> None:
+    text = "::: {}\nAdvice kept as it was.\n:::\n"
+    blocks, found = redline.diff(read(text.format(old)), read(text.format(new)), WHO, "shown")
     assert not changes(blocks) and not found.revised
+
+
+def test_a_div_whose_marking_changed_is_shown_replaced() -> None:
+    text = '::: {{.passage data-marking="{}"}}\nAdvice kept as it was.\n:::\n'
+    blocks, _ = redline.diff(read(text.format("A")), read(text.format("B")), WHO, "shown")
+    assert [kind for kind, _ in changes(blocks)] == ["deletion", "insertion"]
 
 
 def test_deleted_text_keeps_no_id_the_new_text_has() -> None:

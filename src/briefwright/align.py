@@ -48,12 +48,15 @@ def item_section(item: list[Node]) -> str | None:
 
 
 # Attributes that say how a div looks or what it stands for, not what it holds: two
-# divs that differ only in these are the same div (a layout may restyle its passages).
+# divs that differ only in these are the same div (a layout may restyle its passages;
+# a figure's marking, in data-marking, is compared).
 _PRESENTATION = {"custom-style", "data-section"}
+_SHOWN_AS = {"passage-marked"}
 
 
 def _content_attr(attr: list[Any]) -> list[Any]:
-    return [attr[0], attr[1], [kv for kv in attr[2] if kv[0] not in _PRESENTATION]]
+    classes = [c for c in attr[1] if c not in _SHOWN_AS]
+    return [attr[0], classes, [kv for kv in attr[2] if kv[0] not in _PRESENTATION]]
 
 
 def block_section(block: Node) -> str | None:

@@ -222,6 +222,11 @@ class Differ:
         moved = {k for k in lost_keys & gained_keys if section(old[ka.index(k)])}
         out: list[Any] = []
 
+        def across(x: Any, y: Any) -> float:
+            # Two sections are never paired by likeness; an item a section's key does not
+            # name yet (in a version written by an older layout) may be, to its section.
+            return 0.0 if section(x) and section(y) else score(x, y)
+
         def compare(x: Any, y: Any) -> list[Any]:
             if dump(x) == dump(y):
                 return keep(y)
@@ -243,7 +248,7 @@ class Differ:
             if not keyed and len(xs) == len(ys) == 1 and alike is not None and alike(xs[0], ys[0]):
                 out += compare(xs[0], ys[0])  # one paragraph for another: word by word
                 continue
-            for step_old, step_new in pair(xs, ys, (lambda x, y: 0.0) if keyed else score):
+            for step_old, step_new in pair(xs, ys, across if keyed else score):
                 if step_old is not None and step_new is not None:
                     out += compare(xs[step_old], ys[step_new])
                 elif step_old is not None:
@@ -437,7 +442,8 @@ class Differ:
         if a["t"] == "Note":
             return {"t": "Note", "c": self.blocks(a["c"], b["c"])}
         index = INLINE_PARTS[a["t"]]
-        secno = a["t"] == "Span" and "secno" in tree.classes(a)
+        # A section's number, and a key point's link to it: renumbering is no revision.
+        secno = a["t"] in ("Span", "Link") and bool({"secno", "section-ref"} & set(tree.classes(a)))
         self.quiet += secno
         try:
             if index is None:

@@ -105,18 +105,19 @@ def _ids(blocks: list[Node]) -> set[str]:
 
 def has_change(value: Any, numbers: bool = True) -> bool:
     """Whether a tree holds an insertion or deletion (without ``numbers``: outside the
-    section numbers, whose renumbering shows the new number and needs no change bar)."""
+    section numbers and the key points' links to them, whose renumbering shows the new
+    number and needs no change bar)."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, list):
             stack.extend(item)
         elif isinstance(item, dict):
-            if item.get("t") == "Span":
+            if item.get("t") in ("Span", "Link"):
                 kinds = set(item["c"][0][1])
-                if {INSERTION, DELETION} & kinds:
+                if item["t"] == "Span" and {INSERTION, DELETION} & kinds:
                     return True
-                if "secno" in kinds and not numbers:
+                if {"secno", "section-ref"} & kinds and not numbers:
                     continue
             stack.extend(item.values())
     return False
