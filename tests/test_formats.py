@@ -16,7 +16,7 @@ from briefwright import formats
 from briefwright.cli import build as build_command
 from briefwright.models import AudienceFile
 
-from .conftest import run, unavailable
+from .conftest import Built, run, unavailable
 
 
 def test_the_registry_is_the_one_list_of_formats() -> None:
@@ -87,3 +87,24 @@ def test_libreoffice_opens_the_odt_with_its_marking_on_every_page(
     # The handling sentence of the marking, under the title as in the DOCX.
     handling = "Recipients may share it only within their organisation"
     assert handling in " ".join(pages[0].split())
+
+
+def test_word_keeps_a_short_table_on_one_page(sample: Built, tmp_path: Path) -> None:
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is None:
+        unavailable("LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
+    source = sample.path("analyst", "docx")
+    subprocess.run(
+        [office, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+         "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+        capture_output=True,
+        timeout=180,
+        check=True,
+    )  # fmt: skip
+    pages = [p.extract_text() or "" for p in PdfReader(tmp_path / f"{source.stem}.pdf").pages]
+    for first, last in (
+        ("Table 1.", "Deeper defence cooperation"),  # five rows
+        ("Table 3.", "Enforcement"),
+    ):
+        on = [i for i, text in enumerate(pages) if first in text]
+        assert on and last in pages[on[0]], f"{first} runs onto another page"

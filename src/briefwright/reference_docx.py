@@ -156,6 +156,17 @@ def _table_style(style) -> None:  # type: ignore[no-untyped-def]
             edge = margins.find(qn(f"w:{side}"))
             if edge is not None:
                 edge.set(qn("w:w"), str(CELL_MARGIN))
+    # A row never splits across pages, and each row keeps with the next, so that a
+    # short table stays on one page (Word lets a table longer than a page break).
+    rows = OxmlElement("w:trPr")
+    rows.append(OxmlElement("w:cantSplit"))
+    tblpr.addnext(rows)
+    ppr = style.element.find(qn("w:pPr"))
+    if ppr is None:
+        ppr = OxmlElement("w:pPr")
+        rpr = style.element.find(qn("w:rPr"))
+        (rpr if rpr is not None else tblpr).addprevious(ppr)
+    ppr.insert(0, OxmlElement("w:keepNext"))
     header = OxmlElement("w:tblStylePr")
     header.set(qn("w:type"), "firstRow")
     rpr = OxmlElement("w:rPr")
@@ -294,6 +305,8 @@ def build(out: Path) -> None:
     for name in ("Table Caption", "Image Caption"):
         if name in [s.name for s in styles]:
             styles[name].font.italic = False
+    if "Table Caption" in [s.name for s in styles]:  # above its table, and kept with it
+        styles["Table Caption"].paragraph_format.keep_with_next = True
     table = styles["Table"] if "Table" in [s.name for s in styles] else None
     if table is not None:
         _font(table, SANS, 9.5)
