@@ -18,6 +18,8 @@ from briefwright.models import AudienceFile
 
 from .conftest import Built, run, unavailable
 
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
 
 def test_the_registry_is_the_one_list_of_formats() -> None:
     assert tuple(formats.FORMATS) == formats.NAMES == get_args(formats.Name)
@@ -108,3 +110,20 @@ def test_word_keeps_a_short_table_on_one_page(sample: Built, tmp_path: Path) -> 
     ):
         on = [i for i, text in enumerate(pages) if first in text]
         assert on and last in pages[on[0]], f"{first} runs onto another page"
+
+
+def test_word_shows_each_marking_as_the_pages_do(sample: Built) -> None:
+    import docx
+
+    document = docx.Document(str(sample.path("analyst", "docx")))
+    chips = {
+        run.style.name: run.text
+        for paragraph in document.paragraphs
+        for run in paragraph.runs
+        if run.style is not None and run.style.name.startswith("Marking ")
+    }
+    assert chips["Marking TLP:AMBER"] == "TLP:AMBER" and "Marking TLP:CLEAR" in chips
+    amber = document.styles["Marking TLP:AMBER"]
+    assert amber.font.bold and str(amber.font.color.rgb) == "FFC000"
+    shading = amber.element.find(".//{*}shd")
+    assert shading is not None and shading.get(f"{{{W}}}fill") == "000000"

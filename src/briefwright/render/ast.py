@@ -12,13 +12,14 @@ import base64
 import hashlib
 import mimetypes
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .. import passages
 from ..errors import BuildError
+from ..markings import Level
 from ..tree import (
     Node,
     attr,
@@ -91,6 +92,21 @@ def add_portion_marks(doc: Node, portion: Callable[[str], str | None]) -> None:
                     span([{"t": "Str", "c": text}], cls=["portion"]),
                     {"t": "Space"},
                 ]
+
+
+MARKING_STYLE = "Marking {label}"  # Word's character style of a marking's chip (docx.py)
+
+
+def style_markings(doc: Node, levels: Iterable[Level]) -> None:
+    """Give each marking chip (``marking-tag``) its level's character style, for Word."""
+    by_class = {f"marking-{level.slug}": level for level in levels}
+    for node in nodes(doc["blocks"]):
+        if node["t"] != "Span" or "marking-tag" not in classes(node):
+            continue
+        found = [by_class[c] for c in classes(node) if c in by_class]
+        if found:
+            kv = [p for p in node["c"][0][2] if p[0] != "custom-style"]
+            node["c"][0][2] = [*kv, ["custom-style", MARKING_STYLE.format(label=found[0].label)]]
 
 
 def embed_images(doc: Node, base: Path, root: Path) -> None:

@@ -15,6 +15,7 @@ import zipfile
 from xml.sax.saxutils import escape
 
 from ..models import Edition
+from .ast import MARKING_STYLE
 
 # The reference document's header and footer carry these; each edition gets its own marking.
 MARKING_PLACEHOLDER = "BRIEFWRIGHT-MARKING"
@@ -87,6 +88,8 @@ def finish(data: bytes, edition: Edition, keywords: list[str], description: str)
                         count=1,
                     )
                 content = text.encode("utf-8")
+            elif name == "word/styles.xml":
+                content = _marking_styles(content.decode("utf-8"), edition).encode("utf-8")
             elif name == "docProps/core.xml":
                 content = core.encode("utf-8")
             elif name == "word/document.xml":
@@ -100,3 +103,21 @@ def finish(data: bytes, edition: Edition, keywords: list[str], description: str)
             entry.external_attr = 0o644 << 16
             target.writestr(entry, content)
     return out.getvalue()
+
+
+def _marking_styles(styles: str, edition: Edition) -> str:
+    """Draw each level's marking chip (ast.style_markings) as the pages do: bold, in the
+    level's colour, on black. pandoc makes the styles; this gives them their look."""
+    for level in edition.scheme.levels:
+        name = escape(MARKING_STYLE.format(label=level.label), {'"': "&quot;"})
+        look = (
+            f'<w:rPr><w:b /><w:color w:val="{level.colour.lstrip("#").upper()}" />'
+            '<w:sz w:val="17" /><w:shd w:val="clear" w:color="auto" w:fill="000000" /></w:rPr>'
+        )
+        pattern = re.compile(
+            rf'(<w:style w:type="character"[^>]*>\s*<w:name w:val="{re.escape(name)}"\s*/>'
+            r"(?:(?!</w:style>|<w:rPr>).)*?)(</w:style>)",
+            re.S,
+        )
+        styles = pattern.sub(rf"\g<1>{look}\g<2>", styles, count=1)
+    return styles

@@ -113,6 +113,7 @@ def _tree(edition: Edition, assembled: Assembled, label: str) -> tree.Node:
     )
     figures.number_all(doc, brief.lang)
     ast.add_portion_marks(doc, edition.portion)
+    ast.style_markings(doc, edition.scheme.levels)
     ast.shift_body_headings(doc)
     for target in ast.unique_ids(doc, layout):
         log.debug(
