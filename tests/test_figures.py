@@ -270,3 +270,10 @@ def test_a_figure_marked_no_higher_than_its_section_is_not_shown_as_a_marked_pas
     )
     document = docx.Document(str(sample.path("public", "docx")))
     assert "Passage" not in {p.style.name for p in document.paragraphs if p.style is not None}
+
+
+def test_an_edition_s_markdown_holds_its_figures_as_a_tree(sample: Built) -> None:
+    # Raw HTML would read back as markup, which a redline leaves out.
+    for audience in ("analyst", "executive", "public"):
+        text = sample.path(audience, "md").read_text()
+        assert "{.figure .chart}" in text and "<figure" not in text and "<img" not in text

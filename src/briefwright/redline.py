@@ -63,11 +63,38 @@ def normalise(doc: Node) -> int:
         return out
 
     tree.filter_lists(doc["blocks"], clean)
+    tree.filter_lists(doc["blocks"], _unfigure)
     for node in tree.nodes(doc["blocks"]):
         if node["t"] == "Cite":  # counters of the whole document: an earlier edit moves them
             for citation in node["c"][0]:
                 citation["citationNoteNum"] = citation["citationHash"] = 0
     return dropped
+
+
+def _unfigure(items: list[Any]) -> list[Any]:
+    """Undo the implicit figure pandoc reads into a figure's image.
+
+    An edition's Markdown writes a figure as a div (``.figure``) holding its
+    image alone in a paragraph and a caption div; read back, the image becomes
+    a figure captioned with its own description. It is the image again here.
+    """
+    out = []
+    for item in items:
+        if isinstance(item, dict) and item.get("t") == "Figure":
+            body = item["c"][2]
+            images = [
+                inline
+                for block in body
+                if block["t"] in ("Plain", "Para")
+                for inline in block["c"]
+                if inline["t"] == "Image"
+            ]
+            caption = tree.words(item["c"][1][1])
+            if len(body) == 1 and len(images) == 1 and caption == tree.words(images[0]["c"][1]):
+                out.append({"t": "Plain", "c": images})
+                continue
+        out.append(item)
+    return out
 
 
 def diff(old: list[Node], new: list[Node], who: Author, mode: Mode) -> tuple[list[Node], Changes]:

@@ -218,13 +218,15 @@ local function for_word(doc, request)
 end
 
 -- The edition as pandoc Markdown, from the tree the last HTML request kept: the
--- `<brief>-<audience>.md` file holds exactly what the edition was built from.
+-- `<brief>-<audience>.md` file holds exactly what the edition was built from. Without
+-- raw HTML, what Markdown has no syntax for (a figure whose image has its own
+-- description) is written as divs and spans, which read back as a tree, not as markup.
 local function markdown(_, request)
   local name = option(request, "kept")
   if not kept or kept_name ~= name then
     error("no tree kept for the Markdown of " .. tostring(name), 0)
   end
-  return pandoc.write(without_print_notes(kept, request), "markdown")
+  return pandoc.write(without_print_notes(kept, request), "markdown-raw_html")
 end
 
 -- pandoc's opendocument template, with the abstract (the marking's handling sentence)
