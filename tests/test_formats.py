@@ -59,6 +59,12 @@ def test_odt_is_built_for_every_audience_marked_like_the_docx(
     assert "<dc:title>Test Brief</dc:title>" in meta and f">{marking}</meta:user-defined>" in meta
     assert 'fo:page-width="210mm"' in styles
     assert "An introduction that states the bottom line." in content
+    # Each marking chip is drawn as on the pages, and the contents lead dots to its pages.
+    assert (
+        '<style:style style:name="Marking TLP:AMBER" style:family="text"><style:text-properties '
+        'fo:font-weight="bold" fo:color="#FFC000" fo:background-color="#000000"'
+    ) in styles
+    assert 'style:leader-style="dotted" style:leader-text="." style:position="168mm"' in styles
     if audience == "public":
         assert "things will happen" not in content  # withheld, as from every format
 

@@ -73,7 +73,12 @@ STYLES = f"""
 <style:style style:name="{CONTENTS_STYLE}" style:family="paragraph"
   style:parent-style-name="Standard">
   <style:paragraph-properties fo:margin-bottom="0.03in" fo:padding-bottom="0.03in"
-    fo:border-bottom="0.5pt solid #DDE1E7"/>
+    fo:border-bottom="0.5pt solid #DDE1E7">
+    <style:tab-stops>
+      <style:tab-stop style:position="168mm" style:type="right" style:leader-style="dotted"
+        style:leader-text="."/>
+    </style:tab-stops>
+  </style:paragraph-properties>
   <style:text-properties {_SANS}/>
 </style:style>
 <style:style style:name="Marking" style:family="paragraph" style:parent-style-name="Standard">

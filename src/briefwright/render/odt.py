@@ -16,8 +16,10 @@ import zipfile
 from xml.sax.saxutils import escape
 
 from ..models import Edition
+from .ast import MARKING_STYLE
 from .docx import COLOUR_PLACEHOLDER, FOOTER_PLACEHOLDER, MARKING_PLACEHOLDER, furniture
 
+QUOTE = {'"': "&quot;"}
 PAPER = {"a4": ("210mm", "297mm"), "letter": ("8.5in", "11in")}
 
 META = """<?xml version="1.0" encoding="UTF-8"?>
@@ -71,6 +73,9 @@ def finish(data: bytes, edition: Edition, keywords: list[str], description: str)
                 text = text.replace(COLOUR_PLACEHOLDER, marking.colour.lstrip("#").upper())
                 text = re.sub(r'fo:page-width="[^"]*"', f'fo:page-width="{width}"', text)
                 text = re.sub(r'fo:page-height="[^"]*"', f'fo:page-height="{height}"', text)
+                text = text.replace(
+                    "</office:styles>", _marking_styles(edition) + "</office:styles>", 1
+                )
                 content = text.encode("utf-8")
             elif name == "meta.xml":
                 content = meta.encode("utf-8")
@@ -79,3 +84,16 @@ def finish(data: bytes, edition: Edition, keywords: list[str], description: str)
             entry.external_attr = 0o644 << 16
             target.writestr(entry, content)
     return out.getvalue()
+
+
+def _marking_styles(edition: Edition) -> str:
+    """Return a text style for each level's marking chip (ast.style_markings), drawn as
+    the pages draw it: bold, in the level's colour, on black. pandoc names the styles
+    each chip takes; their look comes from here."""
+    return "".join(
+        f'<style:style style:name="{escape(MARKING_STYLE.format(label=level.label), QUOTE)}" '
+        'style:family="text"><style:text-properties fo:font-weight="bold" '
+        f'fo:color="{escape(level.colour, QUOTE)}" fo:background-color="#000000" '
+        'fo:font-size="8.5pt" /></style:style>'
+        for level in edition.scheme.levels
+    )
