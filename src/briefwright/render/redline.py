@@ -105,8 +105,9 @@ def summary_blocks(summary: Summary, legend: bool) -> list[Node]:
             {
                 "t": "Para",
                 "c": text(
-                    f"{summary.left_out} piece(s) of raw markup in the compared text were left "
-                    "out of this redline."
+                    f"{summary.left_out} piece(s) of the compared text (figures or links "
+                    "kept in a form this redline cannot compare) are not shown; see the "
+                    "editions themselves for them."
                 ),
             }
         )
