@@ -68,10 +68,16 @@ lint: $(STAMP)
 # Regenerate the Word reference document that gives DOCX outputs their styles.
 reference-docx: $(STAMP)
 	$(BIN)/python -m briefwright.reference_docx src/briefwright/templates/_base/reference.docx
+	for layout in one-pager two-pager; do \
+		$(BIN)/python -m briefwright.reference_docx src/briefwright/templates/$$layout/reference.docx --compact; \
+	done
 
 # Regenerate the OpenDocument reference document that gives ODT outputs their styles.
 reference-odt: $(STAMP)
 	$(BIN)/python -m briefwright.reference_odt src/briefwright/templates/_base/reference.odt
+	for layout in one-pager two-pager; do \
+		$(BIN)/python -m briefwright.reference_odt src/briefwright/templates/$$layout/reference.odt --compact; \
+	done
 
 # Regenerate the golden files under tests/golden/ after an intended change.
 golden: $(STAMP)

@@ -808,9 +808,10 @@ def test_a_line_break_in_a_header_value_stops_the_draft(project: Callable[..., P
             "briefs/distribution.yaml": DISTRIBUTION,
         }
     )
+    # Refused where it is written, before any header is made of it.
     expect_error(
         run(root, "email", "demo", "-a", "public", "--to", "a@example.org"),
-        "the Subject header would contain a line break",
+        "briefs/demo.yaml:1: 'title' holds an invisible control character (U+000D)",
     )
     assert not (root / "build/demo/public/demo-public.eml").exists()
 

@@ -31,6 +31,21 @@ def test_the_registry_is_the_one_list_of_formats() -> None:
         assert (spec.source == "tree") == (spec.reference is not None)
 
 
+def libreoffice_pdf(source: Path, folder: Path) -> Path:
+    """Return the PDF LibreOffice makes of a DOCX or ODT, as a reader opening it would see it."""
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is None:
+        unavailable("LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
+    subprocess.run(
+        [office, "--headless", f"-env:UserInstallation=file://{folder}/profile",
+         "--convert-to", "pdf", "--outdir", str(folder), str(source)],
+        capture_output=True,
+        timeout=180,
+        check=True,
+    )  # fmt: skip
+    return folder / f"{source.stem}.pdf"
+
+
 @pytest.fixture
 def odt(project: Callable[..., Path]) -> Path:
     root = project()
@@ -78,18 +93,9 @@ def test_odt_builds_are_byte_identical(odt: Path, project: Callable[..., Path]) 
 def test_libreoffice_opens_the_odt_with_its_marking_on_every_page(
     odt: Path, tmp_path: Path
 ) -> None:
-    office = shutil.which("soffice") or shutil.which("libreoffice")
-    if office is None:
-        unavailable("LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
     source = odt / "build/demo/analyst/demo-analyst.odt"
-    subprocess.run(
-        [office, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
-        capture_output=True,
-        timeout=180,
-        check=True,
-    )  # fmt: skip
-    pages = [p.extract_text() or "" for p in PdfReader(tmp_path / "demo-analyst.pdf").pages]
+    converted = libreoffice_pdf(source, tmp_path)
+    pages = [p.extract_text() or "" for p in PdfReader(converted).pages]
     assert pages and all(text.count("TLP:AMBER") >= 2 for text in pages)
     assert "Analyst-only advice" in "".join(pages)
     # The handling sentence of the marking, under the title as in the DOCX.
@@ -98,18 +104,9 @@ def test_libreoffice_opens_the_odt_with_its_marking_on_every_page(
 
 
 def test_word_keeps_a_short_table_on_one_page(sample: Built, tmp_path: Path) -> None:
-    office = shutil.which("soffice") or shutil.which("libreoffice")
-    if office is None:
-        unavailable("LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
     source = sample.path("analyst", "docx")
-    subprocess.run(
-        [office, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
-        capture_output=True,
-        timeout=180,
-        check=True,
-    )  # fmt: skip
-    pages = [p.extract_text() or "" for p in PdfReader(tmp_path / f"{source.stem}.pdf").pages]
+    converted = libreoffice_pdf(source, tmp_path)
+    pages = [p.extract_text() or "" for p in PdfReader(converted).pages]
     for first, last in (
         ("Table 1.", "Deeper defence cooperation"),  # five rows
         ("Table 3.", "Enforcement"),
@@ -133,3 +130,9 @@ def test_word_shows_each_marking_as_the_pages_do(sample: Built) -> None:
     assert amber.font.bold and str(amber.font.color.rgb) == "FFC000"
     shading = amber.element.find(".//{*}shd")
     assert shading is not None and shading.get(f"{{{W}}}fill") == "000000"
+
+
+def test_the_one_pager_is_one_page_in_word_too(sample: Built, tmp_path: Path) -> None:
+    source = sample.path("executive", "docx")
+    converted = libreoffice_pdf(source, tmp_path)
+    assert len(PdfReader(converted).pages) == 1

@@ -206,8 +206,13 @@ def _marking_run(paragraph) -> None:  # type: ignore[no-untyped-def]
     _shade(run._r.get_or_add_rPr(), "000000")
 
 
-def build(out: Path) -> None:
-    """Write the reference document to ``out``."""
+def build(out: Path, compact: bool = False) -> None:
+    """Write the reference document to ``out``.
+
+    ``compact`` is the short products' (one-pager, two-pager): a smaller body
+    and tighter spacing and margins, so that Word keeps them to their pages.
+    """
+    body, spacing, after = (10, 1.0, 4) if compact else (11, 1.15, 6)
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "pandoc-reference.docx"
         subprocess.run(
@@ -220,24 +225,35 @@ def build(out: Path) -> None:
     # The body font is the document's default, not Normal's: a paragraph style's font wins
     # over a table style's, and pandoc writes table cells as Compact paragraphs (Compact is
     # Body Text is Normal), so a font set on any of them would hide the Table style's.
-    _default_font(styles, SERIF, 11)
-    styles["Normal"].paragraph_format.space_after = Pt(6)
-    styles["Normal"].paragraph_format.line_spacing = 1.15
+    _default_font(styles, SERIF, body)
+    styles["Normal"].paragraph_format.space_after = Pt(after)
+    styles["Normal"].paragraph_format.line_spacing = spacing
     for name in ("Normal", "Body Text", "First Paragraph", "Compact"):
         if name in [s.name for s in styles]:
             _no_font(styles[name])
-    for name, size in (("Heading 1", 16), ("Heading 2", 13), ("Heading 3", 11.5)):
+    headings = (
+        (("Heading 1", 13), ("Heading 2", 11.5), ("Heading 3", 10.5))
+        if compact
+        else (
+            ("Heading 1", 16),
+            ("Heading 2", 13),
+            ("Heading 3", 11.5),
+        )
+    )
+    for name, size in headings:
         _font(styles[name], SANS, size, bold=True, colour=ACCENT)
         styles[name].paragraph_format.keep_with_next = True
-        styles[name].paragraph_format.space_before = Pt(14 if name == "Heading 1" else 10)
+        before = 14 if name == "Heading 1" else 10
+        styles[name].paragraph_format.space_before = Pt(before * 0.6 if compact else before)
         styles[name].paragraph_format.space_after = Pt(4)
-    _font(styles["Title"], SANS, 26, bold=True, colour=ACCENT)
+    _font(styles["Title"], SANS, 20 if compact else 26, bold=True, colour=ACCENT)
     _font(styles["Subtitle"], SANS, 14, bold=False, colour=MUTED)
     for name in ("Author", "Date"):
         _font(styles[name], SANS, 10, colour=MUTED)
         styles[name].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    for name in ("Title", "Subtitle"):
-        styles[name].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    for name in ("Title", "Subtitle", "Abstract Title"):
+        if name in [s.name for s in styles]:
+            styles[name].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
     block = styles["Block Text"]
     _font(block, SERIF, 11)
     block.paragraph_format.left_indent = Mm(3)
@@ -273,7 +289,7 @@ def build(out: Path) -> None:
     contents.paragraph_format.line_spacing = 1.0
     # Each entry ends with a tab and its page (a PAGEREF field): dots lead to the number.
     contents.paragraph_format.tab_stops.add_tab_stop(
-        Mm(210 - 22 - 22), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS
+        Mm(210 - 2 * (18 if compact else 22)), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS
     )
     # A marked passage has a black rule down its left and its label at its top; one kept
     # for some audiences a dashed accent rule and a tint: the two never look alike.
@@ -315,8 +331,8 @@ def build(out: Path) -> None:
     section = doc.sections[0]
     section.start_type = WD_SECTION.NEW_PAGE
     section.page_width, section.page_height = Mm(210), Mm(297)
-    section.left_margin = section.right_margin = Mm(22)
-    section.top_margin = section.bottom_margin = Mm(25)
+    section.left_margin = section.right_margin = Mm(18 if compact else 22)
+    section.top_margin = section.bottom_margin = Mm(18 if compact else 25)
     section.header_distance = section.footer_distance = Mm(10)
     width = section.page_width - section.left_margin - section.right_margin
 
@@ -350,4 +366,5 @@ def build(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    build(Path(sys.argv[1] if len(sys.argv) > 1 else "reference.docx"))
+    arguments = [a for a in sys.argv[1:] if a != "--compact"]
+    build(Path(arguments[0] if arguments else "reference.docx"), "--compact" in sys.argv[1:])

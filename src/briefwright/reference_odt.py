@@ -118,17 +118,24 @@ PAGE = (
 )
 
 
-def _styles(xml: str) -> str:
-    """Return pandoc's styles.xml with briefwright's styles, page and header and footer."""
+def _styles(xml: str, compact: bool = False) -> str:
+    """Return pandoc's styles.xml with briefwright's styles, page and header and footer
+    (``compact``: a smaller body and narrower margins, for the short products)."""
+    styles, page = STYLES, PAGE
+    if compact:
+        body = 'fo:font-size="10.5pt" fo:language'
+        assert body in styles
+        styles = styles.replace(body, 'fo:font-size="9.5pt" fo:language', 1)
+        page = page.replace('"22mm"', '"16mm"').replace('"20mm"', '"16mm"')
     xml = xml.replace("<office:font-face-decls>", "<office:font-face-decls>" + FONTS, 1)
     for name in ("Title", "Subtitle") + tuple(f"Heading_20_{n}" for n in range(1, 7)):
         start = xml.find(f'<style:style style:name="{name}"')
         if start >= 0:
             xml = xml[:start] + xml[xml.index("</style:style>", start) + 14 :]
-    xml = xml.replace("<office:styles>", "<office:styles>" + STYLES + _HEADINGS, 1)
+    xml = xml.replace("<office:styles>", "<office:styles>" + styles + _HEADINGS, 1)
     start = xml.index("<style:page-layout-properties ") + len("<style:page-layout-properties ")
     end = xml.index(' style:writing-mode="lr-tb"', start)
-    xml = xml[:start] + PAGE + xml[end:]
+    xml = xml[:start] + page + xml[end:]
     xml = xml.replace(
         "<style:header-style />",
         '<style:header-style><style:header-footer-properties fo:min-height="0in" '
@@ -140,8 +147,8 @@ def _styles(xml: str) -> str:
     return xml[:start] + MASTER + xml[end:]
 
 
-def build(out: Path) -> None:
-    """Write the reference document to ``out``."""
+def build(out: Path, compact: bool = False) -> None:
+    """Write the reference document to ``out`` (``compact``: see :func:`_styles`)."""
     data = subprocess.run(
         [pandoc.binary(), "--print-default-data-file", "reference.odt"],
         capture_output=True,
@@ -153,7 +160,7 @@ def build(out: Path) -> None:
         for info in source.infolist():  # mimetype first and stored, as ODF requires
             content = source.read(info.filename)
             if info.filename == "styles.xml":
-                content = _styles(content.decode("utf-8")).encode("utf-8")
+                content = _styles(content.decode("utf-8"), compact).encode("utf-8")
             entry = zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0))
             entry.compress_type = (
                 zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
@@ -163,4 +170,4 @@ def build(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    build(Path(sys.argv[1]))
+    build(Path(sys.argv[1]), "--compact" in sys.argv[2:])
