@@ -284,3 +284,13 @@ def test_control_characters_in_yaml_text_are_refused(
             f"{where}:{line}: 'title' holds an invisible control character (U+{code})",
         )
     assert not (root / "build" / "demo").exists()
+
+
+def test_an_id_briefwright_reserves_is_refused(project: Callable[..., Path]) -> None:
+    # A heading posing as a note's anchor could hide a note the PDF left out.
+    body = "## Decoy {#bw-note-1}\n\nA claim.[^n]\n\n[^n]: The note."
+    root = project({"sources/demo/intro.md": section("Q?", "S.", body, marking="TLP:CLEAR")})
+    expect_error(
+        run(root, "check"),
+        "sources/demo/intro.md:6: the id 'bw-note-1' begins with 'bw-', which is reserved",
+    )

@@ -27,6 +27,7 @@ PASSAGE_ELEMENTS = ("Div", "Span")
 RESTRICTION_WORDS = ("tlp", "classification", "clearance", "releasability", "caveat")
 RESERVED_CLASSES = ("passage", "passage-marked", "passage-audience")
 RESERVED_KEYS = ("data-marking",)  # what briefwright gives the passages it keeps
+RESERVED_ID = "bw-"  # ids briefwright gives what it adds (render/pdf.py's note anchors)
 # A table or chart from data (figures.py) is a passage that keeps what it shows.
 FIGURE_CLASSES = ("table", "chart")
 FIGURE_ATTRIBUTES = ("data", "columns", "caption", "spec")
@@ -123,8 +124,17 @@ def passages(blocks: Any) -> list[Passage]:
 def check(blocks: Any) -> list[Fault]:
     """Return every restriction in a section's tree that briefwright cannot honour."""
     faults: list[Fault] = []
-    for element, (_, names, kv) in tree.attrs_anywhere(blocks):
+    for element, (ident, names, kv) in tree.attrs_anywhere(blocks):
         faults.extend(_check_attr(element, names, kv))
+        if ident.startswith(RESERVED_ID):
+            faults.append(
+                Fault(
+                    f"the id '{ident}' begins with '{RESERVED_ID}', which is reserved for "
+                    "briefwright (the print page's notes use such ids)",
+                    "give it another id",
+                    ident,
+                )
+            )
     for node in tree.nodes(blocks):
         kind = node["t"]
         if kind in ("RawBlock", "RawInline"):
