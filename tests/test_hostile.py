@@ -266,6 +266,7 @@ def test_reserved_attribute_is_refused(project: Callable[..., Path]) -> None:
         ("briefs/demo.yaml", "A\\x0bB", "000B"),
         ("briefs/demo.yaml", "Safe \\u202eKCATTA\\u202c end", "202E"),  # reads backwards
         ("sources/demo/intro.md", "A\\x00B", "0000"),
+        ("sources/demo/intro.md", "Zero\\u200bwidth", "200B"),
     ],
 )
 def test_control_characters_in_yaml_text_are_refused(
@@ -294,3 +295,28 @@ def test_an_id_briefwright_reserves_is_refused(project: Callable[..., Path]) -> 
         run(root, "check"),
         "sources/demo/intro.md:6: the id 'bw-note-1' begins with 'bw-', which is reserved",
     )
+
+
+def test_a_heading_s_own_id_never_takes_a_reserved_form() -> None:
+    from briefwright.render import ast
+
+    doc = {
+        "blocks": [
+            {
+                "t": "Header",
+                "c": [
+                    2,
+                    ["", [], []],
+                    [
+                        {"t": "Str", "c": "BW"},
+                        {"t": "Space"},
+                        {"t": "Str", "c": "note"},
+                        {"t": "Space"},
+                        {"t": "Str", "c": "3"},
+                    ],
+                ],
+            }
+        ]
+    }
+    ast.unique_ids(doc)
+    assert doc["blocks"][0]["c"][1][0] == "h-bw-note-3"

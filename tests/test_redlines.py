@@ -414,3 +414,24 @@ def test_a_changed_summary_is_a_revision_of_its_section(tmp_path: Path) -> None:
         page = (root / "build" / "demo" / audience / f"demo-{audience}-redline.html").read_text()
         assert "No changes since version 1" not in page
         assert "gives" in html_text(page, "del") and "states" in html_text(page, "ins")
+
+
+def test_a_portion_mark_in_a_record_counts_whatever_the_audience_shows(
+    cycle: Cycle, tmp_path: Path
+) -> None:
+    # The public edition shows no portion marks; a record of it holding one is still read.
+    root, record = tampered(cycle, tmp_path)
+    text = (record / "demo-public.md").read_text()
+    forged = text + "\n[(TLP:RED)]{.portion} A judgement lifted from another edition.\n"
+    (record / "demo-public.md").write_text(forged)
+    rehash(record, "demo-public.md", forged.encode())
+    expect_error(
+        run(root, "build", "-j", "1", "-a", "public", "--redline"),
+        "releases/demo/v1/public/: version 1 of this edition holds text marked TLP:RED",
+    )
+    (record / "demo-public.md").write_text(text + "\n[(XX)]{.portion} Odd.\n")
+    rehash(record, "demo-public.md", (record / "demo-public.md").read_bytes())
+    expect_error(
+        run(root, "build", "-j", "1", "-a", "public", "--redline"),
+        "its text carries the portion mark '(XX)', which the scheme does not know",
+    )

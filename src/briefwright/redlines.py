@@ -111,7 +111,10 @@ def _marked(doc: Any, edition: Edition, where: str) -> Level:
     """
     scheme = edition.scheme
     by_slug = {f"marking-{level.slug}": level for level in scheme.levels}
-    by_portion = {edition.portion(level.label): level for level in scheme.levels}
+    # Every form a portion mark takes, whatever this audience's setting: a record
+    # written for another audience, or under another setting, holds the others.
+    by_portion = {f"({level.label})": level for level in scheme.levels}
+    by_portion.update({level.portion: level for level in scheme.levels if level.portion})
     found = [scheme.levels[0]]
     for _, (_, cls, kv) in tree.attrs_anywhere(doc["blocks"]):
         labels = [v for k, v in kv if k == "data-marking"]
@@ -128,9 +131,15 @@ def _marked(doc: Any, edition: Edition, where: str) -> Level:
             found.append(level)
     for node in tree.nodes(doc["blocks"]):
         if node["t"] == "Span" and "portion" in tree.classes(node):
-            level = by_portion.get(tree.stringify(node["c"][1]).strip())
-            if level is not None:
-                found.append(level)
+            shown = tree.stringify(node["c"][1]).strip()
+            level = by_portion.get(shown)
+            if level is None:
+                raise ReleaseError(
+                    f"{where}: its text carries the portion mark '{shown}', which the scheme "
+                    "does not know, so it cannot be checked against the audience's clearance; "
+                    "no redline was written (restore the record from git)"
+                )
+            found.append(level)
     return max(found, key=_rank)
 
 

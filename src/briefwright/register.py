@@ -141,13 +141,18 @@ def content_digest(edition: Edition) -> str:
     """
     brief = edition.brief
     front = brief.front
-    contacts = [[c.name, c.role, c.email, c.phone] for c in front.contacts]
-    state = {
+    state: dict[str, Any] = {
         "brief": [brief.title, brief.subtitle, list(brief.authors), brief.lang],
-        "furniture": [front.number, contacts, front.disclaimer],
         "sections": [section_digest(s) for s in edition.sections],
         "marking": edition.marking.label,
     }
+    # Only what a brief has and the edition shows: a brief without them keeps the
+    # digests its releases recorded (the layouts print a disclaimer where the
+    # edition may go to anyone).
+    disclaimer = front.disclaimer if edition.marking.release == "anyone" else None
+    contacts = [[c.name, c.role, c.email, c.phone] for c in front.contacts]
+    if front.number or contacts or disclaimer:
+        state["furniture"] = [front.number, contacts, disclaimer]
     return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
 
 
@@ -221,9 +226,11 @@ def _refuse_links(root: Path, where: Path, names: tuple[str, ...], restore: str)
                 f"folder belongs; {restore}"
             )
     for name in names:
-        if (where / name).is_symlink():
+        path = where / name
+        linked = path.is_symlink() or (path.exists() and path.resolve() != where.resolve() / name)
+        if linked or not where.resolve().is_relative_to(root.resolve()):
             raise ConfigError(
-                f"{(where / name).relative_to(root).as_posix()}: a symbolic link where a release "
+                f"{path.relative_to(root).as_posix()}: a symbolic link where a release "
                 f"record's file belongs; {restore}"
             )
 

@@ -213,10 +213,13 @@ def _found(value: Any) -> str:
 # --- checks -------------------------------------------------------------------
 
 
-# Control characters (but tab and line feed), line and paragraph separators, and the
-# direction overrides and isolates: none is text an author means to print.
+# Control characters (but tab and line feed), line and paragraph separators, the
+# direction overrides and isolates, zero-width spaces, invisible operators and byte
+# order marks: none is text an author means to print. (The joiners and direction
+# marks that scripts need, U+200C to U+200F, stay.)
 _HIDDEN = re.compile(
-    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffe\uffff]"
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2028\u2029\u202a-\u202e\u2060-\u2064"
+    r"\u2066-\u2069\ufeff\ufffe\uffff]"
 )
 
 

@@ -393,6 +393,8 @@ def unique_ids(doc: Node, layout: set[int] | frozenset[int] = frozenset()) -> li
             continue
         if node["t"] == "Header" and not found[0]:
             found[0] = auto_id(node["c"][2])
+            if found[0].startswith(passages.RESERVED_ID):  # "BW note 3": not a note's anchor
+                found[0] = f"h-{found[0]}"
         if found[0] or node["t"] == "Header":
             found[0] = unique_id(found[0], taken)
             taken.add(found[0])

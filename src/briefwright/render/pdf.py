@@ -166,11 +166,12 @@ def render(
                 pdf_variant=variant,
                 custom_metadata=True,
             )
-            lost, late = _misplaced_notes(document)
-            if not lost and not late:
+            now_lost, late = _misplaced_notes(document)
+            lost = lost or now_lost  # the first layout's, the layouts' own choice
+            if not now_lost and not late:
                 kept = document
                 break
-            if not lost and kept is None:
+            if not now_lost and kept is None:
                 kept, kept_late = document, late
         else:
             if kept is not None:
@@ -188,8 +189,8 @@ def render(
     if kept is None:
         raise BuildError(
             f"the PDF cannot hold note {', '.join(lost[:5])} (as numbered in the edition): "
-            "WeasyPrint leaves out a note longer than the page; shorten the note, or move "
-            "its text into the section"
+            "WeasyPrint leaves out a note it cannot fit on a page (one longer than the "
+            "page, say); shorten the note, or move its text into the section"
         )
     refused = [*refused_by_sheet, *fetcher.refused]
     if refused:
