@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -18,6 +19,11 @@ from click.testing import CliRunner, Result
 from briefwright.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
+
+# A run started in the background (nohup, a shell without job control) ignores Ctrl-C,
+# and so would the processes it starts; the tests that press it need it delivered.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 AUDIENCES = """\
 executive:

@@ -92,6 +92,8 @@ def page(edition: Edition, body: str, extra_css: str = "") -> str:
     # Wide tables scroll sideways on a phone instead of breaking words.
     wrap = '<div class="table-wrap" tabindex="0" role="region" aria-label="Table">'
     body = body.replace("<table", wrap + "<table").replace("</table>", "</table></div>")
+    # A chart scrolls sideways on a phone (screen.css): a keyboard must reach it too.
+    body = body.replace('<figure class="chart">', '<figure class="chart" tabindex="0">')
     return render_template(
         edition,
         "page.html.j2",
