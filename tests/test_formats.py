@@ -16,7 +16,7 @@ from briefwright import formats
 from briefwright.cli import build as build_command
 from briefwright.models import AudienceFile
 
-from .conftest import Built, run, unavailable
+from .conftest import Built, build_copy, run, unavailable
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -80,6 +80,8 @@ def test_odt_is_built_for_every_audience_marked_like_the_docx(
         'fo:font-weight="bold" fo:color="#FFC000" fo:background-color="#000000"'
     ) in styles
     assert 'style:leader-style="dotted" style:leader-text="." style:position="168mm"' in styles
+    # One paragraph default, the brief's body font: pandoc's own would follow it and win.
+    assert styles.count('<style:default-style style:family="paragraph">') == 1
     if audience == "public":
         assert "things will happen" not in content  # withheld, as from every format
 
@@ -132,7 +134,9 @@ def test_word_shows_each_marking_as_the_pages_do(sample: Built) -> None:
     assert shading is not None and shading.get(f"{{{W}}}fill") == "000000"
 
 
-def test_the_one_pager_is_one_page_in_word_too(sample: Built, tmp_path: Path) -> None:
-    source = sample.path("executive", "docx")
-    converted = libreoffice_pdf(source, tmp_path)
+@pytest.mark.parametrize("fmt", ["docx", "odt"])
+def test_the_one_pager_is_one_page_in_word_and_libreoffice_too(tmp_path: Path, fmt: str) -> None:
+    root = build_copy(tmp_path / "proj", "-a", "executive", "-f", fmt).root
+    source = root / "build" / "ukraine-security-guarantees" / "executive"
+    converted = libreoffice_pdf(source / f"ukraine-security-guarantees-executive.{fmt}", tmp_path)
     assert len(PdfReader(converted).pages) == 1

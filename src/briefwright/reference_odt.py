@@ -125,9 +125,13 @@ def _styles(xml: str, compact: bool = False) -> str:
     if compact:
         body = 'fo:font-size="10.5pt" fo:language'
         assert body in styles
-        styles = styles.replace(body, 'fo:font-size="9.5pt" fo:language', 1)
+        styles = styles.replace(body, 'fo:font-size="10pt" fo:language', 1)
         page = page.replace('"22mm"', '"16mm"').replace('"20mm"', '"16mm"')
     xml = xml.replace("<office:font-face-decls>", "<office:font-face-decls>" + FONTS, 1)
+    # pandoc's own paragraph default (Times New Roman, 12 pt, en-US) would follow ours
+    # and win: it goes.
+    start = xml.index('<style:default-style style:family="paragraph">')
+    xml = xml[:start] + xml[xml.index("</style:default-style>", start) + 22 :]
     for name in ("Title", "Subtitle") + tuple(f"Heading_20_{n}" for n in range(1, 7)):
         start = xml.find(f'<style:style style:name="{name}"')
         if start >= 0:
