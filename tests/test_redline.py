@@ -285,3 +285,11 @@ def test_a_figure_read_back_from_an_edition_is_its_image_and_caption() -> None:
     assert figure[0]["c"][0]["t"] == "Image"
     blocks, found = redline.diff(figure, figure, WHO, "shown")
     assert not found.changed
+
+
+def test_a_change_in_no_section_is_reported_as_such() -> None:
+    # A figure after the bottom line, the contacts: text of no section still changed.
+    old = "Contact: A Person.\n\n# One {#sec-one}\n\nSame."
+    new = "Contact: B Person.\n\n# One {#sec-one}\n\nSame."
+    _, found = redline.diff(read(old), read(new), WHO, "shown")
+    assert found.outside and found.revised == []

@@ -60,6 +60,7 @@ class Changes:
     revised: list[str] = field(default_factory=list)  # section ids, as met
     moved: list[str] = field(default_factory=list)
     changed: bool = False
+    outside: bool = False  # a change in no section (a figure, the contacts, the front)
 
 
 class Differ:
@@ -78,6 +79,8 @@ class Differ:
 
     def _changed(self) -> None:
         self.changes.changed = True
+        if self.section is None and not self.quiet:
+            self.changes.outside = True
         if self.section and not self.quiet and self.section not in self.changes.revised:
             self.changes.revised.append(self.section)
 

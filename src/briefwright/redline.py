@@ -65,6 +65,9 @@ def normalise(doc: Node) -> int:
     tree.filter_lists(doc["blocks"], clean)
     tree.filter_lists(doc["blocks"], _unfigure)
     for node in tree.nodes(doc["blocks"]):
+        if node["t"] == "Span" and "marking-tag" in tree.classes(node):
+            # A chip's Word style is how it looks (ast.style_markings sets it again).
+            node["c"][0][2] = [kv for kv in node["c"][0][2] if kv[0] != "custom-style"]
         if node["t"] == "Cite":  # counters of the whole document: an earlier edit moves them
             for citation in node["c"][0]:
                 citation["citationNoteNum"] = citation["citationHash"] = 0

@@ -34,6 +34,8 @@ from .render.redline import Summary
 log = logging.getLogger(__name__)
 
 KEY = "redline"  # the manifest's entry for the redline
+# What the summary lists for changes in no section: a figure, the contacts, the front.
+OUTSIDE = "text outside the sections (figures, contacts, the front page)"
 
 
 @dataclass
@@ -327,7 +329,8 @@ def _summary(
         added=tuple((i, t) for i, t in new.items() if i not in old),
         removed=tuple((i, t) for i, t in old.items() if i not in new),
         moved=tuple((i, new[i]) for i in dict.fromkeys(changes.moved) if i in common),
-        revised=tuple((i, new[i]) for i in changes.revised if i in common),
+        revised=tuple((i, new[i]) for i in changes.revised if i in common)
+        + ((("", OUTSIDE),) if changes.outside else ()),
         left_out=left_out,
     )
 

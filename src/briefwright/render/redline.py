@@ -174,6 +174,7 @@ def _tree(
         doc = pandoc.cite(doc, edition.bibliography, label, brief.csl, brief.lang)
     ast.drop_empty_references(doc)
     ast.unique_ids(doc)
+    ast.style_markings(doc, edition.scheme.levels)
     ast.set_meta(
         doc,
         {
