@@ -96,12 +96,10 @@ def since_version(reg: register.Register, edition: Edition, wanted: int | None) 
     return issued[-1]
 
 
-def _rank(level: Level) -> int:
-    return level.rank
-
-
-def record_name(edition: Edition) -> str:
-    return f"{edition.brief.id}-{edition.audience.name}.md"
+def _highest(edition: Edition, *levels: Level) -> Level:
+    top = edition.scheme.highest(levels)
+    assert top is not None  # never called without a level
+    return top
 
 
 def _marked(doc: Any, edition: Edition, where: str) -> Level:
@@ -142,7 +140,7 @@ def _marked(doc: Any, edition: Edition, where: str) -> Level:
                     "no redline was written (restore the record from git)"
                 )
             found.append(level)
-    return max(found, key=_rank)
+    return _highest(edition, *found)
 
 
 def build_redlines(editions: list[Edition], wanted: int | None = None) -> list[RedlineResult]:
@@ -211,14 +209,15 @@ def _redline(edition: Edition, wanted: int | None) -> RedlineResult:
         check_restrictions(doc)  # an edition's text holds no restriction left to apply
     # The record's marking is what release.json says; the markings its text carries
     # are checked as well, so that an edited record cannot lower what it holds.
-    old = max(old, _marked(before, edition, f"{where}/{record_name(edition)}"), key=_rank)
+    record_md = register.markdown_name(edition.brief.id, name)
+    old = _highest(edition, old, _marked(before, edition, f"{where}/{record_md}"))
     if old.rank > clearance.rank:
         raise ReleaseError(
             f"{where}/: version {since} of this edition holds text marked {old}, above "
             f"{name}'s clearance ({clearance}); a redline would show that text again, so "
             "none was written (restore the record from git, or send the edition alone)"
         )
-    marking = max(old, edition.marking, key=_rank)
+    marking = _highest(edition, old, edition.marking)
     shown = dataclasses.replace(edition, marking=marking, audience=audience)
     left_out = redline.normalise(before) + redline.normalise(after)
     when = edition.release.last if edition.release.version is not None else edition.brief.date

@@ -47,6 +47,11 @@ def version_dir(root: Path, brief_id: str, number: int) -> Path:
     return folder(root, brief_id) / f"v{number}"
 
 
+def markdown_name(brief_id: str, audience: str) -> str:
+    """Return the name of a record's Markdown: the edition's own ``.md``."""
+    return f"{brief_id}-{audience}.md"
+
+
 def record_dir(root: Path, brief_id: str, number: int, audience: str) -> Path:
     return version_dir(root, brief_id, number) / audience
 
@@ -177,7 +182,7 @@ def read_record(register: Register, number: int, audience: str) -> Record:
     where = record_dir(register.root, register.brief, number, audience)
     rel = where.relative_to(register.root).as_posix()
     restore = "restore it from git (records are written only by 'brief release')"
-    name = f"{register.brief}-{audience}.md"
+    name = markdown_name(register.brief, audience)
     _refuse_links(register.root, where, (RECORD, name, write.MANIFEST), restore)
     try:
         raw = (where / RECORD).read_bytes()

@@ -152,7 +152,7 @@ def _record(edition: Edition, number: int, date: dt.date, note: str) -> dict[str
                 "released; run 'brief release' again. Nothing was released."
             )
         outputs: dict[str, Any] = manifest.get("outputs") or {}
-        markdown = f"{edition.name}.md"
+        markdown = register.markdown_name(edition.brief.id, edition.audience.name)
         issued: dict[str, str] = {}
         data = b""
         for name, entry in sorted(outputs.items()):
