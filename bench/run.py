@@ -97,7 +97,11 @@ class PeakMemory:
             pid = todo.pop()
             pids.append(pid)
             # Each thread's children: pandoc is started from the build's threads too.
-            for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                tasks = list(Path(f"/proc/{pid}/task").iterdir())
+            except OSError:  # the process ended since its parent listed it
+                continue
+            for task in tasks:
                 try:
                     todo.extend(int(c) for c in (task / "children").read_text().split())
                 except OSError:
