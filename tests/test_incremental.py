@@ -140,13 +140,15 @@ def test_a_cold_build_warms_pandoc_up_while_the_project_loads(
         "1",
         before=RECORD + "from pathlib import Path\n"
         "from briefwright.render import pandoc\n"
-        "def pandoc_started(self, warm=False, bibliography=None):\n"
-        "    return f'pandoc warm={warm} on {Path(bibliography or \"-\").name}'\n"
-        "record(pandoc.Server, '__init__', pandoc_started)\n",
+        "record(pandoc.Server, '__init__', 'pandoc')\n"
+        "def warming(self):\n"
+        "    return f'warm up on {Path(self.warm_up_bibliography or \"-\").name}'\n"
+        "record(pandoc.Server, 'warm_up', warming)\n",
         after="print(events)\n",
     )
-    # pandoc started first, on the project's bibliography, and no second one was needed.
-    assert events == "['pandoc warm=True on references.yaml', 'load']"
+    # pandoc started first; it warmed up on the project's bibliography once it had read
+    # the sections, while the project went on loading; no second one was needed.
+    assert events == "['pandoc', 'load', 'warm up on references.yaml']"
     assert (root / "build").is_dir()
 
 

@@ -262,11 +262,12 @@ def build(
     from .render import pdf_pool
 
     jobs = jobs or pdf_pool.default_jobs()
-    if force or not output_dir(obj.root).is_dir():
-        # Every edition will be built: while the project loads, pandoc warms up
-        # and the PDF workers' fork server loads WeasyPrint. (Here, not in
-        # build.py: they must start before the project loads. pandoc first: the
-        # first edition waits for it, and for WeasyPrint only after pandoc.)
+    every_edition = force or not output_dir(obj.root).is_dir()
+    if every_edition:
+        # Every edition will be built: while the project loads, pandoc reads its
+        # sections and warms up, and the PDF workers' fork server loads WeasyPrint.
+        # (Here, not in build.py: they must start before the project loads. pandoc
+        # first: the first edition waits for it, and for WeasyPrint only after pandoc.)
         from .render import pandoc
 
         pandoc.prestart(obj.root)
@@ -276,6 +277,8 @@ def build(
     from . import load, report, select
 
     project = load.load_project(obj.root, briefs=briefs or None, rough=rough)
+    if every_edition:
+        pandoc.warm_up_idle()  # if loading read nothing (every reading was kept)
     _audiences_known(ctx, project, briefs, audiences)
     editions = select.plan_or_raise(project, list(briefs), list(audiences))
     if redline:

@@ -55,16 +55,15 @@ def binary() -> str:
 class Server:
     """One pandoc process answering requests one after another."""
 
-    def __init__(self, warm: bool = False, bibliography: Path | None = None) -> None:
-        """Start pandoc; with ``warm``, it first works through a sample document.
-
-        The sample also renders every entry of ``bibliography``, if given.
-        """
+    def __init__(self) -> None:
         self._log: IO[bytes] = tempfile.TemporaryFile()  # what pandoc says on stderr
-        warm_up = ["warm", *([str(bibliography)] if bibliography else [])] if warm else []
+        self._unanswered = 0  # warm-up requests sent, whose replies are still to be read
+        # Set by prestart: a warm-up is sent after the first reading of sections.
+        self.warm_up_due = False
+        self.warm_up_bibliography: Path | None = None
         try:
             self._process = subprocess.Popen(
-                [binary(), "lua", str(SCRIPT), *warm_up],
+                [binary(), "lua", str(SCRIPT)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=self._log,
@@ -74,6 +73,35 @@ class Server:
             raise BuildError(
                 f"pandoc could not be started ({exc}); reinstall with 'make distclean brief'"
             ) from None
+
+    def warm_up(self) -> None:
+        """Have pandoc work through a sample document, without waiting for it to finish.
+
+        The sample takes every path a brief takes (and renders every entry of
+        ``warm_up_bibliography``, if set): pandoc spends longer on its first document
+        than on later ones. The next request waits its turn behind it.
+        """
+        self.warm_up_due = False
+        if not self.alive():
+            return
+        header = {"op": "warm", "size": 0, "bibliography": str(self.warm_up_bibliography or "")}
+        try:
+            assert self._process.stdin is not None
+            self._process.stdin.write(json.dumps(header).encode() + b"\n")
+            self._process.stdin.flush()
+        except OSError:
+            return  # pandoc has stopped: the next request says so
+        self._unanswered += 1
+
+    def _read_unanswered(self) -> None:
+        stdout = self._process.stdout
+        assert stdout is not None
+        while self._unanswered:
+            self._unanswered -= 1
+            with contextlib.suppress(OSError, ValueError):
+                reply = json.loads(stdout.readline() or b"null")
+                if isinstance(reply, dict) and "size" in reply:
+                    stdout.read(reply["size"])
 
     def call(
         self,
@@ -87,14 +115,20 @@ class Server:
 
         What pandoc warns of goes to ``warn``, if given, else to the log.
         """
-        self._log.seek(0)
-        self._log.truncate()  # what pandoc says from here on is about this request
         try:
+            self._read_unanswered()  # a warm-up's, whose words are nobody's concern
+            self._log.seek(0)
+            self._log.truncate()  # what pandoc says from here on is about this request
             reply, data = self._exchange(op, body, options)
         except BaseException:  # an interrupted exchange would leave a reply for the next caller
             self.close()
             raise
         said = self._said()
+        if self.warm_up_due:
+            if op == "read":  # the sections are read: warm up while they are checked
+                self.warm_up()
+            else:  # this request has warmed pandoc up already, where it is needed
+                self.warm_up_due = False
         if data is not None:
             for line in said:  # line numbers are those of the edition's assembled .md file
                 if warn is not None:
@@ -188,18 +222,29 @@ def _call(
 
 
 def prestart(root: Path) -> None:
-    """Start a pandoc that warms up now, while the project loads, for the build to borrow.
+    """Start a pandoc for the build to borrow, warmed up while the project loads.
 
-    It warms up on a bibliography of the project, found by its name alone:
-    reading the project properly is what it runs alongside.
+    Loading asks pandoc to read the sections first; the warm-up, on a
+    bibliography of the project (found by its name alone: reading the project
+    properly is what it runs alongside), follows right after, while those
+    readings are checked. If nothing is read, :func:`warm_up_idle` sends it.
     """
     with _lock:
         if _idle:
             return
-    bibliography = min(root.glob("sources/*/references.*"), default=None)
-    server = Server(warm=True, bibliography=bibliography)
+    server = Server()
+    server.warm_up_due = True
+    server.warm_up_bibliography = min(root.glob("sources/*/references.*"), default=None)
     with _lock:
         _idle.append(server)
+
+
+def warm_up_idle() -> None:
+    """Send its warm-up to a started pandoc that has been asked for nothing yet."""
+    with _lock:
+        for server in _idle:
+            if server.warm_up_due:
+                server.warm_up()
 
 
 @atexit.register

@@ -266,7 +266,7 @@ end
 
 
 -- A small document that takes every path a brief takes, to warm pandoc up
--- (`pandoc lua pandoc_server.lua warm [BIBLIOGRAPHY]`) while the project is still loading.
+-- (the "warm" request) while the project is still loading.
 local WARM_UP = [[
 ---
 nocite: "@*"
@@ -426,8 +426,11 @@ local function warm(bibliography)
   office("", { kept = "warm-up", format = "docx", contents_style = "Normal", epoch = 0 })
 end
 
-if arg and arg[1] == "warm" then
-  pcall(warm, arg[2]) -- only time is at stake: a failure here shows up in the real requests
+-- Sent by briefwright after the first request, whose reply it does not wait for.
+handlers.warm = function(_, request)
+  local bibliography = option(request, "bibliography")
+  pcall(warm, bibliography ~= "" and bibliography or nil) -- only time is at stake
+  return ""
 end
 
 while true do
