@@ -6,10 +6,11 @@ No traceback reaches the user unless ``--debug`` is given.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,6 +18,9 @@ from . import __version__
 from .errors import BriefError, Invalid, Usage, did_you_mean, unknown
 from .formats import FORMATS, NAMES
 from .roots import find_root, output_dir
+
+if TYPE_CHECKING:
+    from . import stamp
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +155,30 @@ def _has_version(ctx: click.Context, root: Path, briefs: set[str], version: int)
             )
 
 
+def _say_again(said: stamp.Said, started_ns: int, quiet: bool) -> None:
+    """Say what the last build said, for one that finds everything as that one left it."""
+    import time
+
+    from . import summary
+    from .log import consoles
+
+    for name, message in said.warnings:
+        logging.getLogger(name).warning("%s", message)
+    if quiet:
+        return
+    _, err = consoles()
+    if not err.is_terminal:
+        for name in said.names:
+            err.print(f"up to date: {name}", highlight=False)
+    summary.print_summary(
+        said.rows,
+        ["up to date"] * len(said.names),
+        [Path(folder) for folder in said.folders],
+        (time.time_ns() - started_ns) / 1e9,
+        said.rough,
+    )
+
+
 def _briefs_known(ctx: click.Context, root: Path, briefs: tuple[str, ...]) -> None:
     """Refuse a brief the project does not have, before anything is read."""
     from .load import brief_paths
@@ -258,6 +286,26 @@ def build(
     obj = _root(ctx)
     if rough and (set(formats) - {"html"} or pdf_variant):
         raise Usage("--rough builds an HTML page only; leave out -f and --pdf-variant")
+    # A build with nothing to do says so from its stamp, without loading the project.
+    # (Not with --force, which rebuilds anyway, nor --redline, which reads the releases.)
+    from . import stamp
+
+    stamped = not force and redline is None
+    options = {
+        "briefs": briefs,
+        "audiences": audiences,
+        "formats": formats,
+        "pdf_variant": pdf_variant,
+        "shard": shard,
+        "rough": rough,
+    }
+    started = stamp.clock()
+    if stamped:
+        said = stamp.recall(obj.root, options)
+        if said is not None:
+            _say_again(said, started, obj.quiet)
+            return
+    start = stamp.begin(obj.root, started)
     _briefs_known(ctx, obj.root, briefs)
     from .render import pdf_pool
 
@@ -276,21 +324,33 @@ def build(
     from . import build as pipeline
     from . import load, report, select
 
-    project = load.load_project(obj.root, briefs=briefs or None, rough=rough)
-    if every_edition:
-        pandoc.warm_up_idle()  # if loading read nothing (every reading was kept)
-    _audiences_known(ctx, project, briefs, audiences)
-    editions = select.plan_or_raise(project, list(briefs), list(audiences))
-    if redline:
-        _has_version(ctx, obj.root, {e.brief.id for e in editions}, redline)
-    if shard:
-        editions = select.shard(editions, *shard)
-    if formats or pdf_variant or rough:
-        editions = [report.with_options(e, formats, pdf_variant, rough) for e in editions]
-    results = report.run_build(editions, jobs, force, obj.quiet)
+    with stamp.Catch() as warned:  # what the project says, for a build with nothing to do to repeat
+        project = load.load_project(obj.root, briefs=briefs or None, rough=rough)
+        if every_edition:
+            pandoc.warm_up_idle()  # if loading read nothing (every reading was kept)
+        _audiences_known(ctx, project, briefs, audiences)
+        editions = select.plan_or_raise(project, list(briefs), list(audiences))
+        if redline:
+            _has_version(ctx, obj.root, {e.brief.id for e in editions}, redline)
+        if shard:
+            editions = select.shard(editions, *shard)
+        if formats or pdf_variant or rough:
+            editions = [report.with_options(e, formats, pdf_variant, rough) for e in editions]
+        report.warn_withheld(editions)
+    results = report.run_build(editions, jobs, force, obj.quiet, warn=False)
     if not audiences and not shard:  # what was built is all there is of these briefs
         pipeline.prune(project, editions, list(briefs) or None)
     pipeline.raise_failures(results)
+    if stamped:
+        said = stamp.Said(
+            warnings=warned.caught,
+            names=[edition.name for edition in editions],
+            rows=[dataclasses.replace(row, status="up to date") for row in report.rows(results)],
+            folders=[str(pipeline.edition_dir(edition)) for edition in editions],
+            rough=rough,
+        )
+        named = [str(path) for edition in editions for path in edition.inputs]
+        stamp.keep(obj.root, options, start, named, said)
     if redline is not None:
         from . import redlines
 

@@ -14,7 +14,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from . import load, quality, select
+from . import load, quality, select, summary
 from .build import EditionResult, build, edition_dir
 from .errors import ConfigError, Problems
 from .log import consoles, say
@@ -42,25 +42,28 @@ def with_options(
     return dataclasses.replace(edition, audience=audience, rough=rough)
 
 
-def _size(n: int) -> str:
-    return f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / 1048576:.1f} MB"
-
-
 def _marking(level: Any) -> str:
-    return f"[bold {level.colour} on black] {level.label} [/]"
+    return summary.marking(level.label, level.colour)
 
 
-def run_build(editions: list[Edition], jobs: int, force: bool, quiet: bool) -> list[EditionResult]:
-    """Build with a live progress display on a terminal, one line per edition elsewhere."""
+def run_build(
+    editions: list[Edition], jobs: int, force: bool, quiet: bool, warn: bool = True
+) -> list[EditionResult]:
+    """Build with a live progress display on a terminal, one line per edition elsewhere.
+
+    With ``warn``, first say what each edition withholds (see :func:`warn_withheld`).
+    """
     started = time.monotonic()
-    _warn_withheld(editions)
+    if warn:
+        warn_withheld(editions)
     results = _build_with_progress(editions, jobs, force, quiet)
     if not quiet:
         _print_results(results, time.monotonic() - started)
     return results
 
 
-def _warn_withheld(editions: list[Edition]) -> None:
+def warn_withheld(editions: list[Edition]) -> None:
+    """Warn of the sections and passages each edition leaves out."""
     for edition in editions:
         if edition.withheld or edition.withheld_passages:
             # Sections are withheld only for their marking; passages for theirs, or for
@@ -123,77 +126,38 @@ def _build_with_progress(
 
 def _print_results(results: list[EditionResult], elapsed: float) -> None:
     """Print the table of outputs, the counts, and the folders the files are in."""
-    out, _ = consoles()
-    rows: list[tuple[str, str, str, Any, str]] = []
-    folders: list[Path] = []
-    for result in results:
-        edition = result.edition
-        if result.status != "failed":
-            folders.append(edition_dir(edition))
-        for info in result.outputs:
-            pages = str(info.pages or "")
-            rows.append((info.path.name, pages, _size(info.size), edition.marking, result.status))
-        if result.status == "failed":
-            rows.append((f"{edition.name}.*", "", "", edition.marking, "failed"))
-    out.print(_results_table(rows, out.width))
-    built = sum(r.status == "built" for r in results)
-    fresh = sum(r.status == "up to date" for r in results)
-    failed = len(results) - built - fresh
-    out.print(
-        f"{built} edition(s) built, {fresh} up to date"
-        + (f", {failed} failed" if failed else "")
-        + f", in {elapsed:.1f} s."
-        + (" Files are in:" if folders else "")
+    summary.print_summary(
+        rows(results),
+        [result.status for result in results],
+        [edition_dir(r.edition) for r in results if r.status != "failed"],
+        elapsed,
+        any(r.edition.rough and r.status != "failed" for r in results),
     )
-    for folder in dict.fromkeys(folders):
-        out.print(f"  {_shown_path(folder)}", highlight=False)
-    rough = [r for r in results if r.edition.rough and r.status != "failed"]
-    if rough:
-        out.print(
-            "Rough pages are marked ROUGH DRAFT, and never released or emailed.",
-            highlight=False,
-        )
 
 
-def _results_table(rows: list[tuple[str, str, str, Any, str]], width: int) -> Table:
-    """Return the outputs table, each name shortened in its middle if the width needs it."""
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    heads = ("Output", "Pages", "Size", "Marking", "Status")
-    for column in heads:
-        table.add_column(column, justify="right" if column in ("Pages", "Size") else "left")
-    # The other columns keep their width; the names take the rest (two spaces between columns).
-    others = [
-        max([len(head), *(len(_cell(row[i])) for row in rows)])
-        for i, head in enumerate(heads)
-        if i > 0
-    ]
-    room = max(20, width - sum(others) - 2 * len(others))
-    for name, pages, size, marking, status in rows:
-        shown = "[red]failed[/]" if status == "failed" else status
-        table.add_row(_squeeze(name, room), pages, size, _marking(marking), shown)
-    return table
-
-
-def _cell(value: Any) -> str:
-    """Return a cell's text as it is shown, for measuring (a marking has a space either side)."""
-    return f" {value.label} " if hasattr(value, "label") else str(value)
-
-
-def _squeeze(name: str, width: int) -> str:
-    """Return ``name`` cut in its middle to ``width``, keeping its start and its extension."""
-    if len(name) <= width:
-        return name
-    keep = width - 1
-    head = keep * 2 // 5
-    return name[:head] + "…" + name[len(name) - (keep - head) :]
-
-
-def _shown_path(path: Path) -> str:
-    """Return a path from the working folder when it lies below it, else in full."""
-    try:
-        return path.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return str(path)
+def rows(results: list[EditionResult]) -> list[summary.Row]:
+    """Return the lines of the table of outputs, one per output of each edition."""
+    found = []
+    for result in results:
+        level = result.edition.marking
+        for info in result.outputs:
+            found.append(
+                summary.Row(
+                    info.path.name,
+                    str(info.pages or ""),
+                    info.size,
+                    level.label,
+                    level.colour,
+                    result.status,
+                )
+            )
+        if result.status == "failed":
+            found.append(
+                summary.Row(
+                    f"{result.edition.name}.*", "", None, level.label, level.colour, "failed"
+                )
+            )
+    return found
 
 
 def check(

@@ -1,0 +1,134 @@
+"""A build with nothing to do says so from its stamp; any change at all means a full build."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from briefwright import stamp
+
+from .conftest import build_in_fresh_python, expect_error, run, section
+from .test_bibliography import STYLE, with_style
+from .test_incremental import EDITIONS, statuses
+
+RAW = section(
+    "What is this?",
+    "An introduction that states the bottom line.",
+    "Plain public text.\n\n<center>\nCentred.\n</center>\n",
+    marking="TLP:CLEAR",
+)
+
+
+def timeless(output: str) -> str:
+    return re.sub(r"in \d+\.\d s\.", "in N s.", output)
+
+
+@pytest.fixture
+def built(project: Callable[..., Path]) -> Path:
+    root = project({"sources/demo/intro.md": RAW})
+    result = run(root, "build", "-j", "1")
+    assert result.exit_code == 0, result.output
+    assert statuses(result.output) == dict.fromkeys(EDITIONS, "built")
+    return root
+
+
+def test_a_build_with_nothing_to_do_says_what_a_full_one_says(built: Path) -> None:
+    stamped = run(built, "build")
+    assert statuses(stamped.output) == dict.fromkeys(EDITIONS, "up to date")
+    assert "sources/demo/intro.md:8: removed raw HTML (<center>)" in stamped.output
+    assert "withheld from public: 1 section(s) (judgement)" in stamped.output
+    shutil.rmtree(built / "build" / ".cache" / "stamps")
+    full = run(built, "build")
+    assert timeless(full.output) == timeless(stamped.output)
+    assert "0 edition(s) built, 3 up to date" in full.output
+
+
+def test_a_build_with_nothing_to_do_loads_nothing_of_the_project(built: Path) -> None:
+    run(built, "build")
+    loaded = build_in_fresh_python(
+        built,
+        after="import sys\n"
+        "heavy = ('briefwright.load', 'briefwright.sources', 'jinja2', 'yaml')\n"
+        "print(','.join(m for m in heavy if m in sys.modules) or 'none')\n",
+    )
+    assert loaded == "none"
+
+
+def same_size_edit(path: Path, old: str, new: str) -> None:
+    """Change a file's text, keeping its size and its modification time."""
+    assert len(old) == len(new)
+    times = path.stat()
+    path.write_text(path.read_text().replace(old, new))
+    os.utime(path, ns=(times.st_atime_ns, times.st_mtime_ns))
+
+
+def test_an_edit_that_keeps_size_and_modification_time_is_seen(built: Path) -> None:
+    same_size_edit(built / "sources" / "demo" / "judgement.md", "things", "THINGS")
+    assert statuses(run(built, "build").output) == {
+        "demo-analyst": "built",  # the one edition that receives the body
+        "demo-executive": "up to date",
+        "demo-public": "up to date",
+    }
+
+
+def test_a_file_added_to_the_sources_is_read(built: Path) -> None:
+    (built / "sources" / "demo" / "Bad Name.md").write_text("---\ntitle: x\n---\n")
+    expect_error(run(built, "build"), "section id 'Bad Name' is not allowed")
+
+
+def test_a_file_added_to_the_layouts_is_read(built: Path) -> None:
+    (built / "templates" / "one-pager").mkdir(parents=True)
+    (built / "templates" / "one-pager" / "style.css").write_text(".bluf { color: navy; }\n")
+    assert statuses(run(built, "build").output)["demo-executive"] == "built"
+
+
+def test_an_output_changed_in_place_is_built_again(built: Path) -> None:
+    page = built / "build" / "demo" / "public" / "demo-public.html"
+    text = page.read_text()
+    times = page.stat()
+    page.write_text(text.replace("Plain public text.", "Plain PUBLIC text."))
+    os.utime(page, ns=(times.st_atime_ns, times.st_mtime_ns))
+    assert statuses(run(built, "build").output)["demo-public"] == "built"
+    assert "Plain public text." in page.read_text()
+
+
+def test_a_file_an_edition_reads_outside_the_usual_folders_is_watched(
+    project: Callable[..., Path],
+) -> None:
+    root = project(with_style(STYLE))
+    only = ("-a", "analyst", "-f", "html")
+    assert run(root, "build", *only).exit_code == 0
+    assert statuses(run(root, "build", *only).output) == {"demo-analyst": "up to date"}
+    same_size_edit(root / "styles" / "house.csl", 'class="in-text"', 'class="in-TEXT"')
+    result = run(root, "build", *only)
+    assert statuses(result.output) == {"demo-analyst": "built"}, result.output
+
+
+def test_other_options_or_force_mean_a_full_build(built: Path) -> None:
+    assert statuses(run(built, "build").output) == dict.fromkeys(EDITIONS, "up to date")
+    result = run(built, "build", "-a", "public")
+    assert statuses(result.output) == {"demo-public": "up to date"}
+    assert "withheld from analyst" not in result.output
+    assert statuses(run(built, "build", "--force").output) == dict.fromkeys(EDITIONS, "built")
+
+
+def test_a_change_file_times_cannot_show_is_seen_by_its_content(
+    built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As on a file system whose times are seconds apart: an edit within the same second."""
+    real, frozen = stamp._state_of, stamp.clock()
+
+    def coarse(path: str, entry: os.DirEntry[str] | None = None) -> list[int]:
+        state = real(path, entry)
+        return [frozen, frozen, *state[2:]] if state else state
+
+    monkeypatch.setattr(stamp, "_state_of", coarse)
+    assert statuses(run(built, "build").output) == dict.fromkeys(EDITIONS, "up to date")
+    assert statuses(run(built, "build").output) == dict.fromkeys(EDITIONS, "up to date")
+    same_size_edit(built / "sources" / "demo" / "judgement.md", "things", "THINGS")
+    assert statuses(run(built, "build").output)["demo-analyst"] == "built"
