@@ -12,21 +12,20 @@ import dataclasses
 import hashlib
 import json
 import logging
-import platform
 import shutil
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import __version__, layouts, write
+from . import layouts, write
 from .assemble import Assembled, assemble, context
 from .errors import BriefError, BuildError
 from .models import Edition, Project
 from .roots import output_dir
+from .stamp import tool_versions
 
 log = logging.getLogger(__name__)
 
@@ -47,26 +46,6 @@ class EditionResult:
     status: str  # "built", "up to date" or "failed"
     outputs: list[OutputInfo] = field(default_factory=list)
     error: str | None = None
-
-
-@cache
-def tool_versions() -> dict[str, str]:
-    """Versions that shape the outputs, read once, without importing pandoc or WeasyPrint."""
-
-    def dist(name: str) -> str:
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            return "missing"
-
-    return {
-        "briefwright": __version__,
-        "pypandoc-binary": dist("pypandoc-binary"),
-        "weasyprint": dist("weasyprint"),
-        "vl-convert-python": dist("vl-convert-python"),
-        "ziamath": dist("ziamath"),
-        "python": platform.python_version(),
-    }
 
 
 CODE_SUFFIXES = {".py", ".lua"}  # the pandoc requests are served by a Lua script

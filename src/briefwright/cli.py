@@ -162,6 +162,7 @@ def _say_again(said: stamp.Said, started_ns: int, quiet: bool) -> None:
     from . import summary
     from .log import consoles
 
+    log.info("every file is as the last build left it (build/.cache/stamps/): nothing to do")
     for name, message in said.warnings:
         logging.getLogger(name).warning("%s", message)
     if quiet:
