@@ -168,6 +168,23 @@ def test_a_cold_parallel_build_starts_the_pdf_workers_while_the_project_loads(
     assert (root / "build" / "demo" / "analyst" / "demo-analyst.pdf").is_file()
 
 
+def test_a_cold_build_in_one_process_loads_weasyprint_while_the_project_loads(
+    project: Callable[..., Path],
+) -> None:
+    root = project()
+    events = build_in_fresh_python(
+        root,
+        *("-a", "analyst", "-j", "1"),
+        before=RECORD + "import threading\n"
+        "from briefwright.render import pdf\n"
+        "record(pdf, '_weasyprint', lambda: 'WeasyPrint in ' + threading.current_thread().name)\n",
+        after="print(*sorted(set(events)), sep=', ')\n",
+    )
+    # Loaded first by a thread of its own, then used by the build (from the cache).
+    assert events == "WeasyPrint in MainThread, WeasyPrint in load-weasyprint, load"
+    assert (root / "build" / "demo" / "analyst" / "demo-analyst.pdf").is_file()
+
+
 def test_a_parallel_build_without_pdfs_starts_no_weasyprint(
     project: Callable[..., Path],
 ) -> None:

@@ -320,8 +320,13 @@ def build(
         from .render import pandoc
 
         pandoc.prestart(obj.root)
-        if jobs > 1 and not rough and (not formats or "pdf" in formats):
-            pdf_pool.start_server()
+        if not rough and (not formats or "pdf" in formats):
+            if jobs > 1:
+                pdf_pool.start_server()
+            else:
+                from .render import pdf
+
+                pdf.load_in_background()
     from . import build as pipeline
     from . import load, report, select
 

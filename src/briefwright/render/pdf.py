@@ -89,6 +89,21 @@ def _weasyprint() -> Any:
     return weasyprint
 
 
+def load_in_background() -> None:
+    """Start loading WeasyPrint in a thread, for a build in one process to find it loaded.
+
+    Most of its loading is spent waiting (on the linker, and on the search
+    for its libraries), which the project's loading and pandoc fill. Not a
+    daemon: a process that ends early waits for it rather than stop it halfway.
+    """
+
+    def load() -> None:
+        with contextlib.suppress(Exception):  # the build's own use of it says what failed
+            _weasyprint()
+
+    threading.Thread(target=load, name="load-weasyprint").start()
+
+
 @cache
 def _font_config() -> Any:
     # One per process: the fonts a stylesheet declares are loaded once, not per PDF.
