@@ -132,3 +132,71 @@ def test_a_change_file_times_cannot_show_is_seen_by_its_content(
     assert statuses(run(built, "build").output) == dict.fromkeys(EDITIONS, "up to date")
     same_size_edit(built / "sources" / "demo" / "judgement.md", "things", "THINGS")
     assert statuses(run(built, "build").output)["demo-analyst"] == "built"
+
+
+def stamped(root: Path, *args: str) -> bool:
+    """Whether a build with nothing to do was told so by its stamp (as ``-v`` says)."""
+    return "nothing to do" in run(root, "-v", "build", *args).output
+
+
+def test_the_stamp_is_used_after_a_build_and_not_after_another(built: Path) -> None:
+    assert stamped(built)
+    assert not stamped(built, "-a", "public")
+    assert stamped(built, "-a", "public")
+
+
+def test_a_project_read_through_a_link_keeps_no_stamp(built: Path) -> None:
+    shared = built / "shared" / "demo"
+    shared.parent.mkdir()
+    shutil.move(built / "sources" / "demo", shared)
+    (built / "sources" / "demo").symlink_to(Path("..") / "shared" / "demo")
+    result = run(built, "build")
+    assert result.exit_code == 0, result.output
+    assert not stamped(built)
+    # An edit in place, on the far side of the link, is seen.
+    same_size_edit(shared / "judgement.md", "things", "THINGS")
+    assert statuses(run(built, "build").output)["demo-analyst"] == "built"
+
+
+def test_a_link_at_the_top_of_the_project_keeps_no_stamp(built: Path) -> None:
+    (built / "assets").symlink_to(built / "sources")
+    run(built, "build")
+    assert not stamped(built)
+
+
+def test_a_folder_named_pycache_in_the_layouts_is_watched(built: Path) -> None:
+    folder = built / "templates" / "one-pager" / "__pycache__"
+    folder.mkdir(parents=True)
+    (folder / "note.txt").write_text("one\n")
+    run(built, "build")
+    assert stamped(built)
+    (folder / "note.txt").write_text("two\n")
+    assert not stamped(built)
+
+
+def test_an_edition_written_by_another_build_meanwhile_keeps_no_stamp(
+    built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from briefwright import build
+
+    page = built / "build" / "demo" / "public" / "demo-public.html"
+    real = build.prune
+
+    def prune_and_meddle(*args: object) -> None:
+        real(*args)  # type: ignore[arg-type]
+        page.write_text(page.read_text().replace("Plain public text.", "Old public text."))
+
+    monkeypatch.setattr(build, "prune", prune_and_meddle)
+    run(built, "build", "--force")
+    monkeypatch.undo()
+    assert not stamped(built)
+    assert "Plain public text." in page.read_text()
+
+
+def test_a_build_that_runs_past_midnight_is_stamped_for_the_day_it_began(
+    built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    days = iter(["2026-12-01", "2026-12-02", "2026-12-02"])
+    monkeypatch.setattr(stamp, "_today", lambda: next(days))
+    run(built, "build", "--force")  # begins on the 1st; its editions are dated the 2nd
+    assert not stamped(built)  # on the 2nd: the stamp is the 1st's

@@ -46,6 +46,15 @@ class EditionResult:
     status: str  # "built", "up to date" or "failed"
     outputs: list[OutputInfo] = field(default_factory=list)
     error: str | None = None
+    fingerprint: str | None = None  # of what was built, or found up to date
+
+
+def holds(result: EditionResult) -> bool:
+    """Whether the edition's folder holds, now, exactly the outputs of ``result``."""
+    return (
+        result.fingerprint is not None
+        and _up_to_date(result.edition, result.fingerprint) is not None
+    )
 
 
 CODE_SUFFIXES = {".py", ".lua"}  # the pandoc requests are served by a Lua script
@@ -219,7 +228,7 @@ def build(
         current = None if force else _up_to_date(edition, digest)
         if current is not None:
             _refresh_inputs(edition, inputs)
-            results[index] = EditionResult(edition, "up to date", current)
+            results[index] = EditionResult(edition, "up to date", current, fingerprint=digest)
             notify("done", results[index], edition)
         else:
             todo.append((index, edition, assembled, digest, inputs))
@@ -239,7 +248,7 @@ def build(
                 folder = edition_dir(edition).relative_to(edition.root)
                 error = f"cannot write {folder}/: {exc.strerror or exc} (check the folder and disk)"
             else:
-                results[index] = EditionResult(edition, "built", stored)
+                results[index] = EditionResult(edition, "built", stored, fingerprint=digest)
         if error is not None:
             results[index] = EditionResult(edition, "failed", error=error)
         notify("done", results[index], edition)

@@ -288,10 +288,11 @@ def build(
     if rough and (set(formats) - {"html"} or pdf_variant):
         raise Usage("--rough builds an HTML page only; leave out -f and --pdf-variant")
     # A build with nothing to do says so from its stamp, without loading the project.
-    # (Not with --force, which rebuilds anyway, nor --redline, which reads the releases.)
+    # (Not with --force, which rebuilds anyway, nor --redline, which reads the releases
+    # and writes beside the editions after they are built: it keeps no stamp either.)
     from . import stamp
 
-    stamped = not force and redline is None
+    stamped = redline is None
     options = {
         "briefs": briefs,
         "audiences": audiences,
@@ -301,7 +302,7 @@ def build(
         "rough": rough,
     }
     started = stamp.clock()
-    if stamped:
+    if stamped and not force:
         said = stamp.recall(obj.root, options)
         if said is not None:
             _say_again(said, started, obj.quiet)
@@ -356,7 +357,7 @@ def build(
             rough=rough,
         )
         named = [str(path) for edition in editions for path in edition.inputs]
-        stamp.keep(obj.root, options, start, named, said)
+        stamp.keep(obj.root, options, start, named, said, lambda: all(map(pipeline.holds, results)))
     if redline is not None:
         from . import redlines
 

@@ -2,25 +2,30 @@
 
 After a build that ends with every edition built or up to date, ``brief
 build`` keeps a stamp in ``build/.cache/stamps/``: the state (size, times,
-inode) of every file the build could have read, and of every file under
-``build/``, with the warnings the project gave and the table of outputs.
-The next build with the same options, the same program and tools, on the
-same day, that finds every one of those files in that state has nothing to
-do: it gives the same warnings and table, says that all is up to date, and
-stops, without loading the project. Any difference (a file edited, added,
-removed, touched or replaced; an output changed or gone) and the build runs
-in full, as without a stamp.
+inode, device) of every file the build could have read, and of every file
+under ``build/``, with the warnings the project gave and the table of
+outputs. The next build with the same options, the same program and tools,
+on the same day, that finds every one of those files in that state has
+nothing to do: it gives the same warnings and table, says that all is up to
+date, and stops, without loading the project. Any difference (a file
+edited, added, removed, touched or replaced; an output changed or gone) and
+the build runs in full, as without a stamp.
 
 What the build could have read: ``briefs/``, ``sources/``, ``templates/``
-and ``releases/`` whole (so that a file added there counts), briefwright's
-own folder (code, layouts, fonts), and every other file an edition named
-as an input (a citation style elsewhere in the project). A file's change
-time moves whenever its content or name does and cannot be set back by
-hand; a file changed in the second before the build started, whose change
-a clock tick could hide, is not trusted, and no stamp is kept.
+and ``releases/`` whole (so that a file added there counts), any other
+folder at the top of the project that holds a file an edition read (a
+citation style in ``styles/``), briefwright's own folder (code, layouts,
+fonts), and the kind of every entry at the top of the project. A file's
+change time moves whenever its content or name does and cannot be set back
+by hand; a file changed within two seconds before the build started, whose
+change a coarse clock could hide, is checked by its content as well.
 
-The stamp is sealed as every entry of ``build/.cache/`` is (cache.py):
-one written by hand, or copied from elsewhere, is ignored.
+No stamp is kept where it could be fooled: when any of those entries is a
+symbolic link (its target can change without a trace on this side), when a
+file changed while the build read it, or when ``build/`` no longer holds
+exactly what this build made (another build, run at the same time, wrote
+an edition since). The stamp is sealed as every entry of ``build/.cache/``
+is (cache.py): one written by hand, or copied from elsewhere, is ignored.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import os
 import platform
 import stat
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import cache as memo
 from importlib import metadata
@@ -102,30 +107,33 @@ class Catch(logging.Handler):
         self.logger.removeHandler(self)
 
 
-def _name(root: Path, options: dict[str, Any]) -> str:
+def _name(root: Path, options: dict[str, Any], day: str) -> str:
     """Return the stamp's name: the build's options, program, tools and day."""
     return cache.digest(
         json.dumps(options, sort_keys=True, default=str),
         str(root),
         json.dumps(tool_versions(), sort_keys=True),
-        dt.date.today().isoformat(),
+        day,
         os.environ.get("SOURCE_DATE_EPOCH", ""),
     )
 
 
-def _walk(folder: Path) -> Iterator[os.DirEntry[str]]:
+def _today() -> str:
+    return dt.date.today().isoformat()
+
+
+def _walk(folder: Path, bytecode: bool = True) -> Iterator[os.DirEntry[str]]:
+    """Yield every entry under ``folder``; without ``bytecode``, none in ``__pycache__``."""
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return
     for entry in entries:
-        if entry.name == "__pycache__":
+        if entry.name == "__pycache__" and not bytecode:
             continue
+        yield entry
         if entry.is_dir(follow_symlinks=False):
-            yield entry
-            yield from _walk(Path(entry.path))
-        else:
-            yield entry
+            yield from _walk(Path(entry.path), bytecode)
 
 
 def _state_of(path: str, entry: os.DirEntry[str] | None = None) -> list[int]:
@@ -133,23 +141,57 @@ def _state_of(path: str, entry: os.DirEntry[str] | None = None) -> list[int]:
         found = entry.stat(follow_symlinks=False) if entry else os.lstat(path)
     except OSError:
         return []
-    state = [found.st_mtime_ns, found.st_ctime_ns, found.st_mode, found.st_size, found.st_ino]
-    if stat.S_ISLNK(found.st_mode):
-        state += _state_of(os.path.realpath(path))  # what the link leads to, too
-    return state
+    return [
+        found.st_mtime_ns,
+        found.st_ctime_ns,
+        found.st_mode,
+        found.st_size,
+        found.st_ino,
+        found.st_dev,
+    ]
 
 
 def inputs(root: Path, named: Iterable[str] = ()) -> dict[str, list[int]]:
-    """Return the state of every file the build could read: see the module's text."""
+    """Return the state of every file the build could read: see the module's text.
+
+    Besides ``briefs/``, ``sources/``, ``templates/`` and ``releases/``, the
+    folders at the top of the project that hold a ``named`` file are read
+    whole, and the kind of every entry at the top is kept (a link there could
+    lead anywhere).
+    """
+    folders = {root / name for name in FOLDERS}
+    loose: list[str] = []
+    for path in named:
+        parts = Path(path).relative_to(root).parts if Path(path).is_relative_to(root) else ()
+        if len(parts) > 1:
+            folders.add(root / parts[0])
+        else:
+            loose.append(path)
     found: dict[str, list[int]] = {}
-    for folder in (*(root / name for name in FOLDERS), PACKAGE):
+    for top in _walk_top(root):
+        found[top.path] = [0, 0, top.stat(follow_symlinks=False).st_mode]
+    for folder in sorted(folders):
         found[str(folder)] = _state_of(str(folder))
         for entry in _walk(folder):
             found[entry.path] = _state_of(entry.path, entry)
-    for path in named:
-        if path not in found:
-            found[path] = _state_of(path)
+    found[str(PACKAGE)] = _state_of(str(PACKAGE))
+    for entry in _walk(PACKAGE, bytecode=False):
+        found[entry.path] = _state_of(entry.path, entry)
+    for path in loose:
+        found[path] = _state_of(path)
     return found
+
+
+def _walk_top(root: Path) -> list[os.DirEntry[str]]:
+    try:
+        return [entry for entry in os.scandir(root) if entry.name != output_dir(root).name]
+    except OSError:
+        return []
+
+
+def linked(state: dict[str, list[int]]) -> bool:
+    """Whether any entry of a state is a symbolic link (whose target the stamp cannot watch)."""
+    return any(len(entry) > 2 and stat.S_ISLNK(entry[2]) for entry in state.values())
 
 
 def outputs(root: Path) -> dict[str, list[int]]:
@@ -188,7 +230,7 @@ def recall(root: Path, options: dict[str, Any]) -> Said | None:
     """Return what the last build with these options said, if it left nothing to do."""
     if not output_dir(root).is_dir():
         return None
-    kept = cache.read(root, KIND, _name(root, options))
+    kept = cache.read(root, KIND, _name(root, options, _today()))
     if kept is None:
         return None
     try:
@@ -217,37 +259,52 @@ class Start:
     """The state of the build's inputs as it starts, before anything is read."""
 
     at_ns: int
+    day: str  # a build that ends after midnight is stamped for the day it read the date on
     state: dict[str, list[int]]
     recent: dict[str, str]  # the hashes of those changed within a tick of the start
 
 
 def begin(root: Path, at_ns: int) -> Start:
     """Return the state of the inputs of a build that starts at ``at_ns`` (:func:`clock`)."""
+    day = _today()
     state = inputs(root)
-    return Start(at_ns, state, recent(state, at_ns))
+    return Start(at_ns, day, state, recent(state, at_ns))
 
 
 def keep(
-    root: Path, options: dict[str, Any], start: Start, named: Iterable[str], said: Said
+    root: Path,
+    options: dict[str, Any],
+    start: Start,
+    named: Iterable[str],
+    said: Said,
+    holds: Callable[[], bool],
 ) -> None:
     """Keep the stamp of a build that ended well, if nothing it read changed meanwhile.
 
-    ``named`` are the files its editions read besides those :func:`inputs` finds.
+    ``named`` are the files its editions read besides those :func:`inputs`
+    finds; ``holds`` says whether ``build/`` holds exactly what this build
+    made or found up to date (another build, run at the same time, may have
+    written an edition since).
     """
     named = sorted(set(named) - set(start.state))
     now = inputs(root, named)
     if any(now.get(key) != value for key, value in start.state.items()):
         return  # a file changed while the build read it: the next build runs in full
+    if linked(now):
+        return  # a link may be pointed elsewhere without a trace on this side of it
     if recent({path: now[path] for path in named}, start.at_ns):
         return  # changed just before the build, and not hashed as it started
+    made = outputs(root)
+    if not holds() or outputs(root) != made:
+        return
     stamp = {
         "named": named,
         "inputs": _digest(now),
-        "outputs": _digest(outputs(root)),
+        "outputs": _digest(made),
         "recent": start.recent,
         "said": asdict(said),
     }
-    cache.store(root, KIND, _name(root, options), json.dumps(stamp).encode())
+    cache.store(root, KIND, _name(root, options, start.day), json.dumps(stamp).encode())
 
 
 def clock() -> int:
