@@ -185,6 +185,23 @@ def test_a_cold_build_in_one_process_loads_weasyprint_while_the_project_loads(
     assert (root / "build" / "demo" / "analyst" / "demo-analyst.pdf").is_file()
 
 
+def test_a_parallel_build_starts_every_pdf_before_it_writes_the_other_formats(
+    project: Callable[..., Path],
+) -> None:
+    root = project()
+    events = build_in_fresh_python(
+        root,
+        *("-j", "2"),
+        before=RECORD + "from briefwright.render import edition\n"
+        "record(edition, 'begin', 'begin')\n"
+        "record(edition, 'finish', 'finish')\n",
+        after="print(*events, sep=', ')\n",
+    )
+    # The PDF workers take longest: each edition's PDF starts before any DOCX is written.
+    assert events == "load, begin, begin, begin, finish, finish, finish"
+    assert len(list((root / "build" / "demo").glob("*/demo-*.pdf"))) == 3
+
+
 def test_a_parallel_build_without_pdfs_starts_no_weasyprint(
     project: Callable[..., Path],
 ) -> None:

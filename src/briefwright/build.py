@@ -302,26 +302,35 @@ def _build_in_parallel(
             assert processes is not None  # only editions that lay out a PDF submit one
             return processes.submit(pdf.render, *job)
 
-        waiting: dict[Future[Any], tuple[Job, Any]] = {}
+        # Each edition waits on one future: its beginning (tree, HTML, the PDF started),
+        # its finish (the other formats), then its PDF. Every edition in flight begins
+        # before any finishes, so that the PDF workers, which take longest, start soonest.
+        waiting: dict[Future[Any], tuple[Job, str, Any]] = {}
 
         def start_more() -> None:
-            while queue and len(waiting) < in_flight:  # each edition waits on one future
+            while queue and len(waiting) < in_flight:
                 job = queue.pop()
                 notify("start", None, job[1])
-                future = threads.submit(_attempt, render_edition.render, job[1], job[2], submit_pdf)
-                waiting[future] = (job, None)
+                future = threads.submit(_attempt, render_edition.begin, job[1], job[2], submit_pdf)
+                waiting[future] = (job, "begin", None)
 
         try:
             start_more()
             while waiting:
                 done, _ = wait(waiting, return_when=FIRST_COMPLETED)
                 for future in done:
-                    job, rendered = waiting.pop(future)
+                    job, stage, rendered = waiting.pop(future)
                     index, edition, _, digest, inputs = job
-                    if rendered is None:  # pandoc has written HTML and DOCX
+                    if stage == "begin":
+                        begun, error = future.result()
+                        if error is None:
+                            later = threads.submit(_attempt, render_edition.finish, begun)
+                            waiting[later] = (job, "finish", None)
+                            continue
+                    elif stage == "finish":
                         rendered, error = future.result()
                         if error is None and rendered.pdf_job is not None:
-                            waiting[rendered.pdf_job] = (job, rendered)  # the PDF is laying out
+                            waiting[rendered.pdf_job] = (job, "pdf", rendered)
                             continue
                     else:  # the PDF is back
                         rendered, error = _attempt(render_edition.complete, edition, rendered)

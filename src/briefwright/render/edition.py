@@ -37,6 +37,17 @@ class Rendered:
     pdf_job: Future[tuple[bytes, int]] | None = None  # the PDF, while a worker lays it out
 
 
+@dataclass
+class Begun:
+    """An edition whose PDF is laying out (or laid out), its other formats still to write."""
+
+    edition: Edition
+    label: str
+    doc: tree.Node
+    screen: str  # the HTML of the screen page's body
+    result: Rendered
+
+
 def render(
     edition: Edition, assembled: Assembled | None = None, submit_pdf: SubmitPdf | None = None
 ) -> Rendered:
@@ -47,42 +58,55 @@ def render(
     ``pdf_job`` still running: pass it to :func:`complete`. Without it,
     everything runs here and the result is complete.
     """
-    label = f"{edition.brief.id} for {edition.audience.name}"
     assembled = assemble(edition) if assembled is None else assembled
     with pandoc.session():  # one pandoc serves all of this edition's calls
-        return _render(edition, assembled, label, submit_pdf)
+        return finish(begin(edition, assembled, submit_pdf))
 
 
-def _render(
-    edition: Edition, assembled: Assembled, label: str, submit_pdf: SubmitPdf | None
-) -> Rendered:
-    doc = _tree(edition, assembled, label)
-    result = Rendered(markdown="")
+def begin(edition: Edition, assembled: Assembled, submit_pdf: SubmitPdf | None = None) -> Begun:
+    """Make the edition's tree and its HTML, and start its PDF: the first half of :func:`render`.
+
+    A build with PDF workers begins every edition it can before it finishes
+    any (:func:`finish`), so that the workers, which take longest, start soonest.
+    """
+    label = f"{edition.brief.id} for {edition.audience.name}"
+    with pandoc.session():
+        doc = _tree(edition, assembled, label)
+        # One HTML write serves the screen page and the print page.
+        notes = ast.add_print_notes(doc)
+        screen, printed = html.split_notes(pandoc.write_html(doc, label), notes)
+        result = Rendered(markdown="")
+        if lays_out_pdf(edition):
+            print_html, css = html.print_page(edition, printed)
+            job = (print_html, css, edition.root, label, edition.audience.pdf_variant)
+            if submit_pdf is not None:
+                result.pdf_job = submit_pdf(*job)
+            else:
+                _add_pdf(edition, result, pdf.render(*job))
+    return Begun(edition, label, doc, screen, result)
+
+
+def finish(begun: Begun) -> Rendered:
+    """Write the edition's Markdown and its other formats: the second half of :func:`render`.
+
+    pandoc keeps the tree for them all (they leave out the print notes); it
+    may be another pandoc than :func:`begin`'s.
+    """
+    edition, label, result = begun.edition, begun.label, begun.result
     formats = edition.audience.formats
-    needs_pdf = lays_out_pdf(edition)
-
-    # One HTML write serves the screen page and the print page; pandoc keeps the
-    # tree it read for the Markdown and the tree formats, written without the print notes.
-    pdf_result: tuple[bytes, int] | None = None
-    trees = [fmt for fmt in formats if FORMATS[fmt].source == "tree"]
-    rasters = ast.rasters(doc, pdf.font_dirs()) if trees else {}
-    notes = ast.add_print_notes(doc)
-    screen, printed = html.split_notes(pandoc.write_html(doc, label, keep=True), notes)
-    result.markdown = pandoc.write_markdown(label)
-    if needs_pdf:
-        print_html, css = html.print_page(edition, printed)
-        job = (print_html, css, edition.root, label, edition.audience.pdf_variant)
-        if submit_pdf is not None:
-            result.pdf_job = submit_pdf(*job)
-        else:
-            pdf_result = pdf.render(*job)
-    for fmt in formats:
-        if FORMATS[fmt].source == "screen":
-            result.outputs[fmt] = html.page(edition, screen).encode("utf-8")
-        elif FORMATS[fmt].source == "tree":
-            result.outputs[fmt] = _office(edition, fmt, label, rasters)
-    if pdf_result is not None:
-        _add_pdf(edition, result, pdf_result)
+    with pandoc.session():
+        pandoc.keep(begun.doc, label)
+        try:
+            result.markdown = pandoc.write_markdown(label)
+            trees = any(FORMATS[fmt].source == "tree" for fmt in formats)
+            rasters = ast.rasters(begun.doc, pdf.font_dirs()) if trees else {}
+            for fmt in formats:
+                if FORMATS[fmt].source == "screen":
+                    result.outputs[fmt] = html.page(edition, begun.screen).encode("utf-8")
+                elif FORMATS[fmt].source == "tree":
+                    result.outputs[fmt] = _office(edition, fmt, label, rasters)
+        finally:
+            pandoc.forget(label)
     return result
 
 

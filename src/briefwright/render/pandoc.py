@@ -334,11 +334,23 @@ def write_html(doc: dict[str, Any], label: str, keep: bool = False) -> str:
 
     Headings go one level down: on the page, the brief's title is the one h1.
     With ``keep``, pandoc keeps the tree for the :func:`write_markdown` and
-    :func:`write_office` of ``label`` in this session, which need not send it again.
+    :func:`write_office` of ``label`` in this session, which need not send it
+    again, until :func:`forget` of ``label`` (a few editions' trees are kept at once).
     """
     body = json.dumps(doc).encode("utf-8")
     kept = label if keep else None
     return _call("html", body, f"write HTML for {label}", keep=kept).decode("utf-8")
+
+
+def keep(doc: dict[str, Any], label: str) -> None:
+    """Have pandoc keep ``doc`` for the :func:`write_markdown` and :func:`write_office` of
+    ``label``, as :func:`write_html` with ``keep`` does, without writing HTML."""
+    _call("keep", json.dumps(doc).encode("utf-8"), f"read the tree of {label}", keep=label)
+
+
+def forget(label: str) -> None:
+    """Drop the tree :func:`write_html` kept for ``label``: its edition is written."""
+    _call("forget", b"", f"forget the tree of {label}", kept=label)
 
 
 def write_markdown(label: str) -> str:

@@ -86,16 +86,59 @@ local function cite(text, request)
   return pandoc.write(pandoc.utils.citeproc(doc), "json")
 end
 
--- The tree of the last HTML request that asked to keep it (`"keep": NAME`), for
--- the Markdown and office requests that name it (`"kept": NAME`): an edition's
--- tree is read once, however many formats are written from it.
-local kept, kept_name = nil, nil
+-- The trees HTML requests asked to keep (`"keep": NAME`), for the Markdown and office
+-- requests that name them (`"kept": NAME`): an edition's tree is read once, however many
+-- formats are written from it. A build may begin several editions before it finishes
+-- the first, so several are kept, the oldest dropped past KEPT_MOST, and a "forget"
+-- request drops one when its edition is done.
+local KEPT_MOST = 32
+local kept_trees, kept_order = {}, {}
+
+local function keep_tree(name, doc)
+  if kept_trees[name] == nil then
+    table.insert(kept_order, name)
+  end
+  kept_trees[name] = doc
+  while #kept_order > KEPT_MOST do
+    kept_trees[table.remove(kept_order, 1)] = nil
+  end
+end
+
+local function kept_tree(name, what)
+  local doc = name and kept_trees[name]
+  if not doc then
+    error("no tree kept for the " .. what .. " of " .. tostring(name), 0)
+  end
+  return doc
+end
+
+-- A tree to keep, as an HTML request keeps one, without writing it.
+local function keep(text, request)
+  keep_tree(option(request, "keep"), pandoc.read(text, "json"))
+  return ""
+end
+
+local function forget(_, request)
+  local name = option(request, "kept")
+  if name then
+    kept_trees[name] = nil
+    for index, kept_name in ipairs(kept_order) do
+      if kept_name == name then
+        table.remove(kept_order, index)
+        break
+      end
+    end
+  end
+  return ""
+end
 
 -- On the page the brief's title is the one h1: body headings go one level down.
 local function html(text, request)
   local doc = pandoc.read(text, "json")
-  kept_name = request and option(request, "keep")
-  kept = kept_name and doc or nil
+  local name = request and option(request, "keep")
+  if name then
+    keep_tree(name, doc)
+  end
   doc = doc:walk {
     Header = function(header)
       header.level = header.level + 1
@@ -217,15 +260,12 @@ local function for_word(doc, request)
   }
 end
 
--- The edition as pandoc Markdown, from the tree the last HTML request kept: the
+-- The edition as pandoc Markdown, from the tree an HTML request kept: the
 -- `<brief>-<audience>.md` file holds exactly what the edition was built from. Without
 -- raw HTML, what Markdown has no syntax for (a figure whose image has its own
 -- description) is written as divs and spans, which read back as a tree, not as markup.
 local function markdown(_, request)
-  local name = option(request, "kept")
-  if not kept or kept_name ~= name then
-    error("no tree kept for the Markdown of " .. tostring(name), 0)
-  end
+  local kept = kept_tree(option(request, "kept"), "Markdown")
   return pandoc.write(without_print_notes(kept, request), "markdown-raw_html")
 end
 
@@ -244,14 +284,10 @@ local function odt_template()
     .. template:sub(finish + 1)
 end
 
--- A Word or OpenDocument file (`"format": "docx"` or `"odt"`) of the tree the last
--- HTML request kept: every tree format of an edition is written from that one tree.
+-- A Word or OpenDocument file (`"format": "docx"` or `"odt"`) of the tree an HTML
+-- request kept: every tree format of an edition is written from that one tree.
 local function office(_, request)
-  local name = option(request, "kept")
-  if not kept or kept_name ~= name then
-    error("no tree kept for the " .. request.format .. " of " .. tostring(name), 0)
-  end
-  local doc = for_word(kept, request)
+  local doc = for_word(kept_tree(option(request, "kept"), request.format), request)
   -- The files' parts are stamped with SOURCE_DATE_EPOCH: the brief's date, not today.
   local environment = pandoc.system.environment()
   environment.SOURCE_DATE_EPOCH = tostring(request.epoch)
@@ -400,6 +436,8 @@ local function citations(_, request)
 end
 
 local handlers = {
+  keep = keep,
+  forget = forget,
   read = read,
   cite = cite,
   html = html,
@@ -424,6 +462,7 @@ local function warm(bibliography)
   html(text, { keep = "warm-up" })
   markdown("", { kept = "warm-up" })
   office("", { kept = "warm-up", format = "docx", contents_style = "Normal", epoch = 0 })
+  forget("", { kept = "warm-up" })
 end
 
 -- Sent by briefwright after the first request, whose reply it does not wait for.

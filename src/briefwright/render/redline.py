@@ -154,8 +154,11 @@ def render(
             word = _tree(edition, doc, summary_blocks(summary, False) + tracked, label, summary)
             _changes_inside_links(word)
             rasters = ast.rasters(word, pdf.font_dirs())
-            pandoc.write_html(word, label, keep=True)  # the tree pandoc keeps for the DOCX
-            raw = _office(edition, "docx", label, rasters)
+            pandoc.keep(word, label)  # the tree pandoc keeps for the DOCX
+            try:
+                raw = _office(edition, "docx", label, rasters)
+            finally:
+                pandoc.forget(label)
             result.outputs["docx"] = track_paragraph_marks(raw, who)
     return result
 
