@@ -435,3 +435,16 @@ def test_a_portion_mark_in_a_record_counts_whatever_the_audience_shows(
         run(root, "build", "-j", "1", "-a", "public", "--redline"),
         "its text carries the portion mark '(XX)', which the scheme does not know",
     )
+
+
+def test_a_redline_build_with_nothing_to_do_says_what_a_full_one_says(cycle: Cycle) -> None:
+    def lines(output: str) -> list[str]:
+        return sorted(re.sub(r"in \d+\.\d s\.", "in N s.", output).splitlines())
+
+    shutil.rmtree(cycle.root / "build" / ".cache" / "stamps", ignore_errors=True)
+    full = run(cycle.root, "build", "--redline")
+    assert full.exit_code == 0, full.output
+    again = run(cycle.root, "build", "--redline")
+    assert lines(again.output) == lines(full.output)
+    assert "demo-analyst-redline.pdf (since version 1: " in again.output
+    assert "nothing to do" in run(cycle.root, "-v", "build", "--redline").output

@@ -162,22 +162,27 @@ def _say_again(said: stamp.Said, started_ns: int, quiet: bool) -> None:
     from . import summary
     from .log import consoles
 
+    def warn(warnings: list[tuple[str, str]]) -> None:
+        for name, message in warnings:
+            logging.getLogger(name).warning("%s", message)
+
     log.info("every file is as the last build left it (build/.cache/stamps/): nothing to do")
-    for name, message in said.warnings:
-        logging.getLogger(name).warning("%s", message)
-    if quiet:
-        return
-    _, err = consoles()
-    if not err.is_terminal:
-        for name in said.names:
-            err.print(f"up to date: {name}", highlight=False)
-    summary.print_summary(
-        said.rows,
-        ["up to date"] * len(said.names),
-        [Path(folder) for folder in said.folders],
-        (time.time_ns() - started_ns) / 1e9,
-        said.rough,
-    )
+    warn(said.warnings)
+    if not quiet:
+        _, err = consoles()
+        if not err.is_terminal:
+            for name in said.names:
+                err.print(f"up to date: {name}", highlight=False)
+        summary.print_summary(
+            said.rows,
+            ["up to date"] * len(said.names),
+            [Path(folder) for folder in said.folders],
+            (time.time_ns() - started_ns) / 1e9,
+            said.rough,
+        )
+    warn(said.after)
+    if said.notes and not quiet:
+        click.echo("\n".join(said.notes))
 
 
 def _briefs_known(ctx: click.Context, root: Path, briefs: tuple[str, ...]) -> None:
@@ -287,12 +292,10 @@ def build(
     obj = _root(ctx)
     if rough and (set(formats) - {"html"} or pdf_variant):
         raise Usage("--rough builds an HTML page only; leave out -f and --pdf-variant")
-    # A build with nothing to do says so from its stamp, without loading the project.
-    # (Not with --force, which rebuilds anyway, nor --redline, which reads the releases
-    # and writes beside the editions after they are built: it keeps no stamp either.)
+    # A build with nothing to do says so from its stamp, without loading the project
+    # (not with --force, which rebuilds anyway).
     from . import stamp
 
-    stamped = redline is None
     options = {
         "briefs": briefs,
         "audiences": audiences,
@@ -300,9 +303,10 @@ def build(
         "pdf_variant": pdf_variant,
         "shard": shard,
         "rough": rough,
+        "redline": redline,
     }
     started = stamp.clock()
-    if stamped and not force:
+    if not force:
         said = stamp.recall(obj.root, options)
         if said is not None:
             _say_again(said, started, obj.quiet)
@@ -348,23 +352,32 @@ def build(
     if not audiences and not shard:  # what was built is all there is of these briefs
         pipeline.prune(project, editions, list(briefs) or None)
     pipeline.raise_failures(results)
-    if stamped:
-        said = stamp.Said(
-            warnings=warned.caught,
-            names=[edition.name for edition in editions],
-            rows=[dataclasses.replace(row, status="up to date") for row in report.rows(results)],
-            folders=[str(pipeline.edition_dir(edition)) for edition in editions],
-            rough=rough,
-        )
-        named = [str(path) for edition in editions for path in edition.inputs]
-        stamp.keep(obj.root, options, start, named, said, lambda: all(map(pipeline.holds, results)))
-    if redline is not None:
-        from . import redlines
+    described: list[str] = []
+    with stamp.Catch() as warned_after:
+        if redline is not None:
+            from . import redlines
 
-        done = redlines.build_redlines(editions, redline or None)
-        if not obj.quiet:
-            click.echo("\n".join(redlines.describe(done)))
-        redlines.raise_failures(done)
+            done = redlines.build_redlines(editions, redline or None)
+            if not obj.quiet:
+                click.echo("\n".join(redlines.describe(done)))
+            redlines.raise_failures(done)
+            described = redlines.describe(
+                [
+                    dataclasses.replace(r, status="up to date") if r.status == "built" else r
+                    for r in done
+                ]
+            )
+    said = stamp.Said(
+        warnings=warned.caught,
+        names=[edition.name for edition in editions],
+        rows=[dataclasses.replace(row, status="up to date") for row in report.rows(results)],
+        folders=[str(pipeline.edition_dir(edition)) for edition in editions],
+        rough=rough,
+        after=warned_after.caught,
+        notes=described,
+    )
+    named = [str(path) for edition in editions for path in edition.inputs]
+    stamp.keep(obj.root, options, start, named, said, lambda: all(map(pipeline.holds, results)))
 
 
 @cli.command()

@@ -86,6 +86,8 @@ class Said:
     rows: list[Row] = field(default_factory=list)  # their outputs, each "up to date"
     folders: list[str] = field(default_factory=list)
     rough: bool = False
+    after: list[tuple[str, str]] = field(default_factory=list)  # warnings of the redlines
+    notes: list[str] = field(default_factory=list)  # the lines that describe the redlines
 
 
 class Catch(logging.Handler):
@@ -249,6 +251,8 @@ def recall(root: Path, options: dict[str, Any]) -> Said | None:
             rows=[Row(**row) for row in said["rows"]],
             folders=[str(folder) for folder in said["folders"]],
             rough=bool(said["rough"]),
+            after=[(str(name), str(text)) for name, text in said["after"]],
+            notes=[str(line) for line in said["notes"]],
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
