@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import struct
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +24,21 @@ RAW = section(
     "Plain public text.\n\n<center>\nCentred.\n</center>\n",
     marking="TLP:CLEAR",
 )
+
+
+def png(red: int) -> bytes:
+    """Return a one-pixel PNG of the given red."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(bytes([0, red, 0, 0]))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
 
 
 def timeless(output: str) -> str:
@@ -49,7 +66,7 @@ def test_a_build_with_nothing_to_do_says_what_a_full_one_says(built: Path) -> No
 
 
 def test_a_build_with_nothing_to_do_loads_nothing_of_the_project(built: Path) -> None:
-    run(built, "build")
+    run(built, "-q", "build")  # the stamp of a quiet build, as the one below is
     loaded = build_in_fresh_python(
         built,
         after="import sys\n"
@@ -200,3 +217,44 @@ def test_a_build_that_runs_past_midnight_is_stamped_for_the_day_it_began(
     monkeypatch.setattr(stamp, "_today", lambda: next(days))
     run(built, "build", "--force")  # begins on the 1st; its editions are dated the 2nd
     assert not stamped(built)  # on the 2nd: the stamp is the 1st's
+
+
+def test_an_image_at_the_top_of_the_project_is_watched(built: Path) -> None:
+    image = built / "map.png"
+    image.write_bytes(png(10))
+    intro = built / "sources" / "demo" / "intro.md"
+    intro.write_text(intro.read_text().replace("Plain public text.", "![A map](../../map.png)"))
+    run(built, "build")
+    assert stamped(built)
+    same_size = png(20)
+    times = image.stat()
+    image.write_bytes(same_size)
+    os.utime(image, ns=(times.st_atime_ns, times.st_mtime_ns))
+    assert not stamped(built)
+
+
+def test_an_image_reached_through_a_link_keeps_no_stamp(built: Path) -> None:
+    (built / "pictures" / "one").mkdir(parents=True)
+    (built / "pictures" / "one" / "map.png").write_bytes(png(10))
+    (built / "other").mkdir()
+    (built / "other" / "current").symlink_to(built / "pictures" / "one")
+    intro = built / "sources" / "demo" / "intro.md"
+    text = intro.read_text().replace("Plain public text.", "![A map](../../other/current/map.png)")
+    intro.write_text(text)
+    assert run(built, "build").exit_code == 0
+    assert not stamped(built)
+
+
+def test_an_edition_folder_that_is_a_link_keeps_no_stamp(built: Path, tmp_path: Path) -> None:
+    folder = built / "build" / "demo" / "public"
+    shutil.move(folder, tmp_path / "public")
+    folder.symlink_to(tmp_path / "public")
+    run(built, "build")
+    assert not stamped(built)
+
+
+def test_a_quiet_build_s_stamp_is_not_said_again_aloud(built: Path) -> None:
+    run(built, "-q", "build")
+    assert run(built, "-q", "-v", "build").exit_code == 0
+    result = run(built, "build")
+    assert "withheld from public: 1 section(s) (judgement)" in result.output

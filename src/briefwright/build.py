@@ -47,6 +47,7 @@ class EditionResult:
     outputs: list[OutputInfo] = field(default_factory=list)
     error: str | None = None
     fingerprint: str | None = None  # of what was built, or found up to date
+    inputs: dict[str, str] = field(default_factory=dict)  # the hash of each file it read
 
 
 def holds(result: EditionResult) -> bool:
@@ -228,7 +229,9 @@ def build(
         current = None if force else _up_to_date(edition, digest)
         if current is not None:
             _refresh_inputs(edition, inputs)
-            results[index] = EditionResult(edition, "up to date", current, fingerprint=digest)
+            results[index] = EditionResult(
+                edition, "up to date", current, fingerprint=digest, inputs=inputs
+            )
             notify("done", results[index], edition)
         else:
             todo.append((index, edition, assembled, digest, inputs))
@@ -248,7 +251,9 @@ def build(
                 folder = edition_dir(edition).relative_to(edition.root)
                 error = f"cannot write {folder}/: {exc.strerror or exc} (check the folder and disk)"
             else:
-                results[index] = EditionResult(edition, "built", stored, fingerprint=digest)
+                results[index] = EditionResult(
+                    edition, "built", stored, fingerprint=digest, inputs=inputs
+                )
         if error is not None:
             results[index] = EditionResult(edition, "failed", error=error)
         notify("done", results[index], edition)

@@ -304,6 +304,7 @@ def build(
         "shard": shard,
         "rough": rough,
         "redline": redline,
+        "quiet": obj.quiet,  # which hides the warnings a stamp would say again
     }
     started = stamp.clock()
     if not force:
@@ -376,8 +377,8 @@ def build(
         after=warned_after.caught,
         notes=described,
     )
-    named = [str(path) for edition in editions for path in edition.inputs]
-    stamp.keep(obj.root, options, start, named, said, lambda: all(map(pipeline.holds, results)))
+    read = {str(obj.root / rel): digest for r in results for rel, digest in r.inputs.items()}
+    stamp.keep(obj.root, options, start, read, said, lambda: all(map(pipeline.holds, results)))
 
 
 @cli.command()

@@ -49,7 +49,7 @@ def citation_style(reader: Reader, rel: str, line: int | None, csl: str | None) 
     if f"style:{style}" in reader.broken:
         reader.broken.add(f"style-of:{rel}")
         return None
-    return path
+    return reader.root / csl  # as written: what depends on it sees each step (stamp.py)
 
 
 def _check_style(reader: Reader, rel: str, text: str, brief: str) -> bool:

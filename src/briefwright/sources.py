@@ -666,11 +666,16 @@ def citations(section: Section) -> list[tuple[str, int | None]]:
 
 
 def images(value: Any, folder: Path, root: Path) -> list[Path]:
-    """Return the image files inside the project that a tree shows, found from ``folder``."""
+    """Return the image files inside the project that a tree shows, found from ``folder``.
+
+    Each is given as written from ``folder`` (``..`` and links left in place),
+    so that what depends on it sees every step on the way (stamp.py).
+    """
     found = []
     for node in tree.nodes(value):
         if node["t"] == "Image":
-            path = (folder / node["c"][2][0]).resolve()
+            written = folder / node["c"][2][0]
+            path = written.resolve()
             if path.is_relative_to(root) and path.is_file():
-                found.append(path)
+                found.append(written)
     return found

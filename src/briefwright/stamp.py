@@ -12,15 +12,17 @@ edited, added, removed, touched or replaced; an output changed or gone) and
 the build runs in full, as without a stamp.
 
 What the build could have read: ``briefs/``, ``sources/``, ``templates/``
-and ``releases/`` whole (so that a file added there counts), any other
-folder at the top of the project that holds a file an edition read (a
-citation style in ``styles/``), briefwright's own folder (code, layouts,
-fonts), and the kind of every entry at the top of the project. A file's
+and ``releases/`` whole (so that a file added there counts), briefwright's
+own folder (code, layouts, fonts), every entry at the top of the project (a
+folder's kind, a file's whole state), and, by their content as the build
+read them, the other files an edition read (a citation style in
+``styles/``, an image reached by ``..``), each by its path as written. A file's
 change time moves whenever its content or name does and cannot be set back
 by hand; a file changed within two seconds before the build started, whose
 change a coarse clock could hide, is checked by its content as well.
 
-No stamp is kept where it could be fooled: when any of those entries is a
+No stamp is kept where it could be fooled: when any of those entries, any
+step on the way to a file an edition read, or anything under ``build/`` is a
 symbolic link (its target can change without a trace on this side), when a
 file changed while the build read it, or when ``build/`` no longer holds
 exactly what this build made (another build, run at the same time, wrote
@@ -38,7 +40,7 @@ import os
 import platform
 import stat
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import cache as memo
 from importlib import metadata
@@ -153,34 +155,24 @@ def _state_of(path: str, entry: os.DirEntry[str] | None = None) -> list[int]:
     ]
 
 
-def inputs(root: Path, named: Iterable[str] = ()) -> dict[str, list[int]]:
-    """Return the state of every file the build could read: see the module's text.
+def inputs(root: Path) -> dict[str, list[int]]:
+    """Return the state of the files a build reads where it may find new ones.
 
-    Besides ``briefs/``, ``sources/``, ``templates/`` and ``releases/``, the
-    folders at the top of the project that hold a ``named`` file are read
-    whole, and the kind of every entry at the top is kept (a link there could
-    lead anywhere).
+    ``briefs/``, ``sources/``, ``templates/`` and ``releases/`` whole,
+    briefwright's own folder, and every entry at the top of the project (its
+    kind; a file's whole state).
     """
-    folders = {root / name for name in FOLDERS}
-    loose: list[str] = []
-    for path in named:
-        parts = Path(path).relative_to(root).parts if Path(path).is_relative_to(root) else ()
-        if len(parts) > 1:
-            folders.add(root / parts[0])
-        else:
-            loose.append(path)
     found: dict[str, list[int]] = {}
     for top in _walk_top(root):
-        found[top.path] = [0, 0, top.stat(follow_symlinks=False).st_mode]
-    for folder in sorted(folders):
+        state = _state_of(top.path, top)
+        found[top.path] = state if not state or stat.S_ISREG(state[2]) else [0, 0, state[2]]
+    for folder in (root / name for name in FOLDERS):
         found[str(folder)] = _state_of(str(folder))
         for entry in _walk(folder):
             found[entry.path] = _state_of(entry.path, entry)
     found[str(PACKAGE)] = _state_of(str(PACKAGE))
     for entry in _walk(PACKAGE, bytecode=False):
         found[entry.path] = _state_of(entry.path, entry)
-    for path in loose:
-        found[path] = _state_of(path)
     return found
 
 
@@ -194,6 +186,20 @@ def _walk_top(root: Path) -> list[os.DirEntry[str]]:
 def linked(state: dict[str, list[int]]) -> bool:
     """Whether any entry of a state is a symbolic link (whose target the stamp cannot watch)."""
     return any(len(entry) > 2 and stat.S_ISLNK(entry[2]) for entry in state.values())
+
+
+def linked_on_the_way(path: str, root: Path) -> bool:
+    """Whether a file, as written, is reached through a link (or lies outside ``root``)."""
+    try:
+        parts = Path(path).relative_to(root).parts
+    except ValueError:
+        return True
+    step = root
+    for part in parts:
+        step = step / part
+        if step.is_symlink():
+            return True
+    return False
 
 
 def outputs(root: Path) -> dict[str, list[int]]:
@@ -237,12 +243,15 @@ def recall(root: Path, options: dict[str, Any]) -> Said | None:
         return None
     try:
         stamp = json.loads(kept)
-        if _digest(inputs(root, stamp["named"])) != stamp["inputs"]:
+        if _digest(inputs(root)) != stamp["inputs"]:
             return None
+        for path, digest in stamp["named"].items():
+            if linked_on_the_way(path, root) or _hash(path) != digest:
+                return None
         if _digest(outputs(root)) != stamp["outputs"]:
             return None
         for path, digest in stamp["recent"].items():
-            if hashlib.sha256(Path(path).read_bytes()).hexdigest() != digest:
+            if _hash(path) != digest:
                 return None
         said = stamp["said"]
         return Said(
@@ -279,36 +288,46 @@ def keep(
     root: Path,
     options: dict[str, Any],
     start: Start,
-    named: Iterable[str],
+    read: dict[str, str],
     said: Said,
     holds: Callable[[], bool],
 ) -> None:
     """Keep the stamp of a build that ended well, if nothing it read changed meanwhile.
 
-    ``named`` are the files its editions read besides those :func:`inputs`
-    finds; ``holds`` says whether ``build/`` holds exactly what this build
-    made or found up to date (another build, run at the same time, may have
-    written an edition since).
+    ``read`` holds the hash of each file its editions read, as they read it
+    (its path as written); ``holds`` says whether ``build/`` holds exactly
+    what this build made or found up to date (another build, run at the same
+    time, may have written an edition since).
     """
-    named = sorted(set(named) - set(start.state))
-    now = inputs(root, named)
-    if any(now.get(key) != value for key, value in start.state.items()):
+    now = inputs(root)
+    if now != start.state:
         return  # a file changed while the build read it: the next build runs in full
+    # Those elsewhere (a style in styles/, an image reached by ".."), by their content.
+    named = {path: digest for path, digest in read.items() if path not in now}
+    if any(
+        _hash(path) != digest or linked_on_the_way(path, root) for path, digest in named.items()
+    ):
+        return  # changed since the build read it, or reached through a link
     if linked(now):
         return  # a link may be pointed elsewhere without a trace on this side of it
-    if recent({path: now[path] for path in named}, start.at_ns):
-        return  # changed just before the build, and not hashed as it started
     made = outputs(root)
-    if not holds() or outputs(root) != made:
-        return
+    if linked(made) or not holds() or outputs(root) != made:
+        return  # an output read through a link, or another build wrote one meanwhile
     stamp = {
-        "named": named,
         "inputs": _digest(now),
+        "named": named,
         "outputs": _digest(made),
         "recent": start.recent,
         "said": asdict(said),
     }
     cache.store(root, KIND, _name(root, options, start.day), json.dumps(stamp).encode())
+
+
+def _hash(path: str) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
 
 
 def clock() -> int:
