@@ -258,3 +258,33 @@ def test_a_quiet_build_s_stamp_is_not_said_again_aloud(built: Path) -> None:
     assert run(built, "-q", "-v", "build").exit_code == 0
     result = run(built, "build")
     assert "withheld from public: 1 section(s) (judgement)" in result.output
+
+
+def test_an_image_named_with_escapes_is_the_file_it_names(built: Path) -> None:
+    image = built / "sources" / "demo" / "a map.png"
+    image.write_bytes(png(10))
+    intro = built / "sources" / "demo" / "intro.md"
+    intro.write_text(intro.read_text().replace("Plain public text.", "![A map](a%20map.png)"))
+    assert statuses(run(built, "build").output)["demo-public"] == "built"
+    run(built, "build")
+    image.write_bytes(png(20))
+    assert statuses(run(built, "build").output)["demo-public"] == "built"
+
+
+@pytest.mark.parametrize("target", ["missing/../map.png", "intro.md/../map.png"])
+def test_an_image_whose_way_cannot_be_followed_is_an_error(
+    project: Callable[..., Path], target: str
+) -> None:
+    root = project(
+        {
+            "sources/demo/map.png": png(10),
+            "sources/demo/intro.md": section(
+                "What is this?", "The bottom line.", f"![A map]({target})", marking="TLP:CLEAR"
+            ),
+        }
+    )
+    expect_error(
+        run(root, "build"),
+        f"sources/demo/intro.md:6: image '{target}' cannot be opened as written",
+        "write the way to the file itself: map.png",
+    )

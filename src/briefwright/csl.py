@@ -31,7 +31,8 @@ def citation_style(reader: Reader, rel: str, line: int | None, csl: str | None) 
     if csl is None:
         return None
     path = (reader.root / csl).resolve()
-    if not inside(path, reader.root) or not path.is_file():
+    # (As written, too: "missing/../styles/x.csl" resolves, but opens nothing.)
+    if not inside(path, reader.root) or not path.is_file() or not (reader.root / csl).is_file():
         reader.problems.error(
             rel,
             line,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit
 
 from . import schema, yamlfile
 from .errors import Problems
@@ -109,6 +110,20 @@ class Reader:
 def _newlines(data: bytes) -> bytes:
     """Return ``data`` with CR LF and lone CR line ends written as LF."""
     return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
+def image_path(folder: Path, target: str) -> Path | None:
+    """Return the file an image's target names, from ``folder``, as written; None for a URL.
+
+    A target is a URL: its escapes are decoded, and what follows ``?`` or
+    ``#`` is no part of the file's name. Every reader of an image (the checks,
+    the inputs of an edition, the embedding) takes it from here. The path
+    keeps its ``..`` and links: ``resolve()`` it to see where it leads.
+    """
+    parts = urlsplit(target)
+    if parts.scheme and parts.scheme != "file" or parts.netloc:
+        return None
+    return folder / unquote(parts.path)
 
 
 def inside(path: Path, root: Path) -> bool:

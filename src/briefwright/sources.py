@@ -24,7 +24,7 @@ from . import cache, data, figures, passages, sanitise, schema, tree
 from .errors import Problems
 from .markings import Scheme
 from .models import ID_RE, Collection, Section, SectionFile, SectionTree
-from .reader import Reader, key_line, level_of
+from .reader import Reader, image_path, key_line, level_of
 
 log = logging.getLogger(__name__)
 
@@ -543,7 +543,16 @@ def _check_image(reader: Reader, front: _Front, image: dict[str, Any]) -> None:
             "copy the image next to the section and name it by its file name",
         )
         return
-    path = (front.path.parent / target).resolve()
+    written = image_path(front.path.parent, target)
+    if written is None:
+        problems.error(
+            rel,
+            line,
+            f"image '{target[:60]}' is not a file in the project",
+            "copy the image next to the section and name it by its file name",
+        )
+        return
+    path = written.resolve()
     root = reader.root
     if not path.is_relative_to(root):
         problems.error(
@@ -552,6 +561,15 @@ def _check_image(reader: Reader, front: _Front, image: dict[str, Any]) -> None:
     elif not path.is_file():
         problems.error(
             rel, line, f"image '{target}' does not exist", f"looked for {path.relative_to(root)}"
+        )
+    elif not written.is_file():  # "missing/../map.png": the missing folder stops the way there
+        problems.error(
+            rel,
+            line,
+            f"image '{target}' cannot be opened as written: a step on its way is no folder",
+            f"write the way to the file itself: {path.relative_to(front.path.parent.resolve())}"
+            if path.is_relative_to(front.path.parent.resolve())
+            else f"write the way to {path.relative_to(root)} from the section's folder",
         )
     elif path.suffix.lower() not in IMAGE_TYPES:
         problems.error(
@@ -674,8 +692,7 @@ def images(value: Any, folder: Path, root: Path) -> list[Path]:
     found = []
     for node in tree.nodes(value):
         if node["t"] == "Image":
-            written = folder / node["c"][2][0]
-            path = written.resolve()
-            if path.is_relative_to(root) and path.is_file():
+            written = image_path(folder, node["c"][2][0])
+            if written is not None and written.resolve().is_relative_to(root) and written.is_file():
                 found.append(written)
     return found

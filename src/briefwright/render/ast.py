@@ -15,11 +15,12 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from .. import passages
 from ..errors import BuildError
 from ..markings import Level
+from ..reader import image_path
 from ..tree import (
     Node,
     attr,
@@ -117,13 +118,13 @@ def embed_images(doc: Node, base: Path, root: Path) -> None:
         target = node["c"][2][0]
         if target.startswith("data:"):
             continue
-        parts = urlsplit(target)
-        if parts.scheme and parts.scheme != "file" or parts.netloc:
+        written = image_path(base, target)
+        if written is None:
             raise BuildError(
                 f"image '{target}' is not a file in the project; builds never fetch "
                 "from the network (copy the image into the project)"
             )
-        path = (base / unquote(parts.path)).resolve()
+        path = written.resolve()
         try:
             path.relative_to(root)
         except ValueError:
