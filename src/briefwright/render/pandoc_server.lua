@@ -4,7 +4,11 @@
 -- build keeps a few of these running instead of starting pandoc per call.
 -- Run as `pandoc lua pandoc_server.lua`. Each request is a line of JSON,
 -- {"op": ..., "size": N, ...options}, then N bytes; each reply is a line of
--- JSON, {"size": N} then N bytes, or {"error": "..."}.
+-- JSON, {"size": N} then N bytes, or {"error": "..."}. The ops: "read" (sections'
+-- texts to trees), "references" and "citations" (a bibliography's keys, a trial of
+-- citations), "cite", "html" (which may keep the tree it read), "keep", "markdown"
+-- and "office" (from a kept tree), "forget" (a kept tree), and "warm" (a sample
+-- document, sent after the first request without waiting for its reply).
 --
 -- What `pandoc --sandbox` guaranteed, this keeps, and more: Markdown is read
 -- in a sandbox with no files, metadata from the sources is dropped before
