@@ -448,3 +448,6 @@ def test_a_redline_build_with_nothing_to_do_says_what_a_full_one_says(cycle: Cyc
     assert lines(again.output) == lines(full.output)
     assert "demo-analyst-redline.pdf (since version 1: " in again.output
     assert "nothing to do" in run(cycle.root, "-v", "build", "--redline").output
+    # A quiet build, which has a stamp of its own, leaves the other's good.
+    assert run(cycle.root, "-q", "build", "--redline").exit_code == 0
+    assert "nothing to do" in run(cycle.root, "-v", "build", "--redline").output

@@ -47,11 +47,14 @@ def atomic_write(path: Path, data: bytes, private: bool = False) -> None:
         raise
 
 
+LOCK = ".lock"  # in each edition's folder: it holds nothing, and is opened by every build
+
+
 @contextmanager
 def locked(folder: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``folder`` for the duration of the block."""
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "w") as handle:
+    with open(folder / LOCK, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
