@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,19 @@ def test_an_unwritable_output_folder_is_a_clear_error(tmp_path: Path) -> None:
         run(root, "build", "-a", "public", "-j", "1"),
         "demo-public: cannot write build/demo/public/",
     )
+
+
+def test_a_lock_planted_as_a_link_empties_nothing(project: Callable[..., Path]) -> None:
+    root = project()
+    assert run(root, "build", "-a", "public", "-f", "html").exit_code == 0
+    source = root / "sources" / "demo" / "intro.md"
+    before = source.read_bytes()
+    lock = root / "build" / "demo" / "public" / ".lock"
+    lock.unlink()
+    lock.symlink_to(source)
+    (root / "sources" / "demo" / "judgement.md").write_text(
+        (root / "sources" / "demo" / "judgement.md").read_text().replace("AMBER", "CLEAR")
+    )
+    result = run(root, "build", "-a", "public", "-f", "html")
+    assert result.exit_code == 1 and "cannot write build/demo/public/" in result.output
+    assert source.read_bytes() == before

@@ -54,7 +54,10 @@ LOCK = ".lock"  # in each edition's folder: it holds nothing, and is opened by e
 def locked(folder: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``folder`` for the duration of the block."""
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / LOCK, "w") as handle:
+    # Not truncated, and never through a link: a lock planted as a link to a source
+    # would otherwise be emptied.
+    descriptor = os.open(folder / LOCK, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    with open(descriptor, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
