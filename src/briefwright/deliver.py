@@ -41,6 +41,7 @@ from .distribution import Letter, handling
 from .errors import DeliveryError
 from .formats import FORMATS
 from .models import Edition
+from .summary import size
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +85,6 @@ def subject(edition: Edition, updated: bool = False) -> str:
         f"{edition.marking.label} | {number}{title} | {edition.audience.label} | "
         f"{date.day} {date:%B %Y}"
     )
-
-
-def _size(n: int) -> str:
-    return f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / 1048576:.1f} MB"
 
 
 def _attachments(
@@ -172,7 +169,7 @@ def _redline_attachment(
 def _check_size(attachments: list[Attachment], max_mb: float) -> None:
     total = sum(len(a.data) for a in attachments)
     if total > max_mb * 1048576:
-        sizes = ", ".join(f"{a.filename} {_size(len(a.data))}" for a in attachments)
+        sizes = ", ".join(f"{a.filename} {size(len(a.data))}" for a in attachments)
         raise DeliveryError(
             f"the attachments ({sizes}) are larger than the limit of {max_mb:g} MB "
             "(set with --max-size MB or max_attachment_mb in briefs/distribution.yaml; mail "
@@ -201,7 +198,7 @@ def compose(
             {
                 "filename": a.filename,
                 "kind": a.kind or FORMATS[a.format].kind,
-                "size": _size(len(a.data)),
+                "size": size(len(a.data)),
                 "pages": a.pages,
             }
             for a in attachments
@@ -302,7 +299,7 @@ def describe(letter: Letter, message: EmailMessage, path: Path) -> list[str]:
     kinds = {f.media_type: f.kind for f in FORMATS.values()}
     files = [
         f"{part.get_filename()} ({kinds.get(part.get_content_type(), part.get_content_type())}, "
-        f"{_size(len(part.get_content()))})"
+        f"{size(len(part.get_content()))})"
         for part in message.iter_attachments()
     ]
     lines.append("Attached: " + (", ".join(files) or "nothing"))

@@ -27,6 +27,7 @@ class Row:
 
 
 def size(n: int) -> str:
+    """Return a byte count as people read it: KB, or MB from one megabyte."""
     return f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / 1048576:.1f} MB"
 
 
