@@ -72,9 +72,10 @@ def begin(edition: Edition, assembled: Assembled, submit_pdf: SubmitPdf | None =
     label = f"{edition.brief.id} for {edition.audience.name}"
     with pandoc.session():
         doc = _tree(edition, assembled, label)
-        # One HTML write serves the screen page and the print page.
+        # One HTML write serves the screen page and the print page; pandoc keeps the
+        # tree it read for finish, if the same pandoc serves it.
         notes = ast.add_print_notes(doc)
-        screen, printed = html.split_notes(pandoc.write_html(doc, label), notes)
+        screen, printed = html.split_notes(pandoc.write_html(doc, label, keep=True), notes)
         result = Rendered(markdown="")
         if lays_out_pdf(edition):
             print_html, css = html.print_page(edition, printed)
@@ -89,8 +90,9 @@ def begin(edition: Edition, assembled: Assembled, submit_pdf: SubmitPdf | None =
 def finish(begun: Begun) -> Rendered:
     """Write the edition's Markdown and its other formats: the second half of :func:`render`.
 
-    pandoc keeps the tree for them all (they leave out the print notes); it
-    may be another pandoc than :func:`begin`'s.
+    pandoc keeps the tree for them all (they leave out the print notes): the
+    one :func:`begin` had it keep, or, if another pandoc serves this, the tree
+    sent again.
     """
     edition, label, result = begun.edition, begun.label, begun.result
     formats = edition.audience.formats

@@ -32,6 +32,7 @@ from ..errors import BuildError
 log = logging.getLogger(__name__)
 
 SCRIPT = Path(__file__).with_name("pandoc_server.lua")
+KEPT_MOST = 32  # trees a server keeps at once: pandoc_server.lua's KEPT_MOST
 
 
 @cache
@@ -58,6 +59,7 @@ class Server:
     def __init__(self) -> None:
         self._log: IO[bytes] = tempfile.TemporaryFile()  # what pandoc says on stderr
         self._unanswered = 0  # warm-up requests sent, whose replies are still to be read
+        self.kept: dict[str, None] = {}  # the labels of the trees it keeps, oldest first
         # Set by prestart: a warm-up is sent after the first reading of sections.
         self.warm_up_due = False
         self.warm_up_bibliography: Path | None = None
@@ -130,6 +132,7 @@ class Server:
             else:  # this request has warmed pandoc up already, where it is needed
                 self.warm_up_due = False
         if data is not None:
+            self._note_kept(op, options)
             for line in said:  # line numbers are those of the edition's assembled .md file
                 if warn is not None:
                     warn(line.removeprefix("[WARNING] "))
@@ -142,6 +145,15 @@ class Server:
         self.close()
         words = " ".join(said[-3:]) or f"exit status {self._process.poll()}"
         raise BuildError(f"pandoc stopped while it was asked to {what}: {words}")
+
+    def _note_kept(self, op: str, options: dict[str, Any]) -> None:
+        """Follow the trees pandoc keeps, as pandoc_server.lua keeps them (KEPT_MOST)."""
+        if op == "forget":
+            self.kept.pop(options.get("kept") or "", None)
+        elif options.get("keep"):
+            self.kept.setdefault(options["keep"])
+            while len(self.kept) > KEPT_MOST:
+                del self.kept[next(iter(self.kept))]
 
     def _exchange(self, op: str, body: bytes, options: dict[str, Any]) -> tuple[Any, bytes | None]:
         """Return pandoc's reply header and its bytes (None when pandoc failed or stopped)."""
@@ -344,8 +356,16 @@ def write_html(doc: dict[str, Any], label: str, keep: bool = False) -> str:
 
 def keep(doc: dict[str, Any], label: str) -> None:
     """Have pandoc keep ``doc`` for the :func:`write_markdown` and :func:`write_office` of
-    ``label``, as :func:`write_html` with ``keep`` does, without writing HTML."""
-    _call("keep", json.dumps(doc).encode("utf-8"), f"read the tree of {label}", keep=label)
+    ``label``, as :func:`write_html` with ``keep`` does, without writing HTML.
+
+    Nothing is sent if this thread's pandoc keeps that tree already.
+    """
+    with session():
+        server: Server = _local.server
+        if label not in server.kept:
+            server.call(
+                "keep", json.dumps(doc).encode("utf-8"), f"read the tree of {label}", keep=label
+            )
 
 
 def forget(label: str) -> None:

@@ -95,7 +95,7 @@ end
 -- formats are written from it. A build may begin several editions before it finishes
 -- the first, so several are kept, the oldest dropped past KEPT_MOST, and a "forget"
 -- request drops one when its edition is done.
-local KEPT_MOST = 32
+local KEPT_MOST = 32 -- as render/pandoc.py's KEPT_MOST, which follows what is kept
 local kept_trees, kept_order = {}, {}
 
 local function keep_tree(name, doc)
@@ -138,12 +138,8 @@ end
 
 -- On the page the brief's title is the one h1: body headings go one level down.
 local function html(text, request)
-  local doc = pandoc.read(text, "json")
-  local name = request and option(request, "keep")
-  if name then
-    keep_tree(name, doc)
-  end
-  doc = doc:walk {
+  local read = pandoc.read(text, "json")
+  local doc = read:walk {
     Header = function(header)
       header.level = header.level + 1
       return header
@@ -155,7 +151,12 @@ local function html(text, request)
     html_q_tags = true,
     html_math_method = "mathml", -- browsers show MathML; the print page makes it SVG
   }
-  return pandoc.write(doc, "html5", options) .. "\n"
+  local written = pandoc.write(doc, "html5", options) .. "\n"
+  local name = request and option(request, "keep")
+  if name then -- kept once the request has done well, as render/pandoc.py counts it
+    keep_tree(name, read)
+  end
+  return written
 end
 
 -- The page an entry of the contents points at, as a field Word and LibreOffice fill in:
