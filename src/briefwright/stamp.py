@@ -47,7 +47,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import __version__, cache, write
+from . import __version__, cache
 from .roots import output_dir
 from .summary import Row
 
@@ -203,14 +203,11 @@ def linked_on_the_way(path: str, root: Path) -> bool:
 
 
 def outputs(root: Path) -> dict[str, list[int]]:
-    """Return the state of every file under build/, but build/.cache/ and the locks.
-
-    (Every build opens each edition's lock, which holds nothing, to write it.)
-    """
+    """Return the state of every file under build/, but build/.cache/."""
     out = output_dir(root)
     found = {str(out): _state_of(str(out))}
     for entry in _walk(out):
-        if Path(entry.path).relative_to(out).parts[0] != ".cache" and entry.name != write.LOCK:
+        if Path(entry.path).relative_to(out).parts[0] != ".cache":
             found[entry.path] = _state_of(entry.path, entry)
     return found
 
