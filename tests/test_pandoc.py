@@ -109,8 +109,8 @@ def test_a_pandoc_stopped_while_idle_is_not_lent_again() -> None:
 def test_the_docx_writer_refuses_an_image_that_is_not_embedded() -> None:
     doc = parse("![A chart](/etc/hostname)", None, "image")
     with pandoc.session(), pytest.raises(BuildError, match="image that is not embedded.*/etc/hos"):
-        pandoc.write_html(doc, "image", keep=True)
-        pandoc.write_office("docx", REFERENCE, 0, "image", "Normal")
+        pandoc.write_html(doc, "image", keep="image")
+        pandoc.write_office("docx", REFERENCE, 0, "image", "Normal", kept="image")
 
 
 def test_html_moves_headings_down_one_level() -> None:
@@ -130,11 +130,13 @@ def test_the_docx_from_the_kept_tree_leaves_out_what_only_the_print_page_needs()
     text = "::: contents\n- [One](#one)\n:::\n\n# One {#one}\n\nA claim.[^1]\n\n[^1]: Its note.\n"
     with pandoc.session():
         doc = parse(text, None, "kept")
-        pandoc.write_html(json.loads(json.dumps(doc)), "plain", keep=True)
-        plain = pandoc.write_office("docx", REFERENCE, EPOCH, "plain", "Contents Entry")
+        pandoc.write_html(json.loads(json.dumps(doc)), "plain", keep="plain")
+        plain = pandoc.write_office(
+            "docx", REFERENCE, EPOCH, "plain", "Contents Entry", kept="plain"
+        )
         assert ast.add_print_notes(doc) == 1
-        pandoc.write_html(doc, "kept", keep=True)
-        kept = pandoc.write_office("docx", REFERENCE, EPOCH, "kept", "Contents Entry")
+        pandoc.write_html(doc, "kept", keep="kept")
+        kept = pandoc.write_office("docx", REFERENCE, EPOCH, "kept", "Contents Entry", kept="kept")
     assert parts(kept) == parts(plain)
     with zipfile.ZipFile(io.BytesIO(kept)) as docx:
         body = docx.read("word/document.xml").decode()
@@ -147,8 +149,21 @@ def test_a_docx_of_the_kept_tree_needs_an_html_write_that_kept_it() -> None:
     with pandoc.session():
         pandoc.write_html(parse("Text.", None, "not kept"), "not kept")
         with pytest.raises(BuildError, match="no tree kept for the docx of not kept"):
-            pandoc.write_office("docx", REFERENCE, 0, "not kept", "Normal")
-        pandoc.write_html(parse("Text.", None, "one"), "one", keep=True)
+            pandoc.write_office("docx", REFERENCE, 0, "not kept", "Normal", kept="not kept")
+        pandoc.write_html(parse("Text.", None, "one"), "one", keep="one")
         with pytest.raises(BuildError, match="no tree kept for the odt of other"):
-            pandoc.write_office("odt", REFERENCE, 0, "other", "Normal")
+            pandoc.write_office("odt", REFERENCE, 0, "other", "Normal", kept="other")
         assert words(parse("Still serving.", None, "after")) == ["Still", "serving."]
+
+
+def test_a_tree_left_kept_is_never_taken_for_a_later_one_of_the_same_label() -> None:
+    with pandoc.session():
+        # An edition that failed after its HTML left its tree kept, never forgotten.
+        pandoc.write_html(
+            parse("Withdrawn words.", None, "old"), "brief", keep=pandoc.tree_name("brief")
+        )
+        name = pandoc.tree_name("brief")
+        pandoc.keep(parse("Current words.", None, "new"), "brief", name)
+        markdown = pandoc.write_markdown("brief", name)
+        pandoc.forget(name)
+    assert "Current words." in markdown and "Withdrawn" not in markdown

@@ -43,6 +43,7 @@ class Begun:
 
     edition: Edition
     label: str
+    tree_name: str  # what pandoc keeps its tree under
     doc: tree.Node
     screen: str  # the HTML of the screen page's body
     result: Rendered
@@ -75,7 +76,8 @@ def begin(edition: Edition, assembled: Assembled, submit_pdf: SubmitPdf | None =
         # One HTML write serves the screen page and the print page; pandoc keeps the
         # tree it read for finish, if the same pandoc serves it.
         notes = ast.add_print_notes(doc)
-        screen, printed = html.split_notes(pandoc.write_html(doc, label, keep=True), notes)
+        name = pandoc.tree_name(label)
+        screen, printed = html.split_notes(pandoc.write_html(doc, label, keep=name), notes)
         result = Rendered(markdown="")
         if lays_out_pdf(edition):
             print_html, css = html.print_page(edition, printed)
@@ -84,7 +86,7 @@ def begin(edition: Edition, assembled: Assembled, submit_pdf: SubmitPdf | None =
                 result.pdf_job = submit_pdf(*job)
             else:
                 _add_pdf(edition, result, pdf.render(*job))
-    return Begun(edition, label, doc, screen, result)
+    return Begun(edition, label, name, doc, screen, result)
 
 
 def finish(begun: Begun) -> Rendered:
@@ -94,21 +96,21 @@ def finish(begun: Begun) -> Rendered:
     one :func:`begin` had it keep, or, if another pandoc serves this, the tree
     sent again.
     """
-    edition, label, result = begun.edition, begun.label, begun.result
+    edition, label, name, result = begun.edition, begun.label, begun.tree_name, begun.result
     formats = edition.audience.formats
     with pandoc.session():
-        pandoc.keep(begun.doc, label)
+        pandoc.keep(begun.doc, label, name)
         try:
-            result.markdown = pandoc.write_markdown(label)
+            result.markdown = pandoc.write_markdown(label, name)
             trees = any(FORMATS[fmt].source == "tree" for fmt in formats)
             rasters = ast.rasters(begun.doc, pdf.font_dirs()) if trees else {}
             for fmt in formats:
                 if FORMATS[fmt].source == "screen":
                     result.outputs[fmt] = html.page(edition, begun.screen).encode("utf-8")
                 elif FORMATS[fmt].source == "tree":
-                    result.outputs[fmt] = _office(edition, fmt, label, rasters)
+                    result.outputs[fmt] = _office(edition, fmt, label, name, rasters)
         finally:
-            pandoc.forget(label)
+            pandoc.forget(name)
     return result
 
 
@@ -181,13 +183,16 @@ def _description(edition: Edition) -> str:
     return edition.brief.subtitle or edition.sections[0].summary_text
 
 
-def _office(edition: Edition, fmt: Format, label: str, rasters: dict[str, dict[str, str]]) -> bytes:
-    """Return a tree format (DOCX, ODT) from the tree pandoc kept, marked by its module."""
+def _office(
+    edition: Edition, fmt: Format, label: str, kept: str, rasters: dict[str, dict[str, str]]
+) -> bytes:
+    """Return a tree format (DOCX, ODT) from the tree pandoc keeps under ``kept``, marked
+    by its module."""
     spec = FORMATS[fmt]
     assert spec.reference is not None
     reference = layouts.find_file(edition.root, edition.audience.layout, spec.reference)
     epoch = int(dt.datetime.combine(edition.brief.date, dt.time(), dt.UTC).timestamp())
-    raw = pandoc.write_office(fmt, reference, epoch, label, CONTENTS_STYLE, rasters)
+    raw = pandoc.write_office(fmt, reference, epoch, label, CONTENTS_STYLE, rasters, kept=kept)
     finishing = importlib.import_module(f"{__package__}.{fmt}")  # render/docx.py, render/odt.py
     data: bytes = finishing.finish(raw, edition, keywords(edition), _description(edition))
     return data

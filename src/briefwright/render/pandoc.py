@@ -17,6 +17,7 @@ import atexit
 import contextlib
 import functools
 import importlib.util
+import itertools
 import json
 import logging
 import subprocess
@@ -341,47 +342,55 @@ def try_citations(
     return reply
 
 
-def write_html(doc: dict[str, Any], label: str, keep: bool = False) -> str:
+def tree_name(label: str) -> str:
+    """Return a name no other tree has had, for pandoc to keep ``label``'s tree under.
+
+    A tree left kept by an edition that failed, or by an earlier build in
+    this process, is never taken for a later one of the same label.
+    """
+    return f"{label} #{next(_names)}"
+
+
+_names = itertools.count(1)
+
+
+def write_html(doc: dict[str, Any], label: str, keep: str | None = None) -> str:
     """Write an HTML fragment (the page template supplies <head> and frame).
 
     Headings go one level down: on the page, the brief's title is the one h1.
-    With ``keep``, pandoc keeps the tree for the :func:`write_markdown` and
-    :func:`write_office` of ``label`` in this session, which need not send it
-    again, until :func:`forget` of ``label`` (a few editions' trees are kept at once).
+    With ``keep`` (a :func:`tree_name`), this pandoc keeps the tree under that
+    name for :func:`write_markdown` and :func:`write_office`, which need not
+    send it again, until :func:`forget` (a few editions' trees are kept at once).
     """
     body = json.dumps(doc).encode("utf-8")
-    kept = label if keep else None
-    return _call("html", body, f"write HTML for {label}", keep=kept).decode("utf-8")
+    return _call("html", body, f"write HTML for {label}", keep=keep).decode("utf-8")
 
 
-def keep(doc: dict[str, Any], label: str) -> None:
-    """Have pandoc keep ``doc`` for the :func:`write_markdown` and :func:`write_office` of
-    ``label``, as :func:`write_html` with ``keep`` does, without writing HTML.
-
-    Nothing is sent if this thread's pandoc keeps that tree already.
-    """
+def keep(doc: dict[str, Any], label: str, name: str) -> None:
+    """Have pandoc keep ``doc`` under ``name``, as :func:`write_html` with ``keep`` does,
+    without writing HTML. Nothing is sent if this thread's pandoc keeps it already."""
     with session():
         server: Server = _local.server
-        if label not in server.kept:
+        if name not in server.kept:
             server.call(
-                "keep", json.dumps(doc).encode("utf-8"), f"read the tree of {label}", keep=label
+                "keep", json.dumps(doc).encode("utf-8"), f"read the tree of {label}", keep=name
             )
 
 
-def forget(label: str) -> None:
-    """Drop the tree :func:`write_html` kept for ``label``: its edition is written."""
-    _call("forget", b"", f"forget the tree of {label}", kept=label)
+def forget(name: str) -> None:
+    """Drop the tree pandoc keeps under ``name``: its edition is written."""
+    _call("forget", b"", f"forget the tree {name}", kept=name)
 
 
-def write_markdown(label: str) -> str:
-    """Return pandoc Markdown of the tree the last :func:`write_html` of ``label`` kept."""
+def write_markdown(label: str, kept: str) -> str:
+    """Return pandoc Markdown of ``label``'s tree, kept under the name ``kept``."""
     from . import ast  # noqa: PLC0415 - this module starts before the models load
 
     return _call(
         "markdown",
         b"",
         f"write Markdown for {label}",
-        kept=label,
+        kept=kept,
         notes_start=ast.PRINT_NOTES_START,
         notes_end=ast.PRINT_NOTES_END,
         note_mark=ast.NOTE_MARK.partition("{")[0],
@@ -395,8 +404,10 @@ def write_office(
     label: str,
     contents_style: str,
     rasters: dict[str, dict[str, str]] | None = None,
+    *,
+    kept: str,
 ) -> bytes:
-    """Return a DOCX or ODT (``fmt``) of the tree the last :func:`write_html` of ``label`` kept.
+    """Return a DOCX or ODT (``fmt``) of ``label``'s tree, kept under the name ``kept``.
 
     It has the reference document's styles; the contents list becomes
     paragraphs in ``contents_style``; the notes' second copy for the print page
@@ -412,7 +423,7 @@ def write_office(
         format=fmt,
         reference=str(reference),
         epoch=epoch,
-        kept=label,
+        kept=kept,
         contents_style=contents_style,
         rasters=rasters or None,
         notes_start=ast.PRINT_NOTES_START,

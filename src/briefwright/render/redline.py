@@ -154,11 +154,12 @@ def render(
             word = _tree(edition, doc, summary_blocks(summary, False) + tracked, label, summary)
             _changes_inside_links(word)
             rasters = ast.rasters(word, pdf.font_dirs())
-            pandoc.keep(word, label)  # the tree pandoc keeps for the DOCX
+            name = pandoc.tree_name(label)
+            pandoc.keep(word, label, name)  # the tree pandoc keeps for the DOCX
             try:
-                raw = _office(edition, "docx", label, rasters)
+                raw = _office(edition, "docx", label, name, rasters)
             finally:
-                pandoc.forget(label)
+                pandoc.forget(name)
             result.outputs["docx"] = track_paragraph_marks(raw, who)
     return result
 
