@@ -7,8 +7,12 @@ written with parentheses, or starting elsewhere than 1, therefore gets a
 wrapper that says so.
 
 CSS cannot count a table's columns or rows either: each table gets classes
-for its width (``wide``, ``widest``: smaller type, a landscape page) and for
-whether it is short enough to keep on one page (``short``). A table whose
+for its width (``wide``, ``widest``: smaller type, a landscape page), for
+whether it is short enough to keep on one page (``short``) and for whether
+its columns' longest words may not fit across the page together (``tight``:
+those words may then break anywhere, rather than the table run off the page;
+elsewhere a word breaks only where it is wider than its column, which keeps
+WeasyPrint from measuring every cell a character at a time). A table whose
 columns pandoc gave equal widths (a pipe table whose separator dashes are
 all alike says nothing about widths; pandoc shares the width out evenly
 once any of its lines is long) gets widths from its content instead, as a
@@ -45,6 +49,9 @@ PADDING = 3  # what a cell's padding takes, in characters
 # Capitals, bold headers and wide letters (m, w) make a word wider than its count of
 # characters says; a column narrower than its longest word would break that word.
 WORD = 1.15
+# A table whose columns' longest words take more than this share of the line is tight:
+# the estimate in characters is rough, and a table that runs off the page loses columns.
+TIGHT = 0.8
 
 
 def prepare(doc: Node) -> None:
@@ -109,20 +116,20 @@ def _mark_table(table: Node) -> None:
     text = sum(len(stringify(cell[4])) for row in rows for cell in row[1])
     if len(body_rows) <= SHORT_ROWS and text <= SHORT_TEXT:
         names.append("short")
+    least, most = _extents(rows, columns)
+    if sum(least) > TIGHT * LINE:
+        names.append("tight")
     attr[1] = [*attr[1], *(name for name in names if name not in attr[1])]
     widths = [spec[1].get("c") for spec in colspecs]
     if columns > 1 and None not in widths and max(widths) - min(widths) < 1e-9:
-        for spec, width in zip(colspecs, _content_widths(rows, columns), strict=True):
+        for spec, width in zip(colspecs, _content_widths(least, most), strict=True):
             spec[1] = {"t": "ColWidth", "c": width}
 
 
-def _content_widths(rows: list[Any], columns: int) -> list[float]:
-    """Return column widths (fractions of the table's) from the text of each column.
+def _extents(rows: list[Any], columns: int) -> tuple[list[int], list[int]]:
+    """Return, in characters, what each column needs (its longest word) and would like.
 
-    As CSS's automatic table layout does: each column needs its longest word
-    and would like its longest cell on one line; when the table cannot give
-    every column that, each gets its longest word and a share of the rest in
-    proportion to what it would like beyond it.
+    What it would like is its longest cell on one line; padding included.
     """
     least = [PADDING + 1] * columns
     most = [PADDING + 1] * columns
@@ -142,6 +149,17 @@ def _content_widths(rows: list[Any], columns: int) -> list[float]:
                 covered[taken] = rowspan
             column += colspan
         covered = [max(0, n - 1) for n in covered]
+    return least, most
+
+
+def _content_widths(least: list[int], most: list[int]) -> list[float]:
+    """Return column widths (fractions of the table's) from what each column needs and likes.
+
+    As CSS's automatic table layout does: each column needs its longest word
+    and would like its longest cell on one line; when the table cannot give
+    every column that, each gets its longest word and a share of the rest in
+    proportion to what it would like beyond it.
+    """
     low, high = sum(least), sum(most)
     if high <= LINE:
         wanted = [float(n) for n in most]
