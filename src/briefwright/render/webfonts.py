@@ -19,8 +19,9 @@ import logging
 import os
 import threading
 from functools import cache
-from importlib import metadata
 from pathlib import Path
+
+import fontTools
 
 from .. import write
 from . import pdf
@@ -54,15 +55,16 @@ def _cache_dir() -> Path:
 
 def _woff2(path: Path) -> bytes:
     """Return a face cut to RANGES as WOFF2, made once per machine and font file."""
-    from fontTools import subset  # noqa: PLC0415 - only web pages need it
-
     key = hashlib.sha256(path.read_bytes() + repr(RANGES).encode())
-    key.update(metadata.version("fonttools").encode())
+    key.update(fontTools.version.encode())
     kept = _cache_dir() / f"{key.hexdigest()}.woff2"
     try:
         return kept.read_bytes()
     except OSError:
         pass
+    # Only a face not cut yet loads fontTools' subsetter (about 0.15 s).
+    from fontTools import subset  # noqa: PLC0415
+
     font = subset.load_font(str(path), subset.Options())
     options = subset.Options(flavor="woff2", name_IDs=["*"])  # the licence's names stay
     cutter = subset.Subsetter(options)
