@@ -467,6 +467,24 @@ def test_an_edited_cache_entry_is_not_trusted(project: Callable[..., Path]) -> N
     assert CANARY not in edition_text(root, "public")
 
 
+def test_a_torn_cache_entry_is_made_again(project: Callable[..., Path]) -> None:
+    # Entries are not flushed to disk (write.atomic_write, durable=False): a crash may
+    # leave one empty or cut short, and its seal must then refuse it.
+    root = project(intro(f'Public.\n\n::: {{marking="TLP:RED"}}\n{CANARY}\n:::\n'))
+    assert run(root, "build", "-a", "public", "-f", "html").exit_code == 0
+    entries = [e for e in (root / "build" / ".cache" / "trees").rglob("*") if e.is_file()]
+    assert entries
+    for number, entry in enumerate(entries):
+        data = entry.read_bytes()
+        entry.write_bytes(b"" if number % 2 else data[: len(data) // 2])
+    result = run(root, "build", "-a", "public", "-f", "html", "--force")
+    assert result.exit_code == 0, result.output
+    text = edition_text(root, "public")
+    assert "Public." in text and CANARY not in text
+    for entry in entries:  # and made again, whole
+        assert len(entry.read_bytes()) > 32
+
+
 def test_an_edition_the_project_no_longer_has_is_removed(project: Callable[..., Path]) -> None:
     root = project(intro(f"Public text {CANARY}."))
     assert run(root, "build", "-f", "html").exit_code == 0

@@ -79,6 +79,9 @@ def store(root: Path, kind: str, name: str, content: bytes) -> None:
         return
     seal = hmac.new(key, kind.encode() + b"\0" + name.encode() + b"\0" + content, "sha256")
     try:
-        write.atomic_write(_path(root, kind, name), seal.digest() + content, private=True)
+        # Not flushed to disk: an entry a crash leaves torn does not verify, and is made again.
+        write.atomic_write(
+            _path(root, kind, name), seal.digest() + content, private=True, durable=False
+        )
     except OSError:
         log.debug("cannot cache %s/%s", kind, name, exc_info=True)

@@ -28,18 +28,23 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def atomic_write(path: Path, data: bytes, private: bool = False) -> None:
+def atomic_write(path: Path, data: bytes, private: bool = False, durable: bool = True) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new, never half.
 
     A ``private`` file, and the folders made for it, can be read by its owner only.
+    A ``durable`` one is on disk before it takes the name: after a crash the name
+    holds the old file or the new, never an empty one. Only a file whose reader
+    checks it (a sealed cache entry) may do without: that check costs nothing,
+    a flush to disk per file does.
     """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700 if private else 0o777)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(tmp, 0o600 if private else 0o644)
         os.replace(tmp, path)
     except BaseException:
