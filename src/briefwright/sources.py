@@ -150,10 +150,22 @@ def load_collection(reader: Reader, scheme: Scheme, folder: Path, parse: bool = 
 
 
 def _trees(reader: Reader, fronts: list[_Front]) -> dict[str, list[Any] | str]:
-    """Return, per section file, [title, summary, body] as pandoc reads them, or why not."""
+    """Return, per section file, [title, summary, body] as pandoc reads them, or why not.
+
+    The second reading that checks where notes and links are defined (see
+    :func:`_check_definitions`) is asked for in the same request wherever it
+    may be needed, so that it is kept already when the check looks for it,
+    instead of waiting behind what pandoc is asked next. Only the tree decides
+    whether it is needed: a body that may hold a div or span is all it takes.
+    """
     texts: list[str] = []
     for front in fronts:
         texts += [f"{LEAD} {front.meta.title}", f"{LEAD} {front.meta.summary}", front.body]
+    texts += [
+        probe
+        for probe, _ in map(_probe, (f.body for f in fronts if _may_hold_passages(f.body)))
+        if probe is not None
+    ]
     read = read_texts(reader.root, texts, "the sections")
     found: dict[str, list[Any] | str] = {}
     for index, front in enumerate(fronts):
@@ -381,14 +393,8 @@ def _check_definitions(reader: Reader, front: _Front) -> None:
     passage must be used only inside it; a link reference may not be defined
     in one; and no note is defined twice (pandoc would take the last).
     """
-    labels: list[str] = []
-
-    def probe(match: re.Match[str]) -> str:
-        labels.append(match["label"])
-        return f"{match['lead']}{PROBE}{len(labels) - 1} "
-
-    text = DEFINITION.sub(probe, front.body)
-    if not labels:
+    text, labels = _probe(front.body)
+    if text is None:
         return
     read = read_texts(reader.root, [text], front.rel)[0]
     if isinstance(read, str):
@@ -431,6 +437,28 @@ def _check_definitions(reader: Reader, front: _Front) -> None:
                 "outside it would carry its address and title to audiences it is withheld from",
                 "write the link inline, [text](address), or define it outside the passage",
             )
+
+
+def _probe(body: str) -> tuple[str | None, list[str]]:
+    """Return the body with each definition's opening made a word of its own, and their
+    labels in order; None for a body without definitions."""
+    labels: list[str] = []
+
+    def probe(match: re.Match[str]) -> str:
+        labels.append(match["label"])
+        return f"{match['lead']}{PROBE}{len(labels) - 1} "
+
+    text = DEFINITION.sub(probe, body)
+    return (text if labels else None), labels
+
+
+def _may_hold_passages(body: str) -> bool:
+    """Whether pandoc may read a div or span in ``body`` (attributes, a fence, raw HTML).
+
+    Only says which second readings to ask for early; a body it passes over is
+    read again when its tree asks for it.
+    """
+    return any(mark in body for mark in ("{", ":::", "<"))
 
 
 def _with_passages(blocks: list[Any]) -> list[tuple[dict[str, Any], list[int]]]:
