@@ -9,13 +9,20 @@ timestamps so that the same inputs give the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import re
 import zipfile
-from xml.sax.saxutils import escape
 
 from ..models import Edition
 from .ast import MARKING_STYLE
+
+
+def escape(text: str, quote: bool = False) -> str:
+    """Return ``text`` made safe as XML character data (``&``, ``<`` and ``>`` escaped),
+    or with ``quote`` as an attribute's value (quotes escaped too)."""
+    return html.escape(text, quote=quote)
+
 
 # The reference document's header and footer carry these; each edition gets its own marking.
 MARKING_PLACEHOLDER = "BRIEFWRIGHT-MARKING"
@@ -109,7 +116,7 @@ def _marking_styles(styles: str, edition: Edition) -> str:
     """Draw each level's marking chip (ast.style_markings) as the pages do: bold, in the
     level's colour, on black. pandoc makes the styles; this gives them their look."""
     for level in edition.scheme.levels:
-        name = escape(MARKING_STYLE.format(label=level.label), {'"': "&quot;"})
+        name = escape(MARKING_STYLE.format(label=level.label), quote=True)
         look = (
             f'<w:rPr><w:b /><w:color w:val="{level.colour.lstrip("#").upper()}" />'
             '<w:sz w:val="17" /><w:shd w:val="clear" w:color="auto" w:fill="000000" /></w:rPr>'

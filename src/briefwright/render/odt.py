@@ -13,13 +13,11 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from xml.sax.saxutils import escape
 
 from ..models import Edition
 from .ast import MARKING_STYLE
-from .docx import COLOUR_PLACEHOLDER, FOOTER_PLACEHOLDER, MARKING_PLACEHOLDER, furniture
+from .docx import COLOUR_PLACEHOLDER, FOOTER_PLACEHOLDER, MARKING_PLACEHOLDER, escape, furniture
 
-QUOTE = {'"': "&quot;"}
 PAPER = {"a4": ("210mm", "297mm"), "letter": ("8.5in", "11in")}
 
 META = """<?xml version="1.0" encoding="UTF-8"?>
@@ -91,9 +89,9 @@ def _marking_styles(edition: Edition) -> str:
     the pages draw it: bold, in the level's colour, on black. pandoc names the styles
     each chip takes; their look comes from here."""
     return "".join(
-        f'<style:style style:name="{escape(MARKING_STYLE.format(label=level.label), QUOTE)}" '
+        f'<style:style style:name="{escape(MARKING_STYLE.format(label=level.label), quote=True)}" '
         'style:family="text"><style:text-properties fo:font-weight="bold" '
-        f'fo:color="{escape(level.colour, QUOTE)}" fo:background-color="#000000" '
+        f'fo:color="{escape(level.colour, quote=True)}" fo:background-color="#000000" '
         'fo:font-size="8.5pt" /></style:style>'
         for level in edition.scheme.levels
     )
