@@ -170,7 +170,8 @@ def _cut(
         return True
 
     assert section.doc is not None
-    body = json.loads(json.dumps(section.doc.body))  # figures are marked per brief, below
+    # This audience's own copy: figures are marked per brief, and passages cut, in place.
+    body = json.loads(json.dumps(section.doc.body))
     data = project.collections[section.collection].data
     if figures.with_default(body, data, brief.marking, project.scheme):
         body = []  # load reports unmarked data; never assume it public
