@@ -12,6 +12,7 @@ so it can neither be a template nor change the structure around it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -40,9 +41,17 @@ class Assembled:
     markdown: str
     slots: tuple[list[Node], ...]
 
+    @functools.cached_property
+    def _encoded(self) -> bytes:
+        return json.dumps([self.markdown, self.slots]).encode()
+
     def digest(self) -> str:
         """Hash everything that reaches the edition's text."""
-        return hashlib.sha256(json.dumps([self.markdown, self.slots]).encode()).hexdigest()
+        return hashlib.sha256(self._encoded).hexdigest()
+
+    def size(self) -> int:
+        """Return about how much text the edition holds (to build the largest first)."""
+        return len(self._encoded)
 
 
 class Marking(dict[str, Any]):
@@ -242,7 +251,7 @@ def fill(doc: Node, assembled: Assembled, template: str) -> set[int]:
         if node["t"] not in ("Span", "Div") or SLOT not in tree.pairs(node):
             return None
         replaced += 1
-        copy: list[Node] = json.loads(json.dumps(assembled.slots[int(tree.pairs(node)[SLOT])]))
+        copy: list[Node] = tree.copy(assembled.slots[int(tree.pairs(node)[SLOT])])
         return copy
 
     def replace(items: list[Any]) -> list[Any]:

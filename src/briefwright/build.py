@@ -259,10 +259,7 @@ def build(
         notify("done", results[index], edition)
 
     # Longest first, so that no worker is left with a big edition at the end.
-    todo.sort(
-        key=lambda item: len(item[2].markdown) + sum(map(len, map(str, item[2].slots))),
-        reverse=True,
-    )
+    todo.sort(key=lambda item: item[2].size(), reverse=True)
     # With more than one job even a single edition is laid out by a PDF worker: pandoc
     # runs here while WeasyPrint loads there (or is loaded already, in a cold build).
     if jobs > 1 and todo:

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import logging
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from . import bibliography, figures, layouts, passages, yamlfile
+from . import bibliography, figures, layouts, passages, tree, yamlfile
 from .csl import citation_style
 from .errors import Problem, Problems, did_you_mean, unknown
 from .markings import TLP, Level, Scheme
@@ -337,7 +336,7 @@ def _check_unmarked(reader: Reader, path: Path, spec: BriefFile, collection: Col
                 f"add 'marking:' to the section, or a default 'marking:' to {reader.rel(path)}",
             )
         if section is not None and section.doc is not None:
-            body = json.loads(json.dumps(section.doc.body))
+            body = tree.copy(section.doc.body)
             for name in dict.fromkeys(figures.with_default(body, collection.data, None, TLP)):
                 reader.problems.error(
                     reader.rel(collection.data.data[name].path),

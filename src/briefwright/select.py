@@ -10,7 +10,6 @@ the section. The edition's marking is the highest of what remains.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -171,7 +170,7 @@ def _cut(
 
     assert section.doc is not None
     # This audience's own copy: figures are marked per brief, and passages cut, in place.
-    body = json.loads(json.dumps(section.doc.body))
+    body = tree.copy(section.doc.body)
     data = project.collections[section.collection].data
     if figures.with_default(body, data, brief.marking, project.scheme):
         body = []  # load reports unmarked data; never assume it public

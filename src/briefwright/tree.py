@@ -7,6 +7,7 @@ nothing here reads the author's text with patterns of its own.
 
 from __future__ import annotations
 
+import marshal
 import unicodedata
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -29,6 +30,16 @@ _ATTR_INDEX = {
 }
 # Parts of a table that carry attributes of their own: [attr, ...] lists.
 _TABLE_PARTS = ("TableHead", "TableBody", "TableFoot", "Row", "Cell")
+
+
+def copy(value: Any) -> Any:
+    """Return a deep copy of a tree (or any part of one), sharing nothing with it.
+
+    Trees hold only what JSON holds; marshal copies that about twice as fast
+    as a JSON round trip. Format version 2 records no shared references, so a
+    node met twice in ``value`` becomes two nodes in the copy, as JSON would.
+    """
+    return marshal.loads(marshal.dumps(value, 2))
 
 
 def nodes(value: Any) -> Iterator[Node]:

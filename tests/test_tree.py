@@ -1,0 +1,21 @@
+"""tree.copy: what each audience's selection and each slot's filling start from."""
+
+from __future__ import annotations
+
+from briefwright import tree
+
+
+def test_a_copy_shares_nothing_with_the_tree() -> None:
+    word = {"t": "Str", "c": "Secret"}
+    blocks = [{"t": "Para", "c": [word, {"t": "Space"}, word]}, {"t": "Plain", "c": [word]}]
+    copy = tree.copy(blocks)
+    assert copy == blocks
+    copy[0]["c"][0]["c"] = "Cut"  # a node met twice in the tree is two nodes in the copy
+    assert [n["c"] for n in tree.nodes(copy) if n["t"] == "Str"] == ["Cut", "Secret", "Secret"]
+    assert [n["c"] for n in tree.nodes(blocks) if n["t"] == "Str"] == ["Secret"] * 3
+
+
+def test_a_copy_keeps_every_kind_of_value_pandoc_writes() -> None:
+    table = {"t": "Table", "c": [["", [], []], [None, []], [[{"t": "AlignRight"}, 0.25]], []]}
+    value = {"blocks": [table], "meta": {"n": 3, "ok": True, "x": 1.5, "none": None}}
+    assert tree.copy(value) == value
