@@ -23,7 +23,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -240,12 +240,13 @@ def _refuse_links(root: Path, where: Path, names: tuple[str, ...], restore: str)
             )
 
 
-def stamp(register: Register, audience: str, content: str) -> Stamp:
-    """Return where an edition with this ``content`` stands among its audience's versions."""
+def stamp(register: Register, audience: str, content: Callable[[], str]) -> Stamp:
+    """Return where an edition whose content digest is ``content()`` stands among its
+    audience's versions (asked only if the audience has been issued one)."""
     issued = register.of(audience)
     if not issued:
         return Stamp(next=register.last + 1)
-    same = _recorded_content(register, issued[-1].number, audience) == content
+    same = _recorded_content(register, issued[-1].number, audience) == content()
     return issued_stamp(register, audience, same)
 
 
@@ -277,7 +278,7 @@ def _recorded_content(register: Register, number: int, audience: str) -> str | N
 def stamp_edition(edition: Edition) -> Stamp:
     """Return the edition's stamp, read from the register on disk."""
     register = load(edition.root, edition.brief.id)
-    return stamp(register, edition.audience.name, content_digest(edition))
+    return stamp(register, edition.audience.name, lambda: content_digest(edition))
 
 
 # --- writing a version ---------------------------------------------------------------
