@@ -7,12 +7,14 @@ written with parentheses, or starting elsewhere than 1, therefore gets a
 wrapper that says so.
 
 CSS cannot count a table's columns or rows either: each table gets classes
-for its width (``wide``, ``widest``: smaller type, a landscape page), for
-whether it is short enough to keep on one page (``short``) and for whether
-its columns' longest words may not fit across the page together (``tight``:
-those words may then break anywhere, rather than the table run off the page;
-elsewhere a word breaks only where it is wider than its column, which keeps
-WeasyPrint from measuring every cell a character at a time). A table whose
+for its width (``wide``, ``widest``: smaller type, a landscape page) and for
+whether it is short enough to keep on one page (``short``). Where the
+columns' longest words may not fit across the page side by side, the cells
+of the columns that hold the longest (or, if that is not enough, every cell)
+get ``break-anywhere``: their words may break between any two characters,
+rather than the table run off the page. Elsewhere a word breaks only where
+it is wider than its column, which also keeps WeasyPrint from measuring
+every cell a character at a time. A table whose
 columns pandoc gave equal widths (a pipe table whose separator dashes are
 all alike says nothing about widths; pandoc shares the width out evenly
 once any of its lines is long) gets widths from its content instead, as a
@@ -23,6 +25,7 @@ DOCX included.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 from ..tree import Blocks, Node, div, filter_lists, stringify
@@ -49,9 +52,13 @@ PADDING = 3  # what a cell's padding takes, in characters
 # Capitals, bold headers and wide letters (m, w) make a word wider than its count of
 # characters says; a column narrower than its longest word would break that word.
 WORD = 1.15
-# A table whose columns' longest words take more than this share of the line is tight:
-# the estimate in characters is rough, and a table that runs off the page loses columns.
+# A table whose columns' longest words take more than this share of the line may not fit
+# (the estimate in characters is rough, and a table that runs off the page loses columns):
+# the columns whose longest word is longer than LONG_WORD characters break their words
+# anywhere, or every column does if those are not enough.
 TIGHT = 0.8
+LONG_WORD = 20
+ANYWHERE = "break-anywhere"  # the class of a cell whose words may break anywhere
 
 
 def prepare(doc: Node) -> None:
@@ -117,13 +124,32 @@ def _mark_table(table: Node) -> None:
     if len(body_rows) <= SHORT_ROWS and text <= SHORT_TEXT:
         names.append("short")
     least, most = _extents(rows, columns)
-    if sum(least) > TIGHT * LINE:
-        names.append("tight")
     attr[1] = [*attr[1], *(name for name in names if name not in attr[1])]
+    breaking = _breaking(least)
+    for cell, spanned in _cells(rows, columns):
+        if breaking & spanned and ANYWHERE not in cell[0][1]:
+            cell[0][1] = [*cell[0][1], ANYWHERE]
     widths = [spec[1].get("c") for spec in colspecs]
     if columns > 1 and None not in widths and max(widths) - min(widths) < 1e-9:
         for spec, width in zip(colspecs, _content_widths(least, most), strict=True):
             spec[1] = {"t": "ColWidth", "c": width}
+
+
+def _cells(rows: list[Any], columns: int) -> Iterator[tuple[list[Any], set[int]]]:
+    """Yield each cell of ``rows`` with the columns it spans (cells above may span rows)."""
+    covered = [0] * columns  # rows still taken up by a cell above that spans rows
+    for row in rows:
+        column = 0
+        for cell in row[1]:
+            while column < columns and covered[column]:
+                column += 1
+            rowspan, colspan = cell[2], cell[3]
+            spanned = range(column, min(column + colspan, columns))
+            yield cell, set(spanned)
+            for taken in spanned:
+                covered[taken] = rowspan
+            column += colspan
+        covered = [max(0, n - 1) for n in covered]
 
 
 def _extents(rows: list[Any], columns: int) -> tuple[list[int], list[int]]:
@@ -133,23 +159,25 @@ def _extents(rows: list[Any], columns: int) -> tuple[list[int], list[int]]:
     """
     least = [PADDING + 1] * columns
     most = [PADDING + 1] * columns
-    covered = [0] * columns  # rows still taken up by a cell above that spans rows
-    for row in rows:
-        column = 0
-        for cell in row[1]:
-            while column < columns and covered[column]:
-                column += 1
-            rowspan, colspan = cell[2], cell[3]
-            if colspan == 1 and column < columns:
-                text = stringify(cell[4]).split()
-                longest = max((len(word) for word in text), default=0)
-                least[column] = max(least[column], PADDING + math.ceil(longest * WORD))
-                most[column] = max(most[column], PADDING + len(" ".join(text)))
-            for taken in range(column, min(column + colspan, columns)):
-                covered[taken] = rowspan
-            column += colspan
-        covered = [max(0, n - 1) for n in covered]
+    for cell, spanned in _cells(rows, columns):
+        if len(spanned) == 1:
+            (column,) = spanned
+            text = stringify(cell[4]).split()
+            longest = max((len(word) for word in text), default=0)
+            least[column] = max(least[column], PADDING + math.ceil(longest * WORD))
+            most[column] = max(most[column], PADDING + len(" ".join(text)))
     return least, most
+
+
+def _breaking(least: list[int]) -> set[int]:
+    """Return the columns whose words must be free to break anywhere for the table to fit."""
+    if sum(least) <= TIGHT * LINE:
+        return set()
+    longest = {i for i, n in enumerate(least) if n > PADDING + LONG_WORD * WORD}
+    rest = sum(n for i, n in enumerate(least) if i not in longest)
+    if longest and rest + len(longest) * (PADDING + 1) <= TIGHT * LINE:
+        return longest
+    return set(range(len(least)))
 
 
 def _content_widths(least: list[int], most: list[int]) -> list[float]:
