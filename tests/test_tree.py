@@ -19,3 +19,16 @@ def test_a_copy_keeps_every_kind_of_value_pandoc_writes() -> None:
     table = {"t": "Table", "c": [["", [], []], [None, []], [[{"t": "AlignRight"}, 0.25]], []]}
     value = {"blocks": [table], "meta": {"n": 3, "ok": True, "x": 1.5, "none": None}}
     assert tree.copy(value) == value
+
+
+def test_a_copy_of_values_marshal_does_not_take_is_plain() -> None:
+    class Label(str):
+        pass
+
+    class Attrs(dict):  # type: ignore[type-arg]
+        pass
+
+    value = [{"t": "Str", "c": Label("TLP:RED")}, Attrs(t="Space")]
+    copy = tree.copy(value)
+    assert copy == value
+    assert type(copy[0]["c"]) is str and type(copy[1]) is dict

@@ -7,6 +7,7 @@ nothing here reads the author's text with patterns of its own.
 
 from __future__ import annotations
 
+import json
 import marshal
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -38,8 +39,13 @@ def copy(value: Any) -> Any:
     Trees hold only what JSON holds; marshal copies that about twice as fast
     as a JSON round trip. Format version 2 records no shared references, so a
     node met twice in ``value`` becomes two nodes in the copy, as JSON would.
+    A value marshal does not take (a subclass of dict or str, say) is copied
+    through JSON, as plain values.
     """
-    return marshal.loads(marshal.dumps(value, 2))
+    try:
+        return marshal.loads(marshal.dumps(value, 2))
+    except ValueError:
+        return json.loads(json.dumps(value))
 
 
 def nodes(value: Any) -> Iterator[Node]:
