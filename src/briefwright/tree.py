@@ -8,7 +8,6 @@ nothing here reads the author's text with patterns of its own.
 from __future__ import annotations
 
 import json
-import marshal
 import unicodedata
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -36,16 +35,13 @@ _TABLE_PARTS = ("TableHead", "TableBody", "TableFoot", "Row", "Cell")
 def copy(value: Any) -> Any:
     """Return a deep copy of a tree (or any part of one), sharing nothing with it.
 
-    Trees hold only what JSON holds; marshal copies that about twice as fast
-    as a JSON round trip. Format version 2 records no shared references, so a
-    node met twice in ``value`` becomes two nodes in the copy, as JSON would.
-    A value marshal does not take (a subclass of dict or str, say) is copied
-    through JSON, as plain values.
+    Made through JSON, so that the copy holds only lists, dicts and plain
+    values, which every walk here follows: a tuple or a subclass in ``value``
+    becomes a list or its base type, and a node met twice becomes two nodes.
+    (marshal copies about twice as fast, but keeps tuples, which the walks,
+    and so the cutting of passages, would pass over.)
     """
-    try:
-        return marshal.loads(marshal.dumps(value, 2))
-    except ValueError:
-        return json.loads(json.dumps(value))
+    return json.loads(json.dumps(value))
 
 
 def nodes(value: Any) -> Iterator[Node]:

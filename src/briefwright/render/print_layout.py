@@ -25,6 +25,7 @@ DOCX included.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -59,6 +60,7 @@ WORD = 1.15
 TIGHT = 0.8
 LONG_WORD = 20
 ANYWHERE = "break-anywhere"  # the class of a cell whose words may break anywhere
+BREAKS = re.compile(r"[ \t\n\r\f]+")  # the white space a line may break at
 
 
 def prepare(doc: Node) -> None:
@@ -160,12 +162,19 @@ def _extents(rows: list[Any], columns: int) -> tuple[list[int], list[int]]:
     least = [PADDING + 1] * columns
     most = [PADDING + 1] * columns
     for cell, spanned in _cells(rows, columns):
+        if not spanned:
+            continue
+        # Words as a line breaks them: a no-break space (U+00A0, pandoc's "\ ") or a
+        # narrow one joins two words into one.
+        text = BREAKS.split(stringify(cell[4]).strip())
+        longest = PADDING + math.ceil(max(len(word) for word in text) * WORD)
         if len(spanned) == 1:
             (column,) = spanned
-            text = stringify(cell[4]).split()
-            longest = max((len(word) for word in text), default=0)
-            least[column] = max(least[column], PADDING + math.ceil(longest * WORD))
+            least[column] = max(least[column], longest)
             most[column] = max(most[column], PADDING + len(" ".join(text)))
+        else:  # a cell over several columns needs its longest word across them
+            for column in spanned:
+                least[column] = max(least[column], math.ceil(longest / len(spanned)))
     return least, most
 
 
