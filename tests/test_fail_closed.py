@@ -12,8 +12,11 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from briefwright import sources
 
 from .conftest import BRIEF, expect_error, run, section
 from .scan import folder_text, squash
@@ -465,6 +468,27 @@ def test_an_edited_cache_entry_is_not_trusted(project: Callable[..., Path]) -> N
             entry.write_bytes(entry.read_bytes().replace(b'[["marking", "TLP:RED"]]', b"[]"))
     assert run(root, "build", "-a", "public", "-f", "html", "--force").exit_code == 0
     assert CANARY not in edition_text(root, "public")
+
+
+def test_notes_whose_definitions_cannot_be_checked_stop_the_build(
+    project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The check reads the text again with each definition made a word of its own; if
+    # that reading fails, a note defined in a passage could carry its text out of it.
+    body = f'Public claim.[^a]\n\n::: {{marking="TLP:RED"}}\nSecret.\n\n[^a]: {CANARY}\n:::\n'
+    real = sources.read_texts
+
+    def failing(root: Path, texts: list[str], what: str) -> list[Any]:
+        read = real(root, texts, what)
+        return [
+            f"pandoc failed on {what}" if sources.PROBE in t else r
+            for t, r in zip(texts, read, strict=True)
+        ]
+
+    monkeypatch.setattr(sources, "read_texts", failing)
+    result = run(project(intro(body)), "build", "-a", "public")
+    expect_error(result, "sources/demo/intro.md", "notes and link references are defined")
+    assert CANARY not in result.output
 
 
 def test_a_torn_cache_entry_is_made_again(project: Callable[..., Path]) -> None:

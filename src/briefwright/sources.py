@@ -397,7 +397,13 @@ def _check_definitions(reader: Reader, front: _Front) -> None:
     if text is None:
         return
     read = read_texts(reader.root, [text], front.rel)[0]
-    if isinstance(read, str):
+    if isinstance(read, str):  # unchecked, a definition could carry text out of a passage
+        reader.problems.error(
+            front.rel,
+            None,
+            f"where its notes and link references are defined cannot be checked: {read}",
+            "simplify the text around its note and link definitions",
+        )
         return
     defined: dict[str, list[list[int]]] = {}
     referred: dict[str, list[list[int]]] = {}
