@@ -320,7 +320,7 @@ def build(
     every_edition = force or not output_dir(obj.root).is_dir()
     if every_edition:
         # Every edition will be built: while the project loads, pandoc reads its
-        # sections and warms up, and the PDF workers' fork server loads WeasyPrint.
+        # sections, and the PDF workers' fork server loads WeasyPrint.
         # (Here, not in build.py: they must start before the project loads. pandoc
         # first: the first edition waits for it, and for WeasyPrint only after pandoc.)
         from .render import pandoc
@@ -339,7 +339,7 @@ def build(
     with stamp.Catch() as warned:  # what the project says, for a build with nothing to do to repeat
         project = load.load_project(obj.root, briefs=briefs or None, rough=rough)
         if every_edition:
-            pandoc.warm_up_idle()  # if loading read nothing (every reading was kept)
+            pandoc.warm_up_idle()  # if loading asked pandoc nothing (every reading was kept)
         _audiences_known(ctx, project, briefs, audiences)
         editions = select.plan_or_raise(project, list(briefs), list(audiences))
         if redline:

@@ -61,7 +61,7 @@ class Server:
         self._log: IO[bytes] = tempfile.TemporaryFile()  # what pandoc says on stderr
         self._unanswered = 0  # warm-up requests sent, whose replies are still to be read
         self.kept: dict[str, None] = {}  # the labels of the trees it keeps, oldest first
-        # Set by prestart: a warm-up is sent after the first reading of sections.
+        # Set by prestart: a warm-up is sent if loading asks this pandoc nothing.
         self.warm_up_due = False
         self.warm_up_bibliography: Path | None = None
         try:
@@ -127,11 +127,10 @@ class Server:
             self.close()
             raise
         said = self._said()
-        if self.warm_up_due:
-            if op == "read":  # the sections are read: warm up while they are checked
-                self.warm_up()
-            else:  # this request has warmed pandoc up already, where it is needed
-                self.warm_up_due = False
+        # A request warms pandoc up where the build needs it: loading's own (reading
+        # the sections, the bibliography, the citations) do what a warm-up would, and
+        # one sent after them would only hold up the next.
+        self.warm_up_due = False
         if data is not None:
             self._note_kept(op, options)
             for line in said:  # line numbers are those of the edition's assembled .md file
@@ -235,12 +234,13 @@ def _call(
 
 
 def prestart(root: Path) -> None:
-    """Start a pandoc for the build to borrow, warmed up while the project loads.
+    """Start a pandoc for the build to borrow, while the project loads.
 
-    Loading asks pandoc to read the sections first; the warm-up, on a
-    bibliography of the project (found by its name alone: reading the project
-    properly is what it runs alongside), follows right after, while those
-    readings are checked. If nothing is read, :func:`warm_up_idle` sends it.
+    Loading asks it to read the sections, the bibliography and the
+    citations, which pay pandoc's first-document costs. Where loading finds
+    all of that kept (``--force`` over a kept build), :func:`warm_up_idle`
+    sends a warm-up instead, on a bibliography of the project (found by its
+    name alone), while the editions are planned.
     """
     with _lock:
         if _idle:
@@ -253,7 +253,7 @@ def prestart(root: Path) -> None:
 
 
 def warm_up_idle() -> None:
-    """Send its warm-up to a started pandoc that has been asked for nothing yet."""
+    """Send its warm-up to a started pandoc that loading has asked nothing."""
     with _lock:
         for server in _idle:
             if server.warm_up_due:

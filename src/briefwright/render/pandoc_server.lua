@@ -307,7 +307,7 @@ end
 
 
 -- A small document that takes every path a brief takes, to warm pandoc up
--- (the "warm" request) while the project is still loading.
+-- (the "warm" request) where loading the project asked pandoc nothing.
 local WARM_UP = [[
 ---
 nocite: "@*"
