@@ -104,6 +104,7 @@ def test_template_syntax_in_sources_stays_literal(hostile: Path, ext: str) -> No
         ("../../../../../../etc/hostname", "lies outside the project"),
         ("/etc/hostname", "lies outside the project"),
         ("file:///etc/hostname", "is not a file in the project"),
+        ("file:intro.md", "is not a file in the project"),  # a file: URL, even to a source
         ("http://example.org/chart.png", "is not a file in the project"),
         ("missing.png", "does not exist"),
     ],

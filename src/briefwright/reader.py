@@ -113,15 +113,17 @@ def _newlines(data: bytes) -> bytes:
 
 
 def image_path(folder: Path, target: str) -> Path | None:
-    """Return the file an image's target names, from ``folder``, as written; None for a URL.
+    """Return the file an image's target names, from ``folder``, as written; None if it
+    names none of the project's by its name.
 
     A target is a URL: its escapes are decoded, and what follows ``?`` or
-    ``#`` is no part of the file's name. Every reader of an image (the checks,
-    the inputs of an edition, the embedding) takes it from here. The path
-    keeps its ``..`` and links: ``resolve()`` it to see where it leads.
+    ``#`` is no part of the file's name. One with a scheme (``file:`` too) or
+    a host names no file of the project's. Every reader of an image (the
+    checks, the inputs of an edition, the embedding) takes it from here. The
+    path keeps its ``..`` and links: ``resolve()`` it to see where it leads.
     """
     parts = urlsplit(target)
-    if parts.scheme and parts.scheme != "file" or parts.netloc:
+    if parts.scheme or parts.netloc:
         return None
     return folder / unquote(parts.path)
 

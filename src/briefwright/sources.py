@@ -569,9 +569,7 @@ def _check_image(reader: Reader, front: _Front, image: dict[str, Any]) -> None:
             f"image '{target[:60]}' has no description (alt text)",
             "write one between the brackets: ![What the chart shows](file.png)",
         )
-    # Any scheme, file: too, names no file of the project's by its name.
-    schemeless = not re.match(r"[a-z][a-z0-9+.-]*:", target, re.I)
-    written = image_path(front.path.parent, target) if schemeless else None
+    written = image_path(front.path.parent, target)
     if written is None:
         problems.error(
             rel,
