@@ -21,8 +21,6 @@ import threading
 from functools import cache
 from pathlib import Path
 
-import fontTools
-
 from .. import write
 from . import pdf
 
@@ -55,6 +53,8 @@ def _cache_dir() -> Path:
 
 def _woff2(path: Path) -> bytes:
     """Return a face cut to RANGES as WOFF2, made once per machine and font file."""
+    import fontTools  # noqa: PLC0415 - only web pages need it; its subsetter only a new face
+
     key = hashlib.sha256(path.read_bytes() + repr(RANGES).encode())
     key.update(fontTools.version.encode())
     kept = _cache_dir() / f"{key.hexdigest()}.woff2"
@@ -62,8 +62,7 @@ def _woff2(path: Path) -> bytes:
         return kept.read_bytes()
     except OSError:
         pass
-    # Only a face not cut yet loads fontTools' subsetter (about 0.15 s).
-    from fontTools import subset  # noqa: PLC0415
+    from fontTools import subset  # noqa: PLC0415 - about 0.15 s to load
 
     font = subset.load_font(str(path), subset.Options())
     options = subset.Options(flavor="woff2", name_IDs=["*"])  # the licence's names stay
