@@ -30,3 +30,39 @@ def test_a_copy_holds_only_what_the_walks_follow() -> None:
     copy = tree.copy(value)
     assert type(copy[0]["c"]) is list and type(copy[1]["c"]) is str
     assert any(node["t"] == "Div" for node in tree.nodes(copy))  # a tuple's node is found
+
+
+RAW_EVERYWHERE = """\
+Text<b>1</b>[^n] and [see <b>2</b> @key, p. <i>3</i>].
+
+[^n]: A note with <b>4</b>:
+
+    | A | B |
+    |---|---|
+    | <b>5</b> | x |
+
+    : Caption <b>6</b>
+
+Term <b>7</b>
+:   Defined <b>8</b>
+
+> - (a) quoted <b>9</b> ![alt <b>10</b>](x.png)
+"""
+
+
+def test_every_list_of_nodes_is_filtered_wherever_it_sits() -> None:
+    """Notes, table cells, captions, citations, definition lists, quotes, image text."""
+    from briefwright.render import pandoc
+
+    blocks = pandoc.read([RAW_EVERYWHERE], "a test text")[0]["blocks"]
+    raw = sum(node["t"] == "RawInline" for node in tree.nodes(blocks))
+    seen: list[list[object]] = []
+
+    def drop_raw(items: list[object]) -> list[object]:
+        seen.append(items)
+        return [i for i in items if not (isinstance(i, dict) and i.get("t") == "RawInline")]
+
+    tree.filter_lists(blocks, drop_raw)
+    assert raw == 20  # each <b>n</b> is two raw inlines
+    assert not any(node["t"] == "RawInline" for node in tree.nodes(blocks))
+    assert all(items and isinstance(items[0], dict) for items in seen)  # not attrs, not []

@@ -41,7 +41,7 @@ def copy(value: Any) -> Any:
     (marshal copies about twice as fast, but keeps tuples, which the walks,
     and so the cutting of passages, would pass over.)
     """
-    return json.loads(json.dumps(value))
+    return json.loads(json.dumps(value, ensure_ascii=False, check_circular=False))
 
 
 def nodes(value: Any) -> Iterator[Node]:
@@ -70,19 +70,29 @@ def nodes(value: Any) -> Iterator[Node]:
 
 
 def filter_lists(value: Any, fn: Callable[[list[Any]], list[Any]]) -> None:
-    """Replace every list in the tree, in place, with ``fn`` of it (to drop or swap nodes).
+    """Replace every list of nodes in the tree, in place, with ``fn`` of it (to drop or swap nodes).
 
     Lists are rewritten before their items are visited, so ``fn`` sees the
-    items a parent's rewrite kept.
+    items a parent's rewrite kept. A list of nodes is one whose first item is a
+    dict: pandoc's lists of blocks and inlines hold nothing else, and its other
+    lists (an element's attributes, a cell's parts, a list's numbering) start
+    with something else; ``fn`` is not called on those, nor on an empty list.
     """
     stack = [value]
+    pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
-        item = stack.pop()
-        if item.__class__ is dict:
-            stack.extend(reversed(item.values()))
-        elif item.__class__ is list:
-            item[:] = fn(item)
-            stack.extend(reversed(item))
+        item = pop()
+        if item.__class__ is list:
+            if item and item[0].__class__ is dict:
+                item[:] = fn(item)
+            extend(reversed(item))
+        elif item.__class__ is dict:
+            if "t" in item:
+                children = item.get("c")
+                if children.__class__ is list or children.__class__ is dict:
+                    push(children)
+            else:  # the document itself, metadata, a citation
+                extend(reversed(item.values()))
 
 
 def attr(node: Node) -> list[Any] | None:

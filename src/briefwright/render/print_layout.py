@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ..tree import Blocks, Node, div, filter_lists, stringify
+from ..tree import Blocks, Node, div, filter_lists, nodes, stringify
 
 # Classes of the wrapper of an ordered list written with parentheses, and of its numbers
 # (browsers match ``ol[type=a]`` and ``ol[type=A]`` alike: the wrapper says which).
@@ -98,17 +98,7 @@ def _mark_lists(blocks: Blocks) -> None:
 
 def _tables(value: Any) -> list[Node]:
     """Return every table in the tree, nested ones included."""
-    found = []
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if item.__class__ is dict:
-            if item.get("t") == "Table":
-                found.append(item)
-            stack.extend(item.values())
-        elif item.__class__ is list:
-            stack.extend(item)
-    return found
+    return [node for node in nodes(value) if node["t"] == "Table"]
 
 
 def _mark_table(table: Node) -> None:
