@@ -61,6 +61,11 @@ class _Front:
     body: str
     body_line: int
 
+    @functools.cached_property
+    def probe(self) -> tuple[str | None, list[str]]:
+        """The body for the definition check's second reading, and its labels (:func:`_probe`)."""
+        return _probe(self.body)
+
 
 def _read_front(reader: Reader, path: Path) -> _Front | None:
     rel = reader.rel(path)
@@ -161,11 +166,7 @@ def _trees(reader: Reader, fronts: list[_Front]) -> dict[str, list[Any] | str]:
     texts: list[str] = []
     for front in fronts:
         texts += [f"{LEAD} {front.meta.title}", f"{LEAD} {front.meta.summary}", front.body]
-    texts += [
-        probe
-        for probe, _ in map(_probe, (f.body for f in fronts if _may_hold_passages(f.body)))
-        if probe is not None
-    ]
+    texts += [f.probe[0] for f in fronts if _may_hold_passages(f.body) and f.probe[0] is not None]
     read = read_texts(reader.root, texts, "the sections")
     found: dict[str, list[Any] | str] = {}
     for index, front in enumerate(fronts):
@@ -393,7 +394,7 @@ def _check_definitions(reader: Reader, front: _Front) -> None:
     passage must be used only inside it; a link reference may not be defined
     in one; and no note is defined twice (pandoc would take the last).
     """
-    text, labels = _probe(front.body)
+    text, labels = front.probe
     if text is None:
         return
     read = read_texts(reader.root, [text], front.rel)[0]

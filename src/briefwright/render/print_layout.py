@@ -112,10 +112,10 @@ def _mark_table(table: Node) -> None:
         names.append("widest")
     elif columns >= WIDE:
         names.append("wide")
-    text = sum(len(stringify(cell[4])) for row in rows for cell in row[1])
-    if len(body_rows) <= SHORT_ROWS and text <= SHORT_TEXT:
+    texts = {id(cell): stringify(cell[4]) for row in rows for cell in row[1]}
+    if len(body_rows) <= SHORT_ROWS and sum(map(len, texts.values())) <= SHORT_TEXT:
         names.append("short")
-    least, most = _extents(rows, columns)
+    least, most = _extents(rows, columns, texts)
     attr[1] = [*attr[1], *(name for name in names if name not in attr[1])]
     breaking = _breaking(least)
     for cell, spanned in _cells(rows, columns):
@@ -144,10 +144,11 @@ def _cells(rows: list[Any], columns: int) -> Iterator[tuple[list[Any], set[int]]
         covered = [max(0, n - 1) for n in covered]
 
 
-def _extents(rows: list[Any], columns: int) -> tuple[list[int], list[int]]:
+def _extents(rows: list[Any], columns: int, texts: dict[int, str]) -> tuple[list[int], list[int]]:
     """Return, in characters, what each column needs (its longest word) and would like.
 
     What it would like is its longest cell on one line; padding included.
+    ``texts`` holds each cell's text, by the cell's ``id()``.
     """
     least = [PADDING + 1] * columns
     most = [PADDING + 1] * columns
@@ -156,7 +157,7 @@ def _extents(rows: list[Any], columns: int) -> tuple[list[int], list[int]]:
             continue
         # Words as a line breaks them: a no-break space (U+00A0, pandoc's "\ ") or a
         # narrow one joins two words into one.
-        text = BREAKS.split(stringify(cell[4]).strip())
+        text = BREAKS.split(texts[id(cell)].strip())
         longest = PADDING + math.ceil(max(len(word) for word in text) * WORD)
         if len(spanned) == 1:
             (column,) = spanned
