@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from . import figures, passages, register, sources, tree
+from . import figures, images, passages, register, sources, tree
 from .errors import ConfigError, Problems, ReleaseError
 from .markings import Level, Scheme
 from .models import Brief, Edition, Project, Section, SelectedSection
@@ -119,7 +119,7 @@ def select(
         file
         for s in chosen
         for file in [
-            *sources.images([s.title, s.summary, s.body], s.path.parent, project.root),
+            *images.files([s.title, s.summary, s.body], s.path.parent, project.root),
             *figures.files(s.body, collection.data),
         ]
     ]

@@ -19,6 +19,7 @@ from urllib.parse import unquote
 
 from .. import passages
 from ..errors import BuildError
+from ..images import MAX_IMAGE_BYTES
 from ..markings import Level
 from ..reader import image_path
 from ..tree import (
@@ -36,7 +37,6 @@ from ..tree import (
     unique_id,
 )
 
-MAX_IMAGE_BYTES = 5_000_000
 # The attributes briefwright itself gives passages; no source may set them.
 OWN = {"data-marking"}
 
