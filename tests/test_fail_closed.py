@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from briefwright import sources
+from briefwright import definitions, readings
 
 from .conftest import BRIEF, expect_error, run, section
 from .scan import folder_text, squash
@@ -476,16 +476,16 @@ def test_notes_whose_definitions_cannot_be_checked_stop_the_build(
     # The check reads the text again with each definition made a word of its own; if
     # that reading fails, a note defined in a passage could carry its text out of it.
     body = f'Public claim.[^a]\n\n::: {{marking="TLP:RED"}}\nSecret.\n\n[^a]: {CANARY}\n:::\n'
-    real = sources.read_texts
+    real = readings.read_texts
 
     def failing(root: Path, texts: list[str], what: str) -> list[Any]:
         read = real(root, texts, what)
         return [
-            f"pandoc failed on {what}" if sources.PROBE in t else r
+            f"pandoc failed on {what}" if definitions.PROBE in t else r
             for t, r in zip(texts, read, strict=True)
         ]
 
-    monkeypatch.setattr(sources, "read_texts", failing)
+    monkeypatch.setattr(readings, "read_texts", failing)
     result = run(project(intro(body)), "build", "-a", "public")
     expect_error(result, "sources/demo/intro.md", "notes and link references are defined")
     assert CANARY not in result.output

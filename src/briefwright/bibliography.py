@@ -30,7 +30,8 @@ from . import cache, yamlfile
 from .errors import BriefError
 from .models import Brief, Collection
 from .reader import Reader
-from .sources import citations, reader_digest
+from .readings import reader_digest
+from .sources import citations
 
 log = logging.getLogger(__name__)
 

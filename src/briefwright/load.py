@@ -30,9 +30,9 @@ from .models import (
     MarkingsFile,
     Project,
 )
-from .reader import FAILED, Reader, key_line, level_of
+from .reader import FAILED, Reader, key_line, level_of, line_of
 from .schema import excerpt
-from .sources import citations, line_of, load_collection
+from .sources import citations, load_collection
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,11 @@ import datetime as dt
 import logging
 import re
 
-from . import passages, sources, tree
+from . import passages, tree
 from .errors import BriefError, Problems
 from .load import build_date
 from .models import Audience, Edition, Project
+from .reader import line_of
 from .sources import citations
 
 log = logging.getLogger(__name__)
@@ -103,9 +104,7 @@ def check_passages(project: Project, problems: Problems) -> None:
                 ):
                     problems.warning(
                         section.rel,
-                        sources.line_of(
-                            section.body, found.marking or "audience=", section.body_line
-                        ),
+                        line_of(section.body, found.marking or "audience=", section.body_line),
                         "no edition of any brief shows this passage: "
                         + _why_not(audiences, found, project),
                         "address it to an audience that receives the section's full text, "

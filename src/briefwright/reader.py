@@ -164,3 +164,13 @@ def key_line(data: Any, key: str, offset: int = 0) -> int | None:
     """Return the line of a top-level key, shifted by ``offset`` (for front matter)."""
     found = yamlfile.line_of(data, [key])
     return found + offset if found else None
+
+
+def line_of(body: str, needle: str | None, first_line: int) -> int | None:
+    """Return the line of a body on which ``needle`` first appears, for a message."""
+    if not needle:
+        return None
+    at = body.find(needle)
+    if at < 0:
+        at = body.lower().find(needle.lower())
+    return first_line + body.count("\n", 0, at) if at >= 0 else None

@@ -14,10 +14,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from . import figures, images, passages, register, sources, tree
+from . import figures, images, passages, register, tree
 from .errors import ConfigError, Problems, ReleaseError
 from .markings import Level, Scheme
 from .models import Brief, Edition, Project, Section, SelectedSection
+from .reader import line_of
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ def select(
         for passage in refused:
             problems.error(
                 section.rel,
-                sources.line_of(section.body, passage.marking, section.body_line),
+                line_of(section.body, passage.marking, section.body_line),
                 f"a passage (or table, or chart) is addressed to audience '{audience_name}' "
                 f"but marked {passage.marking}, above its clearance {clearance}",
                 f"remove '{audience_name}' from its audience=, or show it a passage marked "

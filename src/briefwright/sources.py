@@ -9,20 +9,17 @@ and, where the text shows it, the line.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import hashlib
-import json
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import cache, data, figures, images, passages, sanitise, schema, tree
+from . import data, definitions, figures, images, passages, sanitise, schema, tree
 from .markings import Scheme
 from .models import ID_RE, Collection, Section, SectionFile, SectionTree
-from .reader import Reader, key_line, level_of
+from .reader import Reader, key_line, level_of, line_of
+from .readings import MAX_DEPTH, METADATA, read_texts
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +27,6 @@ BIBLIOGRAPHY_NAMES = ("references.bib", "references.json", "references.yaml")
 # Titles and summaries are read as the text of a paragraph already begun, as the
 # layouts show them, so that "1994. The memorandum..." is not taken for a list.
 LEAD = "BW"
-MAX_DEPTH = 400  # levels of pandoc's JSON tree: well over 100 nested lists or quotes
 
 
 def _split_front_matter(text: str) -> tuple[str, str, int] | None:
@@ -58,8 +54,8 @@ class _Front:
 
     @functools.cached_property
     def probe(self) -> tuple[str | None, list[str]]:
-        """The body for the definition check's second reading, and its labels (:func:`_probe`)."""
-        return _probe(self.body)
+        """The body for the definition check's second reading, and its labels."""
+        return definitions.probe(self.body)
 
 
 def _read_front(reader: Reader, path: Path) -> _Front | None:
@@ -153,7 +149,7 @@ def _trees(reader: Reader, fronts: list[_Front]) -> dict[str, list[Any] | str]:
     """Return, per section file, [title, summary, body] as pandoc reads them, or why not.
 
     The second reading that checks where notes and links are defined (see
-    :func:`_check_definitions`) is asked for in the same request wherever it
+    :func:`definitions.check`) is asked for in the same request wherever it
     may be needed, so that it is kept already when the check looks for it,
     instead of waiting behind what pandoc is asked next. Only the tree decides
     whether it is needed: a body that may hold a div or span is all it takes.
@@ -161,7 +157,11 @@ def _trees(reader: Reader, fronts: list[_Front]) -> dict[str, list[Any] | str]:
     texts: list[str] = []
     for front in fronts:
         texts += [f"{LEAD} {front.meta.title}", f"{LEAD} {front.meta.summary}", front.body]
-    texts += [f.probe[0] for f in fronts if _may_hold_passages(f.body) and f.probe[0] is not None]
+    texts += [
+        f.probe[0]
+        for f in fronts
+        if definitions.may_hold_passages(f.body) and f.probe[0] is not None
+    ]
     read = read_texts(reader.root, texts, "the sections")
     found: dict[str, list[Any] | str] = {}
     for index, front in enumerate(fronts):
@@ -171,81 +171,7 @@ def _trees(reader: Reader, fronts: list[_Front]) -> dict[str, list[Any] | str]:
     return found
 
 
-@functools.cache
-def reader_digest() -> str:
-    """Hash what decides how a text is read: pandoc's version and the server's script.
-
-    (Read from the files, without importing the pandoc module: a build whose
-    sources are all cached starts no pandoc and loads none of its code.)
-    """
-    from importlib import metadata
-
-    digest = hashlib.sha256((Path(__file__).parent / "render" / "pandoc_server.lua").read_bytes())
-    try:
-        digest.update(metadata.version("pypandoc-binary").encode())
-    except metadata.PackageNotFoundError:  # a pandoc found elsewhere: its path must do
-        digest.update(b"pandoc elsewhere")
-    return digest.hexdigest()
-
-
-def read_texts(root: Path, texts: list[str], what: str) -> list[list[Any] | str]:
-    """Return pandoc's blocks of each text (or why it could not be read), cached by content.
-
-    Kept in build/.cache/ (cache.py), so that a build whose sources have not
-    changed starts no pandoc.
-    """
-    keys = [cache.digest(reader_digest(), text) for text in texts]
-    found: dict[str, list[Any]] = {}
-    for key in set(keys):
-        kept = cache.read(root, "trees", key)
-        if kept is not None:
-            with contextlib.suppress(ValueError, RecursionError):
-                found[key] = json.loads(kept)
-    missing = [i for i, key in enumerate(keys) if key not in found]
-    results: dict[str, list[Any] | str] = dict(found)
-    if missing:
-        fresh = _read_with_pandoc([texts[i] for i in missing], what)
-        for index, value in zip(missing, fresh, strict=True):
-            results[keys[index]] = value
-            if isinstance(value, list):
-                cache.store(root, "trees", keys[index], json.dumps(value).encode())
-    return [results[key] for key in keys]
-
-
-def _read_with_pandoc(texts: list[str], what: str) -> list[list[Any] | str]:
-    from .render import pandoc
-
-    try:
-        replies = pandoc.read(texts, what)
-    except RecursionError:  # one text nests deeper than JSON can be read back: find it
-        if len(texts) == 1:
-            return [f"it nests more deeply than briefwright can read (over {MAX_DEPTH} levels)"]
-        return [item for text in texts for item in _read_with_pandoc([text], what)]
-    out: list[list[Any] | str] = []
-    for reply in replies:
-        if isinstance(reply, str):
-            out.append(reply)
-        elif reply.get("meta"):  # the keys of a YAML block the text held, which pandoc dropped
-            out.append([{"t": METADATA, "c": sorted(reply["meta"])}, *reply["blocks"]])
-        else:
-            out.append(reply["blocks"])
-    return out
-
-
-METADATA = "briefwright-metadata"  # no element of pandoc's has this name
-
-
 # --- checks on the tree --------------------------------------------------------------
-
-
-def line_of(body: str, needle: str | None, first_line: int) -> int | None:
-    """Return the line of a body on which ``needle`` first appears, for a message."""
-    if not needle:
-        return None
-    at = body.find(needle)
-    if at < 0:
-        at = body.lower().find(needle.lower())
-    return first_line + body.count("\n", 0, at) if at >= 0 else None
 
 
 def _section(
@@ -364,127 +290,10 @@ def _checked_tree(
             )
             images.check(reader, rel, front.path.parent, image, line)
     if passages.passages(body) or any(figures.kind(n) for n in tree.nodes(body)):
-        _check_definitions(reader, front)
+        definitions.check(reader, front.rel, front.body, front.body_line, front.probe)
     if title is None or summary is None or len(problems.errors) > before:
         return None
     return SectionTree(title=title, summary=summary, body=body)
-
-
-# The opening of a note's or a link's definition, "[^label]:" or "[label]:", at the start
-# of a line or after what may open one (indentation, quote and list markers).
-DEFINITION = re.compile(
-    r"^(?P<lead>(?:[ \t>]|[-*+][ \t]|\(?[0-9A-Za-z#@]{1,9}[.)][ \t])*)"
-    r"\[(?P<label>\^?[^\]\n]+)\]:",
-    re.M,
-)
-PROBE = "BWDEFINITION"
-
-
-def _check_definitions(reader: Reader, front: _Front) -> None:
-    """Refuse a definition that would carry a passage's text or links out of it.
-
-    pandoc attaches a note's text, and a link reference's address and title,
-    where they are used, wherever they are defined: a definition inside a
-    passage (or a table or chart from data) would reach audiences the passage
-    is withheld from. pandoc's tree does not say where a definition was; a
-    second reading, with each definition's opening made a word of its own,
-    does: that word lands in whatever held the definition, and each use of a
-    note, now undefined, stays in place as text. So: a note defined in a
-    passage must be used only inside it; a link reference may not be defined
-    in one; and no note is defined twice (pandoc would take the last).
-    """
-    text, labels = front.probe
-    if text is None:
-        return
-    read = read_texts(reader.root, [text], front.rel)[0]
-    if isinstance(read, str):  # unchecked, a definition could carry text out of a passage
-        reader.problems.error(
-            front.rel,
-            None,
-            f"where its notes and link references are defined cannot be checked: {read}",
-            "simplify the text around its note and link definitions",
-        )
-        return
-    defined: dict[str, list[list[int]]] = {}
-    referred: dict[str, list[list[int]]] = {}
-    for node, within in _with_passages(read):
-        if node["t"] != "Str":
-            continue
-        word = node["c"]
-        if word.startswith(PROBE) and word[len(PROBE) :].isdigit():
-            defined.setdefault(labels[int(word[len(PROBE) :])], []).append(within)
-        for label in labels:
-            if label.startswith("^") and f"[{label}]" in word:
-                referred.setdefault(label, []).append(within)
-    for label, places in defined.items():
-        line = line_of(front.body, f"[{label}]:", front.body_line)
-        if label.startswith("^") and len(places) > 1:
-            reader.problems.error(
-                front.rel,
-                line,
-                f"note [{label}] is defined {len(places)} times (pandoc would print the last)",
-                "give each note its own label",
-            )
-        elif label.startswith("^") and any(
-            not set(around) <= set(place) for around in places for place in referred.get(label, [])
-        ):
-            reader.problems.error(
-                front.rel,
-                line,
-                f"note [{label}] is defined inside a restricted passage but referred to "
-                "outside it, so its text would reach audiences the passage is withheld from",
-                "move the definition out of the passage, or the reference into it",
-            )
-        elif not label.startswith("^") and any(places[0]):
-            reader.problems.error(
-                front.rel,
-                line,
-                f"link reference [{label}] is defined inside a restricted passage, so a link "
-                "outside it would carry its address and title to audiences it is withheld from",
-                "write the link inline, [text](address), or define it outside the passage",
-            )
-
-
-def _probe(body: str) -> tuple[str | None, list[str]]:
-    """Return the body with each definition's opening made a word of its own, and their
-    labels in order; None for a body without definitions."""
-    labels: list[str] = []
-
-    def probe(match: re.Match[str]) -> str:
-        labels.append(match["label"])
-        return f"{match['lead']}{PROBE}{len(labels) - 1} "
-
-    text = DEFINITION.sub(probe, body)
-    return (text if labels else None), labels
-
-
-def _may_hold_passages(body: str) -> bool:
-    """Whether pandoc may read a div or span in ``body`` (attributes, a fence, raw HTML).
-
-    Only says which second readings to ask for early; a body it passes over is
-    read again when its tree asks for it.
-    """
-    return any(mark in body for mark in ("{", ":::", "<"))
-
-
-def _with_passages(blocks: list[Any]) -> list[tuple[dict[str, Any], list[int]]]:
-    """Return every node with the ids (``id()``) of the passages (and figures) that hold it."""
-    out: list[tuple[dict[str, Any], list[int]]] = []
-    stack: list[tuple[Any, list[int]]] = [(blocks, [])]
-    while stack:
-        item, within = stack.pop()
-        if isinstance(item, list):
-            stack.extend((part, within) for part in reversed(item))
-        elif isinstance(item, dict) and "t" in item:
-            out.append((item, within))
-            restricted = passages.passage(item) is not None or figures.kind(item) is not None
-            inner = [*within, id(item)] if restricted else within
-            content = item.get("c")
-            if isinstance(content, list | dict):
-                stack.append((content, inner))
-        elif isinstance(item, dict):
-            stack.extend((value, within) for value in item.values())
-    return out
 
 
 CLOSING_HEADINGS = {"references", "bibliography", "works cited", "sources", "reference list"}
