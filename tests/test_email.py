@@ -30,7 +30,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import Result
 
-from briefwright import deliver, distribution, load, select
+from briefwright import deliver, distribution, load, select, smtp
 from briefwright.errors import DeliveryError, ReleaseError
 
 from .conftest import AUDIENCES, BRIEF, Built, build_copy, expect_error, run
@@ -529,7 +529,7 @@ def test_send_without_smtp_settings_is_refused_before_anything(built: Built) -> 
 
 def test_smtp_settings_report_every_fault_and_hide_the_password() -> None:
     with pytest.raises(DeliveryError) as caught:
-        deliver.smtp_settings(
+        smtp.smtp_settings(
             {
                 "BRIEFWRIGHT_SMTP_TLS": "maybe",
                 "BRIEFWRIGHT_SMTP_PORT": "smtp",
@@ -548,7 +548,7 @@ def test_smtp_settings_report_every_fault_and_hide_the_password() -> None:
         assert fragment in message
     assert PASSWORD not in message
     with pytest.raises(DeliveryError, match="TLS=none would send the password unencrypted"):
-        deliver.smtp_settings(
+        smtp.smtp_settings(
             {
                 "BRIEFWRIGHT_SMTP_HOST": "smtp.example.org",
                 "BRIEFWRIGHT_SMTP_TLS": "none",
@@ -556,7 +556,7 @@ def test_smtp_settings_report_every_fault_and_hide_the_password() -> None:
                 "BRIEFWRIGHT_SMTP_PASSWORD": PASSWORD,
             }
         )
-    settings = deliver.smtp_settings(
+    settings = smtp.smtp_settings(
         {"BRIEFWRIGHT_SMTP_HOST": "smtp.example.org", "BRIEFWRIGHT_SMTP_USER": USER}
         | {"BRIEFWRIGHT_SMTP_PASSWORD": PASSWORD, "BRIEFWRIGHT_SMTP_TLS": "ssl"}
     )
@@ -882,7 +882,7 @@ def test_the_final_message_is_read_back_before_it_is_written_or_sent(
     assert "nothing was sent" in caught.value.format_message()
     unchanged()
     with pytest.raises(DeliveryError, match=r"evil@attacker\.test"):
-        deliver.send(message, letter, deliver.smtp_settings())
+        smtp.send(message, letter, smtp.smtp_settings())
     assert plain_env.handler.rcpts == []
 
 
@@ -1004,7 +1004,7 @@ def test_ctrl_c_while_waiting_to_try_again_says_nobody_has_it(
         raise KeyboardInterrupt
 
     with pytest.raises(DeliveryError) as caught:
-        deliver.send(deliver.compose(letter), letter, deliver.smtp_settings(), interrupted)
+        smtp.send(deliver.compose(letter), letter, smtp.smtp_settings(), interrupted)
     message = caught.value.format_message()
     assert message.startswith("Interrupted while waiting to try again (mail server 127.0.0.1:")
     assert "Received it: nobody." in message and "It is safe to send it again." in message

@@ -466,14 +466,14 @@ def email_(
 ) -> None:
     """Write an email draft of BRIEF for one audience (build/.../*.eml); --send sends it."""
     from . import build as pipeline
-    from . import deliver, distribution, load, redlines, select
+    from . import deliver, distribution, load, redlines, select, smtp
 
     obj = _root(ctx)
     _briefs_known(ctx, obj.root, (brief,))
     project = load.load_project(obj.root, briefs=[brief])
     _audiences_known(ctx, project, (brief,), (audience,))
     editions = select.plan_or_raise(project, [brief], [audience])
-    settings = deliver.smtp_settings() if send else None  # fail before building anything
+    settings = smtp.smtp_settings() if send else None  # fail before building anything
     # Lists may name other briefs, read here by name only.
     known = project.with_elsewhere()
     letter = distribution.address_to(known, editions[0], list(to), list(cc), max_size)
@@ -486,7 +486,7 @@ def email_(
     if not obj.quiet:
         click.echo("\n".join(deliver.describe(letter, message, path)))
     if settings is not None:
-        sent = deliver.send(message, letter, settings)
+        sent = smtp.send(message, letter, settings)
         if not obj.quiet:
             click.echo(
                 f"Sent to {', '.join(sent.recipients)} by {settings.host}:{settings.port} "
