@@ -416,7 +416,7 @@ def wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
 def test_a_flood_of_connections_is_capped(preview: Preview) -> None:
     import socket
 
-    from briefwright import preview as live
+    from briefwright.preview import serving as live
 
     before = threading.active_count()
     idle = []  # connections that never send a request, each holding a thread while it waits
@@ -438,7 +438,7 @@ def test_a_flood_of_connections_is_capped(preview: Preview) -> None:
 
 
 def test_open_event_streams_are_capped(preview: Preview) -> None:
-    from briefwright import preview as live
+    from briefwright.preview import serving as live
 
     streams = []
     try:
