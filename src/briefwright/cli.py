@@ -6,7 +6,6 @@ No traceback reaches the user unless ``--debug`` is given.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
-from .errors import BriefError, Invalid, Usage, did_you_mean, unknown
+from .errors import BriefError, Invalid, Usage, did_you_mean
 from .formats import FORMATS, NAMES
-from .roots import find_root, output_dir
+from .roots import find_root
 
 if TYPE_CHECKING:
-    from . import stamp
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -143,90 +142,6 @@ def _version(ctx: click.Context, param: click.Parameter, value: str | None) -> i
     return int(value)
 
 
-def _has_version(ctx: click.Context, root: Path, briefs: set[str], version: int) -> None:
-    from . import register
-
-    for brief in sorted(briefs):
-        versions = [v.number for v in register.load(root, brief).versions]
-        if version not in versions:
-            have = ", ".join(map(str, versions)) or "none yet"
-            raise click.BadParameter(
-                f"{brief} has no version {version} (versions: {have})", ctx, None, "'--redline'"
-            )
-
-
-def _say_again(said: stamp.Said, started_ns: int, quiet: bool) -> None:
-    """Say what the last build said, for one that finds everything as that one left it."""
-    import time
-
-    from . import summary
-    from .log import consoles
-
-    def warn(warnings: list[tuple[str, str]]) -> None:
-        for name, message in warnings:
-            logging.getLogger(name).warning("%s", message)
-
-    log.info("every file is as the last build left it (build/.cache/stamps/): nothing to do")
-    warn(said.warnings)
-    if not quiet:
-        _, err = consoles()
-        if not err.is_terminal:
-            for name in said.names:
-                err.print(f"up to date: {name}", highlight=False)
-        summary.print_summary(
-            said.rows,
-            ["up to date"] * len(said.names),
-            [Path(folder) for folder in said.folders],
-            (time.time_ns() - started_ns) / 1e9,
-            said.rough,
-        )
-    warn(said.after)
-    if said.notes and not quiet:
-        click.echo("\n".join(said.notes))
-
-
-def _briefs_known(ctx: click.Context, root: Path, briefs: tuple[str, ...]) -> None:
-    """Refuse a brief the project does not have, before anything is read."""
-    from .load import brief_paths
-
-    ids = [path.stem for path in brief_paths(root)]
-    for brief in briefs:
-        if brief not in ids:
-            raise Invalid(
-                f"no brief '{brief}' in briefs/ ({unknown(brief, ids, 'briefs')})",
-                ctx,
-                param_hint="BRIEF",
-            )
-
-
-def _audiences_known(
-    ctx: click.Context, project: Any, briefs: tuple[str, ...], audiences: tuple[str, ...]
-) -> None:
-    """Refuse an audience that a brief named (or, with none named, every brief) is not for."""
-    chosen = [project.briefs[b] for b in briefs] if briefs else list(project.briefs.values())
-    for audience in audiences:
-        lacking = [b for b in chosen if audience not in b.audiences]
-        if not lacking or (not briefs and len(lacking) < len(chosen)):
-            continue
-        if audience not in project.audiences:
-            made_for = {a for brief in chosen for a in brief.audiences}
-            hint = unknown(audience, made_for | set(project.audiences), "audiences")
-            message = f"no audience '{audience}' ({hint})"
-        elif briefs:
-            brief = lacking[0]
-            message = (
-                f"brief '{brief.id}' is not made for audience '{audience}' (it is made for "
-                f"{', '.join(brief.audiences)}; to add it, write '{audience}: {{}}' under "
-                f"'audiences:' in {brief.rel})"
-            )
-        else:
-            message = (
-                f"no brief is made for audience '{audience}' (briefs/audiences.yaml defines "
-                "it; add it under 'audiences:' in a brief)"
-            )
-        raise Invalid(message, ctx, param_hint="'-a'")
-
-
 @cli.command()
 @click.argument("briefs", nargs=-1)
 @click.option(
@@ -289,96 +204,15 @@ def build(
     redline: int | None,
 ) -> None:
     """Build briefs (default: all) for their audiences."""
-    obj = _root(ctx)
     if rough and (set(formats) - {"html"} or pdf_variant):
         raise Usage("--rough builds an HTML page only; leave out -f and --pdf-variant")
-    # A build with nothing to do says so from its stamp, without loading the project
-    # (not with --force, which rebuilds anyway).
-    from . import stamp
+    from . import workflow
 
-    options = {
-        "briefs": briefs,
-        "audiences": audiences,
-        "formats": formats,
-        "pdf_variant": pdf_variant,
-        "shard": shard,
-        "rough": rough,
-        "redline": redline,
-        "quiet": obj.quiet,  # which hides the warnings a stamp would say again
-    }
-    started = stamp.clock()
-    if not force:
-        said = stamp.recall(obj.root, options)
-        if said is not None:
-            _say_again(said, started, obj.quiet)
-            return
-    start = stamp.begin(obj.root, started)
-    _briefs_known(ctx, obj.root, briefs)
-    from .render import pdf_pool
-
-    jobs = jobs or pdf_pool.default_jobs()
-    every_edition = force or not output_dir(obj.root).is_dir()
-    if every_edition:
-        # Every edition will be built: while the project loads, pandoc reads its
-        # sections, and the PDF workers' fork server loads WeasyPrint.
-        # (Here, not in build.py: they must start before the project loads. pandoc
-        # first: the first edition waits for it, and for WeasyPrint only after pandoc.)
-        from .render import pandoc
-
-        pandoc.prestart(obj.root)
-        if not rough and (not formats or "pdf" in formats):
-            if jobs > 1:
-                pdf_pool.start_server()
-            else:
-                from .render import pdf
-
-                pdf.load_in_background()
-    from . import build as pipeline
-    from . import load, report, select
-
-    with stamp.Catch() as warned:  # what the project says, for a build with nothing to do to repeat
-        project = load.load_project(obj.root, briefs=briefs or None, rough=rough)
-        if every_edition:
-            pandoc.warm_up_idle()  # if loading asked pandoc nothing (every reading was kept)
-        _audiences_known(ctx, project, briefs, audiences)
-        editions = select.plan_or_raise(project, list(briefs), list(audiences))
-        if redline:
-            _has_version(ctx, obj.root, {e.brief.id for e in editions}, redline)
-        if shard:
-            editions = select.shard(editions, *shard)
-        if formats or pdf_variant or rough:
-            editions = [report.with_options(e, formats, pdf_variant, rough) for e in editions]
-        report.warn_withheld(editions)
-    results = report.run_build(editions, jobs, force, obj.quiet, warn=False)
-    if not audiences and not shard:  # what was built is all there is of these briefs
-        pipeline.prune(project, editions, list(briefs) or None)
-    pipeline.raise_failures(results)
-    described: list[str] = []
-    with stamp.Catch() as warned_after:
-        if redline is not None:
-            from . import redlines
-
-            done = redlines.build_redlines(editions, redline or None)
-            if not obj.quiet:
-                click.echo("\n".join(redlines.describe(done)))
-            redlines.raise_failures(done)
-            described = redlines.describe(
-                [
-                    dataclasses.replace(r, status="up to date") if r.status == "built" else r
-                    for r in done
-                ]
-            )
-    said = stamp.Said(
-        warnings=warned.caught,
-        names=[edition.name for edition in editions],
-        rows=[dataclasses.replace(row, status="up to date") for row in report.rows(results)],
-        folders=[str(pipeline.edition_dir(edition)) for edition in editions],
-        rough=rough,
-        after=warned_after.caught,
-        notes=described,
+    obj = _root(ctx)
+    request = workflow.Request(
+        briefs, audiences, formats, jobs, force, pdf_variant, shard, rough, redline, obj.quiet
     )
-    read = {str(obj.root / rel): digest for r in results for rel, digest in r.inputs.items()}
-    stamp.keep(obj.root, options, start, read, said, lambda: all(map(pipeline.holds, results)))
+    workflow.build(obj.root, request)
 
 
 @cli.command()
@@ -406,7 +240,9 @@ def check(
     from . import report
 
     obj = _root(ctx)
-    _briefs_known(ctx, obj.root, briefs)
+    from . import workflow
+
+    workflow.briefs_known(obj.root, briefs)
     report.check(obj.root, list(briefs), strict, output, max_age, quiet=obj.quiet)
 
 
@@ -469,9 +305,11 @@ def email_(
     from . import deliver, distribution, load, redlines, select, smtp
 
     obj = _root(ctx)
-    _briefs_known(ctx, obj.root, (brief,))
+    from . import workflow
+
+    workflow.briefs_known(obj.root, (brief,))
     project = load.load_project(obj.root, briefs=[brief])
-    _audiences_known(ctx, project, (brief,), (audience,))
+    workflow.audiences_known(project, (brief,), (audience,))
     editions = select.plan_or_raise(project, [brief], [audience])
     settings = smtp.smtp_settings() if send else None  # fail before building anything
     # Lists may name other briefs, read here by name only.
@@ -516,9 +354,11 @@ def release_(
     from .render import pdf_pool
 
     obj = _root(ctx)
-    _briefs_known(ctx, obj.root, (brief,))
+    from . import workflow
+
+    workflow.briefs_known(obj.root, (brief,))
     project = load.load_project(obj.root, briefs=[brief])
-    _audiences_known(ctx, project, (brief,), audiences)
+    workflow.audiences_known(project, (brief,), audiences)
     jobs = jobs or pdf_pool.default_jobs()
     done = release.release(
         project, brief, list(audiences), note, lambda e: report.run_build(e, jobs, False, True)
@@ -548,9 +388,11 @@ def preview(
     from . import preview as live
 
     obj = _root(ctx)
-    _briefs_known(ctx, obj.root, (brief,))
+    from . import workflow
+
+    workflow.briefs_known(obj.root, (brief,))
     project = load.load_project(obj.root, briefs=[brief])
-    _audiences_known(ctx, project, (brief,), audiences)
+    workflow.audiences_known(project, (brief,), audiences)
     names = list(audiences) or list(project.briefs[brief].audiences)
     live.serve(
         obj.root, brief, names, port, open_browser=not no_open, echo=click.echo, debug=obj.debug

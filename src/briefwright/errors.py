@@ -70,7 +70,20 @@ def folded(text: str) -> str:
 
 
 class Invalid(click.BadParameter):
-    """A value on the command line that cannot be used, said in lines that fit the terminal."""
+    """A value on the command line that cannot be used, said in lines that fit the terminal.
+
+    Raised outside the command's own function (workflow.py), it takes the
+    running command's context, so that the usage line still names the command.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        ctx: click.Context | None = None,
+        param: click.Parameter | None = None,
+        param_hint: str | None = None,
+    ) -> None:
+        super().__init__(message, ctx or click.get_current_context(silent=True), param, param_hint)
 
     def format_message(self) -> str:
         return folded(f"Error: {super().format_message()}")[len("Error: ") :]
