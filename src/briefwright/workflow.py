@@ -44,35 +44,28 @@ class Request:
 
 def build(root: Path, request: Request) -> None:
     """Run one ``brief build``: say so if nothing changed, else build, prune, redline."""
-    briefs, audiences, formats = request.briefs, request.audiences, request.formats
-    force, rough, redline, shard = request.force, request.rough, request.redline, request.shard
-    pdf_variant, quiet = request.pdf_variant, request.quiet
     from . import stamp
 
     # A build with nothing to do says so from its stamp, without loading the project
-    # (not with --force, which rebuilds anyway).
+    # (not with --force, which rebuilds anyway). Its options are what was asked for
+    # (quiet too, which hides the warnings a stamp would say again), not how (jobs).
     options = {
-        "briefs": briefs,
-        "audiences": audiences,
-        "formats": formats,
-        "pdf_variant": pdf_variant,
-        "shard": shard,
-        "rough": rough,
-        "redline": redline,
-        "quiet": quiet,  # which hides the warnings a stamp would say again
+        key: value
+        for key, value in dataclasses.asdict(request).items()
+        if key not in ("jobs", "force")
     }
     started = stamp.clock()
-    if not force:
+    if not request.force:
         said = stamp.recall(root, options)
         if said is not None:
-            say_again(said, started, quiet)
+            say_again(said, started, request.quiet)
             return
     start = stamp.begin(root, started)
-    briefs_known(root, briefs)
+    briefs_known(root, request.briefs)
     from .render import pdf_pool
 
     jobs = request.jobs or pdf_pool.default_jobs()
-    every_edition = force or not output_dir(root).is_dir()
+    every_edition = request.force or not output_dir(root).is_dir()
     if every_edition:
         # Every edition will be built: while the project loads, pandoc reads its
         # sections, and the PDF workers' fork server loads WeasyPrint.
@@ -81,7 +74,7 @@ def build(root: Path, request: Request) -> None:
         from .render import pandoc
 
         pandoc.prestart(root)
-        if not rough and (not formats or "pdf" in formats):
+        if not request.rough and (not request.formats or "pdf" in request.formats):
             if jobs > 1:
                 pdf_pool.start_server()
             else:
@@ -92,29 +85,34 @@ def build(root: Path, request: Request) -> None:
     from . import load, report, select
 
     with stamp.Catch() as warned:  # what the project says, for a build with nothing to do to repeat
-        project = load.load_project(root, briefs=briefs or None, rough=rough)
+        project = load.load_project(root, briefs=request.briefs or None, rough=request.rough)
         if every_edition:
             pandoc.warm_up_idle()  # if loading asked pandoc nothing (every reading was kept)
-        audiences_known(project, briefs, audiences)
-        editions = select.plan_or_raise(project, list(briefs), list(audiences))
-        if redline:
-            has_version(root, {e.brief.id for e in editions}, redline)
-        if shard:
-            editions = select.shard(editions, *shard)
-        if formats or pdf_variant or rough:
-            editions = [report.with_options(e, formats, pdf_variant, rough) for e in editions]
+        audiences_known(project, request.briefs, request.audiences)
+        editions = select.plan_or_raise(project, list(request.briefs), list(request.audiences))
+        if request.redline:
+            has_version(root, {e.brief.id for e in editions}, request.redline)
+        if request.shard:
+            editions = select.shard(editions, *request.shard)
+        if request.formats or request.pdf_variant or request.rough:
+            editions = [
+                report.with_options(e, request.formats, request.pdf_variant, request.rough)
+                for e in editions
+            ]
         report.warn_withheld(editions)
-    results = report.run_build(editions, jobs, force, quiet, warn=False)
-    if not audiences and not shard:  # what was built is all there is of these briefs
-        pipeline.prune(project, editions, list(briefs) or None)
+    results = report.run_build(editions, jobs, request.force, request.quiet, warn=False)
+    if (
+        not request.audiences and not request.shard
+    ):  # what was built is all there is of these briefs
+        pipeline.prune(project, editions, list(request.briefs) or None)
     pipeline.raise_failures(results)
     described: list[str] = []
     with stamp.Catch() as warned_after:
-        if redline is not None:
+        if request.redline is not None:
             from . import redlines
 
-            done = redlines.build_redlines(editions, redline or None)
-            if not quiet:
+            done = redlines.build_redlines(editions, request.redline or None)
+            if not request.quiet:
                 click.echo("\n".join(redlines.describe(done)))
             redlines.raise_failures(done)
             described = redlines.describe(
@@ -128,7 +126,7 @@ def build(root: Path, request: Request) -> None:
         names=[edition.name for edition in editions],
         rows=[dataclasses.replace(row, status="up to date") for row in report.rows(results)],
         folders=[str(pipeline.edition_dir(edition)) for edition in editions],
-        rough=rough,
+        rough=request.rough,
         after=warned_after.caught,
         notes=described,
     )
