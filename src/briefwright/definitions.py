@@ -25,7 +25,12 @@ PROBE = "BWDEFINITION"
 
 
 def check(
-    reader: Reader, rel: str, body: str, body_line: int, probed: tuple[str | None, list[str]]
+    reader: Reader,
+    rel: str,
+    body: str,
+    body_line: int,
+    probed: tuple[str | None, list[str]],
+    read: list[Any] | str | None = None,
 ) -> None:
     """Refuse a definition that would carry a passage's text or links out of it.
 
@@ -38,11 +43,14 @@ def check(
     note, now undefined, stays in place as text. So: a note defined in a
     passage must be used only inside it; a link reference may not be defined
     in one; and no note is defined twice (pandoc would take the last).
+    ``probed`` is :func:`probe` of the body; ``read``, pandoc's reading of its
+    text, if it was read already.
     """
     text, labels = probed
     if text is None:
         return
-    read = readings.read_texts(reader.root, [text], rel)[0]
+    if read is None:  # not asked for with the sections' reading
+        read = readings.read_texts(reader.root, [text], rel)[0]
     if isinstance(read, str):  # unchecked, a definition could carry text out of a passage
         reader.problems.error(
             rel,

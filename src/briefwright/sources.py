@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import data, definitions, figures, images, passages, sanitise, schema, tree
+from . import data, definitions, figures, images, passages, readings, sanitise, schema, tree
 from .markings import Scheme
 from .models import ID_RE, Collection, Section, SectionFile, SectionTree
 from .reader import Reader, key_line, level_of, line_of
-from .readings import MAX_DEPTH, METADATA, read_texts
+from .readings import MAX_DEPTH, METADATA
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,8 @@ class _Front:
     data: Any
     body: str
     body_line: int
+    # pandoc's second reading of the body for the definition check, if _trees asked for it.
+    probe_read: list[Any] | str | None = None
 
     @functools.cached_property
     def probe(self) -> tuple[str | None, list[str]]:
@@ -150,19 +152,18 @@ def _trees(reader: Reader, fronts: list[_Front]) -> dict[str, list[Any] | str]:
 
     The second reading that checks where notes and links are defined (see
     :func:`definitions.check`) is asked for in the same request wherever it
-    may be needed, so that it is kept already when the check looks for it,
-    instead of waiting behind what pandoc is asked next. Only the tree decides
+    may be needed (kept in ``probe_read``), instead of a request of its own
+    that would wait behind what pandoc is asked next. Only the tree decides
     whether it is needed: a body that may hold a div or span is all it takes.
     """
     texts: list[str] = []
     for front in fronts:
         texts += [f"{LEAD} {front.meta.title}", f"{LEAD} {front.meta.summary}", front.body]
-    texts += [
-        f.probe[0]
-        for f in fronts
-        if definitions.may_hold_passages(f.body) and f.probe[0] is not None
-    ]
-    read = read_texts(reader.root, texts, "the sections")
+    probed = [f for f in fronts if definitions.may_hold_passages(f.body) and f.probe[0]]
+    texts += [f.probe[0] or "" for f in probed]
+    read = readings.read_texts(reader.root, texts, "the sections")
+    for front, reading in zip(probed, read[3 * len(fronts) :], strict=True):
+        front.probe_read = reading
     found: dict[str, list[Any] | str] = {}
     for index, front in enumerate(fronts):
         parts = read[3 * index : 3 * index + 3]
@@ -290,7 +291,9 @@ def _checked_tree(
             )
             images.check(reader, rel, front.path.parent, image, line)
     if passages.passages(body) or any(figures.kind(n) for n in tree.nodes(body)):
-        definitions.check(reader, front.rel, front.body, front.body_line, front.probe)
+        definitions.check(
+            reader, front.rel, front.body, front.body_line, front.probe, front.probe_read
+        )
     if title is None or summary is None or len(problems.errors) > before:
         return None
     return SectionTree(title=title, summary=summary, body=body)
