@@ -1,8 +1,10 @@
-"""tree.copy: what each audience's selection and each slot's filling start from."""
+"""tree.copy and tree.filter_lists: what selection, filling and sanitising stand on."""
 
 from __future__ import annotations
 
-from briefwright import tree
+import pytest
+
+from briefwright import sanitise, tree
 
 
 def test_a_copy_shares_nothing_with_the_tree() -> None:
@@ -66,3 +68,11 @@ def test_every_list_of_nodes_is_filtered_wherever_it_sits() -> None:
     assert raw == 20  # each <b>n</b> is two raw inlines
     assert not any(node["t"] == "RawInline" for node in tree.nodes(blocks))
     assert all(items and isinstance(items[0], dict) for items in seen)  # not attrs, not []
+
+
+def test_raw_markup_where_no_filter_looks_is_refused() -> None:
+    """filter_lists passes over lists that do not start with a node; the sanitiser does not."""
+    script = {"t": "RawBlock", "c": ["html", "<script>steal()</script>"]}
+    malformed = [{"t": "Div", "c": [["", [], []], ["text first", script]]}]
+    with pytest.raises(ValueError, match="raw element"):
+        sanitise.sanitise(malformed)

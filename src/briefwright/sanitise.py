@@ -113,6 +113,8 @@ def sanitise(value: Any) -> list[Removed]:
 
     tree.filter_lists(value, clean)
     for node in tree.nodes(value):
+        if node["t"] in ("RawBlock", "RawInline"):  # in no list of nodes: pandoc puts none so
+            raise ValueError("a raw element outside any list of blocks or inlines is not read")
         removed.extend(_drop_attributes(node))
     return removed
 
