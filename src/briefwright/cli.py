@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -17,9 +17,6 @@ from . import __version__
 from .errors import BriefError, Invalid, Usage, did_you_mean
 from .formats import FORMATS, NAMES
 from .roots import find_root
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger(__name__)
 

@@ -113,8 +113,7 @@ def _newlines(data: bytes) -> bytes:
 
 
 def image_path(folder: Path, target: str) -> Path | None:
-    """Return the file an image's target names, from ``folder``, as written; None if it
-    names none of the project's by its name.
+    """Return the file an image's target names, from ``folder``, as written, or None.
 
     A target is a URL: its escapes are decoded, and what follows ``?`` or
     ``#`` is no part of the file's name. One with a scheme (``file:`` too) or

@@ -113,7 +113,9 @@ def sanitise(value: Any) -> list[Removed]:
 
     tree.filter_lists(value, clean)
     for node in tree.nodes(value):
-        if node["t"] in ("RawBlock", "RawInline"):  # in no list of nodes: pandoc puts none so
+        # A raw element that filter_lists did not reach sits in no list of nodes, which no
+        # tree pandoc writes has: refuse it rather than publish it.
+        if node["t"] in ("RawBlock", "RawInline"):
             raise ValueError("a raw element outside any list of blocks or inlines is not read")
         removed.extend(_drop_attributes(node))
     return removed

@@ -14,12 +14,11 @@ of the columns that hold the longest (or, if that is not enough, every cell)
 get ``break-anywhere``: their words may break between any two characters,
 rather than the table run off the page. Elsewhere a word breaks only where
 it is wider than its column, which also keeps WeasyPrint from measuring
-every cell a character at a time. A table whose
-columns pandoc gave equal widths (a pipe table whose separator dashes are
-all alike says nothing about widths; pandoc shares the width out evenly
-once any of its lines is long) gets widths from its content instead, as a
-browser's automatic layout would: every format then sizes it alike, the
-DOCX included.
+every cell a character at a time. A table whose columns pandoc gave equal
+widths (a pipe table whose separator dashes are all alike says nothing about
+widths; pandoc shares the width out evenly once any of its lines is long)
+gets widths from its content instead, as a browser's automatic layout
+would: every format then sizes it alike, the DOCX included.
 """
 
 from __future__ import annotations
