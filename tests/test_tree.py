@@ -67,12 +67,19 @@ def test_every_list_of_nodes_is_filtered_wherever_it_sits() -> None:
     tree.filter_lists(blocks, drop_raw)
     assert raw == 20  # each <b>n</b> is two raw inlines
     assert not any(node["t"] == "RawInline" for node in tree.nodes(blocks))
-    assert all(items and isinstance(items[0], dict) for items in seen)  # not attrs, not []
+    assert all(any(isinstance(item, dict) for item in items) for items in seen)  # no attrs
+
+
+def test_a_node_in_a_list_that_starts_otherwise_is_filtered_too() -> None:
+    script = {"t": "RawBlock", "c": ["html", "<script>steal()</script>"]}
+    odd = [{"t": "Div", "c": [["", [], []], ["text first", script]]}]
+    tree.filter_lists(odd, lambda items: [i for i in items if i is not script])
+    assert not any(node["t"] == "RawBlock" for node in tree.nodes(odd))
 
 
 def test_raw_markup_where_no_filter_looks_is_refused() -> None:
-    """filter_lists passes over lists that do not start with a node; the sanitiser does not."""
+    """A raw element held in no list, which filter_lists cannot drop, stops the sanitiser."""
     script = {"t": "RawBlock", "c": ["html", "<script>steal()</script>"]}
-    malformed = [{"t": "Div", "c": [["", [], []], ["text first", script]]}]
+    malformed = [{"t": "Para", "c": {"held": script}}]
     with pytest.raises(ValueError, match="raw element"):
         sanitise.sanitise(malformed)

@@ -113,10 +113,10 @@ def sanitise(value: Any) -> list[Removed]:
 
     tree.filter_lists(value, clean)
     for node in tree.nodes(value):
-        # A raw element that filter_lists did not reach sits in no list of nodes, which no
-        # tree pandoc writes has: refuse it rather than publish it.
+        # A raw element that filter_lists did not reach is held in no list, which no tree
+        # pandoc writes has: refuse it rather than publish it.
         if node["t"] in ("RawBlock", "RawInline"):
-            raise ValueError("a raw element outside any list of blocks or inlines is not read")
+            raise ValueError("a raw element held in no list of nodes is not read")
         removed.extend(_drop_attributes(node))
     return removed
 

@@ -73,17 +73,20 @@ def filter_lists(value: Any, fn: Callable[[list[Any]], list[Any]]) -> None:
     """Replace every list of nodes in the tree, in place, with ``fn`` of it (to drop or swap nodes).
 
     Lists are rewritten before their items are visited, so ``fn`` sees the
-    items a parent's rewrite kept. A list of nodes is one whose first item is a
-    dict: pandoc's lists of blocks and inlines hold nothing else, and its other
-    lists (an element's attributes, a cell's parts, a list's numbering) start
-    with something else; ``fn`` is not called on those, nor on an empty list.
+    items a parent's rewrite kept. A list of nodes is any list that holds a
+    dict: pandoc's lists of blocks and inlines, and a few of its others (a
+    table cell's parts hold its alignment). ``fn`` is not called on the lists
+    that hold none (an element's attributes, its classes, a list's numbering),
+    which are most of a tree's lists; nothing it could drop or swap is there.
     """
     stack = [value]
     pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
         item = pop()
         if item.__class__ is list:
-            if item and item[0].__class__ is dict:
+            if item and (
+                item[0].__class__ is dict or any(child.__class__ is dict for child in item)
+            ):
                 item[:] = fn(item)
             extend(reversed(item))
         elif item.__class__ is dict:
