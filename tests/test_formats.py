@@ -140,3 +140,28 @@ def test_the_one_pager_is_one_page_in_word_and_libreoffice_too(tmp_path: Path, f
     source = root / "build" / "ukraine-security-guarantees" / "executive"
     converted = libreoffice_pdf(source / f"ukraine-security-guarantees-executive.{fmt}", tmp_path)
     assert len(PdfReader(converted).pages) == 1
+
+
+def _line_lengths(pdf: Path) -> list[int]:
+    """The lengths of the body's full lines (over 50 characters), cover and back page left out."""
+    pages = PdfReader(pdf).pages[2:-1]
+    lines = (line.strip() for page in pages for line in page.extract_text().splitlines())
+    return sorted(len(line) for line in lines if len(line) > 50)
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx", "odt"])
+def test_the_full_brief_reads_at_about_75_characters_a_line(
+    sample: Built, tmp_path: Path, fmt: str
+) -> None:
+    # A readable measure is 65 to 80 characters a line: on paper, in Word and in LibreOffice.
+    if fmt == "pdf":
+        printed = sample.path("analyst", "pdf")
+    else:
+        built = sample
+        if fmt == "odt":
+            built = build_copy(tmp_path / "proj", "-a", "analyst", "-f", fmt)
+        printed = libreoffice_pdf(built.path("analyst", fmt), tmp_path)
+    lengths = _line_lengths(printed)
+    assert len(lengths) > 100
+    median, longer = lengths[len(lengths) // 2], lengths[len(lengths) * 9 // 10]
+    assert 65 <= median <= 80 and longer <= 90, (median, longer)

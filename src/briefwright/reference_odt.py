@@ -31,12 +31,14 @@ FONTS = f"""
 """
 
 _SERIF = f'style:font-name="{SERIF}"'
+# The full brief's measure: 11 pt on 134 mm, about 75 characters a line (Cambria, or Caladea).
+_TEXT_WIDTH = "134mm"
 _SANS = f'style:font-name="{SANS}"'
 
 STYLES = f"""
 <style:default-style style:family="paragraph">
   <style:paragraph-properties fo:margin-bottom="0.08in"/>
-  <style:text-properties {_SERIF} fo:font-size="10.5pt" fo:language="en" fo:country="GB"/>
+  <style:text-properties {_SERIF} fo:font-size="11pt" fo:language="en" fo:country="GB"/>
 </style:default-style>
 <style:style style:name="Title" style:family="paragraph" style:parent-style-name="Heading">
   <style:paragraph-properties fo:margin-top="0in" fo:margin-bottom="0.05in"/>
@@ -75,7 +77,7 @@ STYLES = f"""
   <style:paragraph-properties fo:margin-bottom="0.03in" fo:padding-bottom="0.03in"
     fo:border-bottom="0.5pt solid #DDE1E7">
     <style:tab-stops>
-      <style:tab-stop style:position="168mm" style:type="right" style:leader-style="dotted"
+      <style:tab-stop style:position="{_TEXT_WIDTH}" style:type="right" style:leader-style="dotted"
         style:leader-text="."/>
     </style:tab-stops>
   </style:paragraph-properties>
@@ -114,7 +116,7 @@ MASTER = f"""<style:master-page style:name="Standard" style:page-layout-name="Mp
 PAGE = (
     'fo:page-width="210mm" fo:page-height="297mm" style:num-format="1" '
     'style:print-orientation="portrait" fo:margin-top="15mm" fo:margin-bottom="15mm" '
-    'fo:margin-left="22mm" fo:margin-right="20mm"'
+    'fo:margin-left="38mm" fo:margin-right="38mm"'
 )
 
 
@@ -123,10 +125,11 @@ def _styles(xml: str, compact: bool = False) -> str:
     (``compact``: a smaller body and narrower margins, for the short products)."""
     styles, page = STYLES, PAGE
     if compact:
-        body = 'fo:font-size="10.5pt" fo:language'
+        body = 'fo:font-size="11pt" fo:language'
         assert body in styles
         styles = styles.replace(body, 'fo:font-size="10pt" fo:language', 1)
-        page = page.replace('"22mm"', '"16mm"').replace('"20mm"', '"16mm"')
+        styles = styles.replace(f'"{_TEXT_WIDTH}"', '"178mm"', 1)
+        page = page.replace('"38mm"', '"16mm"')
     xml = xml.replace("<office:font-face-decls>", "<office:font-face-decls>" + FONTS, 1)
     # pandoc's own paragraph default (Times New Roman, 12 pt, en-US) would follow ours
     # and win: it goes.
