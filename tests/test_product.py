@@ -198,6 +198,66 @@ def test_the_two_pager_is_at_most_two_pages_in_two_columns(tmp_path: Path) -> No
     assert NUMBER.replace("4", "4") in reader.pages[0].extract_text()
 
 
+def _footer(page: object) -> str:
+    """The text printed in a PDF page's bottom 20 mm."""
+    feet: list[str] = []
+
+    def visit(text: str, cm: object, tm: list[float], *_: object) -> None:
+        if tm[5] < 20 * 72 / 25.4:
+            feet.append(text)
+
+    page.extract_text(visitor_text=visit)  # type: ignore[attr-defined]
+    return "".join(feet)
+
+
+def test_the_two_pager_at_summary_depth_prints_nothing_empty(tmp_path: Path) -> None:
+    from .conftest import REPO
+
+    audiences = AUDIENCES + (
+        "focus:\n  label: Readers\n  layout: two-pager\n  depth: summary\n"
+        "  clearance: TLP:CLEAR\n  formats: [pdf, html, docx]\n"
+    )
+    brief = (REPO / "briefs/ukraine-security-guarantees.yaml").read_text()
+    brief = brief.split("sections:")[0] + (
+        "sections: [what-are-guarantees, paris-meeting, us-role]\naudiences:\n  focus: {}\n"
+    )
+    import shutil
+
+    shutil.copytree(REPO / "sources", tmp_path / "sources")
+    write_files(tmp_path, {"briefs/audiences.yaml": audiences, "briefs/b.yaml": brief})
+    result = run(tmp_path, "build", "-a", "focus")
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "build/b/focus"
+    reader = PdfReader(folder / "b-focus.pdf")
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    html = (folder / "b-focus.html").read_text()
+    paragraphs = [p.text for p in docx.Document(str(folder / "b-focus.docx")).paragraphs]
+    # Nothing is cited at summary depth: no References heading over an empty list.
+    assert "References" not in text and 'id="references"' not in html
+    assert "References" not in paragraphs
+    # The first section's summary is the box, labelled as such; its heading is not repeated
+    # with nothing under it.
+    first = "What are binding security guarantees for Ukraine?"
+    assert "Bottom line." in text and "Key points." not in text
+    assert first not in text and first not in paragraphs
+    assert 'id="sec-what-are-guarantees"' in html
+    # The disclaimer closes the edition.
+    assert paragraphs[-1].startswith("This brief is the work of")
+    # Number and date in the footer of every page, not only its header.
+    for page in reader.pages:
+        assert NUMBER in _footer(page) and "29 November 2026" in _footer(page)
+
+
+def test_the_disclaimer_follows_the_references(sample: Built) -> None:
+    disclaimer = "This brief is the work of the Policy Analysis Unit."
+    html = sample.path("public", "html").read_text()
+    assert html.index('id="refs"') < html.index(disclaimer)
+    last = pdf_pages(sample.path("public", "pdf"))[-1]
+    assert last.index("References") < last.index(disclaimer)
+    paragraphs = [p.text for p in docx.Document(str(sample.path("public", "docx"))).paragraphs]
+    assert paragraphs[-1].startswith(disclaimer)
+
+
 def test_the_web_page_carries_the_shipped_fonts(sample: Built) -> None:
     html = sample.path("public", "html").read_text()
     faces = re.findall(r'@font-face \{ font-family: "([^"]+)"[^}]*data:font/woff2;base64,', html)

@@ -191,19 +191,32 @@ def _raster(svg: str, fonts: list[Path]) -> dict[str, str]:
 
 
 def drop_empty_references(doc: Node) -> None:
-    """Remove the References heading, and links to it, when the edition cites nothing."""
-    blocks = doc["blocks"]
-    for index, block in enumerate(blocks):
-        if block["t"] == "Div" and block["c"][0][0] == "refs" and not block["c"][1]:
-            del blocks[index]
-            if (
-                index
-                and blocks[index - 1]["t"] == "Header"
-                and blocks[index - 1]["c"][1][0] == "references"
-            ):
-                del blocks[index - 1]
-            break
-    else:
+    """Remove the References heading, and links to it, when the edition cites nothing.
+
+    The list of references may be anywhere a layout puts it (inside its columns, say).
+    """
+    dropped = False
+
+    def drop(blocks: list[Any]) -> list[Any]:
+        nonlocal dropped
+        kept: list[Any] = []
+        for block in blocks:
+            empty = (
+                block.__class__ is dict
+                and block.get("t") == "Div"
+                and block["c"][0][0] == "refs"
+                and not block["c"][1]
+            )
+            if not empty:
+                kept.append(block)
+                continue
+            dropped = True
+            if kept and kept[-1].get("t") == "Header" and kept[-1]["c"][1][0] == "references":
+                kept.pop()
+        return kept
+
+    filter_lists(doc["blocks"], drop)
+    if not dropped:
         return
 
     def links_to_references(item: Any) -> bool:
