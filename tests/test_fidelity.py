@@ -13,6 +13,7 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
+import docx
 import pytest
 from pypdf import PdfReader
 
@@ -219,13 +220,25 @@ def test_a_sections_own_closing_references_heading_is_not_printed_twice(
     assert len(re.findall(r"<h\d[^>]*>References</h\d>", html)) == 1
 
 
-def test_numbered_code_lines_are_kept_without_a_warning(project: Callable[..., Path]) -> None:
-    body = '```{.python .numberLines startFrom="10"}\nx = 1\ny = 2\n```\n'
+def test_numbered_code_lines_are_numbered_in_every_format(project: Callable[..., Path]) -> None:
+    body = '```{.python .numberLines startFrom="9"}\nx = 1\ny = 2\n```\n'
     root = project(files(body))
-    result = run(root, "build", "-a", "analyst")
+    result = run(
+        root, "build", "-a", "analyst", "-f", "pdf", "-f", "html", "-f", "docx", "-f", "odt"
+    )
     assert result.exit_code == 0 and "startFrom" not in result.output, result.output
-    html = (root / "build/demo/analyst/demo-analyst.html").read_text()
-    assert "numberLines" in html and "counter-reset: source-line 9" in html  # from line 10
+    folder = root / "build/demo/analyst"
+    html = (folder / "demo-analyst.html").read_text()
+    assert "numberLines" in html and "counter-reset: source-line 8" in html  # from line 9
+    # The stylesheet prints the numbers: on paper, as pypdf reads the page, they lead the lines.
+    text = "".join(page.extract_text() for page in PdfReader(folder / "demo-analyst.pdf").pages)
+    assert re.search(r"\b9 ?x = 1\s+10 ?y = 2", text), text
+    # The office formats' writers drop them: the lines carry them as text.
+    lines = [p.text for p in docx.Document(str(folder / "demo-analyst.docx")).paragraphs]
+    assert any(" 9  x = 1\n10  y = 2" in line for line in lines), lines
+    with zipfile.ZipFile(folder / "demo-analyst.odt") as odt:
+        content = odt.read("content.xml").decode()
+    assert "9" in content and re.search(r"10(<text:s[^>]*/>| )+y = 2", content), content
 
 
 def test_a_source_id_gives_way_to_the_layouts_own(project: Callable[..., Path]) -> None:

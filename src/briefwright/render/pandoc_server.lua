@@ -236,8 +236,27 @@ local function without_print_notes(doc, request, each_block)
   }
 end
 
--- The tree as Word gets it: the contents unbulleted, the print page's copies out,
--- and every image embedded.
+-- A code block's numbered lines ({.numberLines}, from startFrom) in the office formats,
+-- whose writers drop the numbers: each line starts with its number, as on paper.
+local function numbered_lines(block)
+  if not block.classes:includes("numberLines") then
+    return nil
+  end
+  local first = tonumber(block.attributes.startFrom or "") or 1
+  local lines = {}
+  for line in (block.text .. "\n"):gmatch("(.-)\n") do
+    lines[#lines + 1] = line
+  end
+  local width = #tostring(first + #lines - 1)
+  for index, line in ipairs(lines) do
+    lines[index] = string.format("%" .. width .. "d  %s", first + index - 1, line)
+  end
+  block.text = table.concat(lines, "\n")
+  return block
+end
+
+-- The tree as Word gets it: the contents unbulleted, the print page's copies out, code
+-- lines numbered where asked, and every image embedded.
 local function for_word(doc, request)
   doc = without_print_notes(doc, request, function(block)
     if block.t == "Div" and block.classes:includes("contents") then
@@ -249,6 +268,7 @@ local function for_word(doc, request)
   end)
   local rasters = option(request, "rasters") or {}
   return doc:walk {
+    CodeBlock = numbered_lines,
     Image = function(image)
       if image.src:sub(1, 5) ~= "data:" then
         error("an image that is not embedded reached the DOCX writer: " .. image.src, 0)
