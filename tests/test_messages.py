@@ -104,7 +104,7 @@ def test_a_section_above_clearance_names_its_line_and_never_advises_raising_it(
         assert "raise" not in result.output
 
 
-def test_a_word_budget_set_in_the_brief_names_the_brief_and_line(
+def test_a_word_budget_set_in_the_brief_stops_check_and_build_naming_the_line(
     project: Callable[..., Path],
 ) -> None:
     root = project(
@@ -113,12 +113,19 @@ def test_a_word_budget_set_in_the_brief_names_the_brief_and_line(
             "sources/demo/intro.md": section("Q?", "S.", "word " * 10, marking="TLP:CLEAR"),
         }
     )
-    expect_error(
-        run(root, "check"),
+    said = (
         "error: briefs/demo.yaml:10: brief 'demo': the analyst edition has 23 words; its budget "
         "is 5 (over by 18) (longest sections: judgement (12), intro (11); shorten them, or drop "
-        "one from the audience's sections)",
+        "one from the audience's sections)"
     )
+    expect_error(run(root, "check"), said)
+    # The build stops on it too, in the same words, and builds nothing.
+    expect_error(run(root, "build"), said)
+    assert not (root / "build" / "demo").exists()
+    rough = run(root, "build", "--rough")
+    assert rough.exit_code == 0, rough.output
+    assert "the analyst edition has 23 words" in rough.output
+    assert (root / "build/demo/analyst/rough/demo-analyst-rough.html").is_file()
 
 
 def test_the_brief_count_includes_a_brief_that_did_not_load(

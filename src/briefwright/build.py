@@ -163,7 +163,9 @@ def _attempt(step: Callable[..., Any], *args: Any) -> tuple[Any, str | None]:
     try:
         return step(*args), None
     except BriefError as exc:
-        return None, exc.format_message()
+        # A problem of the inputs (a page budget) reads as every command reports it.
+        shown = "\n".join(problem.shown() for problem in exc.problems)
+        return None, shown or exc.format_message()
     except BrokenExecutor as exc:  # a PDF worker died (killed, out of memory)
         return None, f"a PDF worker stopped: {exc}"
 
@@ -382,7 +384,14 @@ def prune(project: Project, editions: list[Edition], briefs: list[str] | None) -
 def raise_failures(results: list[EditionResult]) -> None:
     failed = [r for r in results if r.status == "failed"]
     if failed:
-        lines = [f"{r.edition.name}: {r.error}" for r in failed]
+        # A problem shown as every command shows it names its brief and edition already.
+        lines = [
+            r.error
+            if r.error.startswith(("error: ", "warning: "))
+            else f"{r.edition.name}: {r.error}"
+            for r in failed
+            if r.error
+        ]
         raise BuildError(
             "\n".join(lines) + f"\n{len(failed)} edition(s) failed; "
             "their previous outputs were left as they were."

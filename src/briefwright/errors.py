@@ -6,6 +6,7 @@ exits with status 1 (2 for a ``CommandLineError``), with no traceback.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO, Any, Literal
@@ -148,6 +149,17 @@ class Problems:
     def raise_if_errors(self, error_class: type[BriefError] = ConfigError) -> None:
         if self.errors:
             raise error_class.from_problems(self.items)
+
+    def allow_budgets(self) -> None:
+        """Make the faults of word, page and summary budgets warnings, as a rough page allows."""
+        self.items = [
+            dataclasses.replace(
+                p, severity="warning", hint="a rough page allows it; an edition not"
+            )
+            if p.budget and p.severity == "error"
+            else p
+            for p in self.items
+        ]
 
 
 # --- naming what the user typed -------------------------------------------------

@@ -6,7 +6,6 @@ Nothing is written here. Every problem found is collected, and
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 import os
@@ -271,14 +270,7 @@ def load_with_problems(
             if glanced is not None:
                 elsewhere[glanced.id] = glanced
     if rough:
-        problems.items = [
-            dataclasses.replace(
-                p, severity="warning", hint="a rough page allows it; an edition not"
-            )
-            if p.budget and p.severity == "error"
-            else p
-            for p in problems.items
-        ]
+        problems.allow_budgets()
     project = Project(
         root=root,
         scheme=scheme,

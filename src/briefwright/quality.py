@@ -19,6 +19,8 @@ from .errors import BriefError, Problems
 from .load import build_date
 from .models import Audience, Edition, Project
 from .reader import line_of
+from .select import set_at as _set_at
+from .select import word_budgets
 from .sources import citations
 
 log = logging.getLogger(__name__)
@@ -135,21 +137,9 @@ def _why_not(audiences: list[Audience], found: passages.Passage, project: Projec
 
 def check_editions(editions: list[Edition], problems: Problems) -> None:
     """Report word budgets and reading grades per edition."""
+    word_budgets(editions, problems)
     for edition in editions:
         audience = edition.audience
-        counts = {s.id: len(tree.words(s.summary, s.body)) for s in edition.sections}
-        total = sum(counts.values())
-        if audience.max_words is not None and total > audience.max_words:
-            longest = sorted(counts.items(), key=lambda item: item[1], reverse=True)[:3]
-            problems.error(
-                *_set_at(edition, "max_words"),
-                f"brief '{edition.brief.id}': the {audience.name} edition has {total} words; "
-                f"its budget is {audience.max_words} (over by {total - audience.max_words})",
-                "longest sections: "
-                + ", ".join(f"{k} ({v})" for k, v in longest)
-                + "; shorten them, or drop one from the audience's sections",
-                budget=True,
-            )
         if audience.reading_grade is not None:
             grades = {
                 s.id: reading_grade(tree.stringify([{"t": "Para", "c": s.summary}, *s.body]))
@@ -169,11 +159,6 @@ def check_editions(editions: list[Edition], problems: Problems) -> None:
                 )
 
 
-def _set_at(edition: Edition, key: str) -> tuple[str, int | None]:
-    """Return the file and line that set an audience's ``key`` (audiences.yaml or the brief)."""
-    return edition.audience.where.get(key, (edition.brief.rel, None))
-
-
 def reading_grade(text: str) -> float:
     """Return the Flesch-Kincaid grade of plain text."""
     import readability  # small, pure Python; loaded only when a grade is asked for
@@ -190,7 +175,7 @@ def check_pages(editions: list[Edition], problems: Problems) -> None:
     budgeted = [e for e in editions if e.audience.max_pages is not None]
     if not budgeted:
         return
-    from .render.edition import _check_pages, render
+    from .render.edition import page_budget, render
 
     for edition in budgeted:
         # Laid out without its budget, so that the page count is ours to compare.
@@ -200,12 +185,9 @@ def check_pages(editions: list[Edition], problems: Problems) -> None:
         except BriefError as exc:
             problems.error(edition.brief.rel, None, exc.format_message())
             continue
-        try:
-            _check_pages(edition, pages or 0)
-        except BriefError as exc:
-            path, line = _set_at(edition, "max_pages")
-            message = f"brief '{edition.brief.id}': {exc.format_message()}"
-            problems.error(path, line, message, budget=True)
+        problem = page_budget(edition, pages or 0)
+        if problem is not None:
+            problems.items.append(problem)
 
 
 def check_charts(editions: list[Edition], problems: Problems) -> None:

@@ -307,9 +307,47 @@ def shard(editions: list[Edition], k: int, n: int) -> list[Edition]:
 
 
 def plan_or_raise(
-    project: Project, briefs: list[str] | None = None, audiences: list[str] | None = None
+    project: Project,
+    briefs: list[str] | None = None,
+    audiences: list[str] | None = None,
+    rough: bool = False,
 ) -> list[Edition]:
-    """Like ``plan``, but raise ReleaseError if any edition cannot be released as asked."""
+    """Like ``plan``, but raise ReleaseError if any edition cannot be released as asked.
+
+    An edition over its word budget is one of them, unless ``rough`` (a rough page
+    allows it, with a warning).
+    """
     editions, problems = plan(project, briefs, audiences)
+    word_budgets(editions, problems)
+    if rough:
+        problems.allow_budgets()
     problems.raise_if_errors(ReleaseError)
+    for warning in problems.warnings:
+        log.warning("%s", warning)
     return editions
+
+
+def word_budgets(editions: list[Edition], problems: Problems) -> None:
+    """Report each edition over its audience's ``max_words``, naming its longest sections."""
+    for edition in editions:
+        audience = edition.audience
+        if audience.max_words is None:
+            continue
+        counts = {s.id: len(tree.words(s.summary, s.body)) for s in edition.sections}
+        total = sum(counts.values())
+        if total > audience.max_words:
+            longest = sorted(counts.items(), key=lambda item: item[1], reverse=True)[:3]
+            problems.error(
+                *set_at(edition, "max_words"),
+                f"brief '{edition.brief.id}': the {audience.name} edition has {total} words; "
+                f"its budget is {audience.max_words} (over by {total - audience.max_words})",
+                "longest sections: "
+                + ", ".join(f"{k} ({v})" for k, v in longest)
+                + "; shorten them, or drop one from the audience's sections",
+                budget=True,
+            )
+
+
+def set_at(edition: Edition, key: str) -> tuple[str, int | None]:
+    """Return the file and line that set an audience's ``key`` (audiences.yaml or the brief)."""
+    return edition.audience.where.get(key, (edition.brief.rel, None))

@@ -89,7 +89,9 @@ def build(root: Path, request: Request) -> None:
         if every_edition:
             pandoc.warm_up_idle()  # if loading asked pandoc nothing (every reading was kept)
         audiences_known(project, request.briefs, request.audiences)
-        editions = select.plan_or_raise(project, list(request.briefs), list(request.audiences))
+        editions = select.plan_or_raise(
+            project, list(request.briefs), list(request.audiences), rough=request.rough
+        )
         if request.redline:
             has_version(root, {e.brief.id for e in editions}, request.redline)
         if request.shard:

@@ -10,9 +10,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import layouts, tree
+from .. import layouts, select, tree
 from ..assemble import Assembled, assemble, fill, keywords
-from ..errors import BuildError
+from ..errors import BuildError, Problem
 from ..formats import FORMATS
 from ..models import Edition, Format
 from . import ast, figures, html, pandoc, pdf, print_layout
@@ -215,16 +215,27 @@ def _add_pdf(edition: Edition, rendered: Rendered, pdf_result: tuple[bytes, int]
 
 
 def _check_pages(edition: Edition, pages: int) -> None:
+    problem = page_budget(edition, pages)
+    if problem is not None:
+        raise BuildError(problem.shown(), [problem])
+
+
+def page_budget(edition: Edition, pages: int) -> Problem | None:
+    """The problem of an edition over its ``max_pages``, as every command reports it."""
     limit = edition.audience.max_pages
     if limit is None or pages <= limit:
-        return
+        return None
     counts = {s.id: len(tree.words(s.summary, s.body)) for s in edition.sections}
     longest = sorted(counts.items(), key=lambda item: item[1], reverse=True)[:3]
     names = ", ".join(f"{name} ({count} words)" for name, count in longest)
     over = pages - limit
-    raise BuildError(
-        f"the {edition.audience.name} edition runs to {pages} pages; "
-        f"its limit is {limit} (over by {over} page{'s' if over > 1 else ''}). "
-        f"Longest sections: {names}. Shorten them, drop one from "
-        f"audiences.{edition.audience.name}.sections, or raise max_pages"
+    path, line = select.set_at(edition, "max_pages")
+    return Problem(
+        path,
+        line,
+        f"brief '{edition.brief.id}': the {edition.audience.name} edition runs to {pages} "
+        f"pages; its limit is {limit} (over by {over} page{'s' if over > 1 else ''})",
+        f"longest sections: {names}; shorten them, drop one from "
+        f"audiences.{edition.audience.name}.sections, or raise max_pages",
+        budget=True,
     )
