@@ -227,17 +227,25 @@ def test_a_chart_may_read_only_files_of_its_data_folder(
 def test_bad_data_is_an_error_with_file_line_and_fix(
     project: Callable[..., Path], changes: dict[str, str], where: str, message: str
 ) -> None:
-    expect_error(run(project(files(**changes), base=False), "check"), where, message)
+    # Said once, where it lies: what names a file that did not load is not told it is missing.
+    expect_error(
+        run(project(files(**changes), base=False), "check"), where, message, "1 problem found"
+    )
 
 
 def test_a_chart_addressed_to_an_audience_that_may_not_receive_it_is_an_error(
     project: Callable[..., Path],
 ) -> None:
-    body = '::: {.chart spec="secret.vl.yaml" audience="public"}\nA chart.\n:::\n'
+    # Its line is the div's, not that of prose that happens to name the marking first.
+    body = (
+        "Our `marking=\"TLP:AMBER\"` passages are few.\n\n"
+        '::: {.chart spec="secret.vl.yaml" audience="public"}\nA chart.\n:::\n'
+    )
     root = project(files(body), base=False)
     expect_error(
         run(root, "build"),
-        "addressed to audience 'public' but marked TLP:AMBER, above its clearance TLP:CLEAR",
+        "sources/demo/intro.md:8: the chart 'secret.vl.yaml' is addressed to audience 'public' "
+        "but marked TLP:AMBER, above its clearance TLP:CLEAR",
     )
 
 

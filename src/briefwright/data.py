@@ -73,6 +73,9 @@ class Folder:
 
     data: dict[str, DataFile] = field(default_factory=dict)
     charts: dict[str, ChartSpec] = field(default_factory=dict)
+    # Files that are there but did not load (their faults are reported): what names them
+    # is not told again that they are missing.
+    broken: set[str] = field(default_factory=set)
 
 
 def load(reader: Reader, scheme: Scheme, folder: Path) -> Folder:
@@ -90,6 +93,8 @@ def load(reader: Reader, scheme: Scheme, folder: Path) -> Folder:
             data = _data_file(reader, scheme, path)
             if data is not None:
                 found.data[name] = data
+            else:
+                found.broken.add(name)
         else:
             reader.problems.error(
                 reader.rel(path),
@@ -98,10 +103,12 @@ def load(reader: Reader, scheme: Scheme, folder: Path) -> Folder:
                 "keep CSV, JSON and YAML data and .vl.json/.vl.yaml charts in data/",
             )
     for path in sorted(p for p in folder.iterdir() if p.name.endswith(SPEC_SUFFIXES)):
-        spec = _chart(reader, path, found.data)
+        spec = _chart(reader, path, found)
         if spec is not None:
             found.charts[path.name] = spec
-    stems = [Path(name).stem for name in found.data]
+        else:
+            found.broken.add(path.name)
+    stems = [Path(name).stem for name in [*found.data, *found.broken]]
     for path in sorted(folder.glob("*.meta.yaml")):
         stem = path.name.removesuffix(".meta.yaml")
         if stems.count(stem) != 1:
@@ -138,7 +145,9 @@ def _data_file(reader: Reader, scheme: Scheme, path: Path) -> DataFile | None:
     if meta_path.is_file():
         raw = reader.yaml(meta_path)
         meta = reader.model(DataMeta, raw, meta_path, "a data file's description")
-        if meta is not None and meta.marking is not None:
+        if meta is None:
+            return None  # reported; its marking unknown, the data is not assumed public
+        if meta.marking is not None:
             level = level_of(
                 reader, scheme, meta.marking, meta_path, yamlfile.line_of(raw, ["marking"])
             )
@@ -242,7 +251,7 @@ def number(value: Any) -> float | None:
 # --- charts ---------------------------------------------------------------------------
 
 
-def _chart(reader: Reader, path: Path, data: dict[str, DataFile]) -> ChartSpec | None:
+def _chart(reader: Reader, path: Path, found: Folder) -> ChartSpec | None:
     rel = reader.rel(path)
     content = reader.text(path)
     if content is None:
@@ -261,8 +270,11 @@ def _chart(reader: Reader, path: Path, data: dict[str, DataFile]) -> ChartSpec |
         reader.problems.error(rel, 1, "must be a Vega-Lite specification (a mapping)")
         return None
     used: list[str] = []
-    faults = list(_check_spec(spec, data, used))
+    faults = list(_check_spec(spec, found.data, used))
     for where, message, hint in faults:
+        target = spec_value(spec, where)
+        if target in found.broken:  # its own fault is reported: the chart just does not load
+            continue
         reader.problems.error(rel, yamlfile.line_of(spec, where) if where else None, message, hint)
     if faults:
         return None
@@ -272,6 +284,17 @@ def _chart(reader: Reader, path: Path, data: dict[str, DataFile]) -> ChartSpec |
         )
         return None
     return ChartSpec(path.name, path, _plain(spec), tuple(dict.fromkeys(used)))
+
+
+def spec_value(spec: Any, where: tuple[Any, ...]) -> Any:
+    """The value at a key path of a specification (None where there is none)."""
+    value = spec
+    for step in where:
+        try:
+            value = value[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value
 
 
 def _check_spec(

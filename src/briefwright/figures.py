@@ -62,6 +62,7 @@ def resolve(node: Node, found: Folder) -> Figure | Fault:
                 else "a .chart names no spec",
                 f'write ::: {{.chart spec="name.vl.yaml"}}, a file of data/ (found: {known})',
                 name or ".chart",
+                said=name in found.broken,
             )
         if not tree.stringify(node["c"][1]).strip():
             return Fault(
@@ -80,6 +81,7 @@ def resolve(node: Node, found: Folder) -> Figure | Fault:
             f"data file '{name}' is not in data/",
             f"name a file of sources/<collection>/data/ (found: {known})",
             name,
+            said=name in found.broken,
         )
     columns = tuple(c.strip() for c in attrs.get("columns", "").split(",") if c.strip())
     unknown = [c for c in columns if c not in table.columns]

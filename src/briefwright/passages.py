@@ -51,6 +51,7 @@ class Fault:
     message: str
     hint: str
     needle: str | None = None
+    said: bool = False  # already reported where it lies (a data file that did not load)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Passage:
     element: str
     marking: str | None
     audiences: tuple[str, ...] | None
+    figure: tuple[str, str] | None = None  # a figure div's kind and file: ("chart", "p.vl.yaml")
 
 
 def resembles(name: str) -> str | None:
@@ -109,7 +111,15 @@ def passage(node: Node) -> Passage | None:
         return None
     audience = found.get("audience")
     names = tuple(audience.replace(",", " ").split()) if audience is not None else None
-    return Passage(node["t"], found.get("marking"), names)
+    kinds = tree.classes(node)
+    figure = (
+        ("chart", found["spec"])
+        if "chart" in kinds and found.get("spec")
+        else ("table", found["data"])
+        if "table" in kinds and found.get("data")
+        else None
+    )
+    return Passage(node["t"], found.get("marking"), names, figure)
 
 
 def passages(blocks: Any) -> list[Passage]:

@@ -73,13 +73,18 @@ def select(
         assert section.doc is not None, "select needs the project loaded with its trees"
         received, kept_levels, refused = _cut(section, audience_name, clearance, project, brief)
         for passage in refused:
+            # A figure is found by its file (its marking may come from its data); a
+            # passage by its marking.
+            kind, file = passage.figure or ("passage", None)
             problems.error(
                 section.rel,
-                line_of(section.body, passage.marking, section.body_line),
-                f"a passage (or table, or chart) is addressed to audience '{audience_name}' "
-                f"but marked {passage.marking}, above its clearance {clearance}",
-                f"remove '{audience_name}' from its audience=, or show it a passage marked "
-                "within its clearance",
+                line_of(section.body, file or passage.marking, section.body_line),
+                (f"the {kind} '{file}'" if file else "a passage")
+                + f" is addressed to audience '{audience_name}' but marked {passage.marking}, "
+                f"above its clearance {clearance}",
+                f"remove '{audience_name}' from its audience=, or show it "
+                + ("data marked" if file else "a passage marked")
+                + " within its clearance",
             )
         body: list[Any] = received.blocks
         if audience.depth == "summary":

@@ -251,6 +251,8 @@ def _checked_tree(
         if name == "body" and not faults:
             faults = figures.check(blocks, found, scheme)
         for fault in faults:
+            if fault.said:  # where it lies (a data file that did not load) says what is wrong
+                continue
             at = line or line_of(front.body, fault.needle, front.body_line)
             problems.error(rel, at, fault.message, fault.hint)
         if faults:
