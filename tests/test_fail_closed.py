@@ -85,6 +85,44 @@ def test_a_near_miss_key_is_refused_not_ignored(
     assert not (root / "build" / "demo").exists()
 
 
+@pytest.mark.parametrize(
+    ("attribute", "shown"),
+    [
+        ('level="TLP:RED"', 'level="TLP:RED"'),
+        ('sensitivity="RED"', 'sensitivity="RED"'),
+        ('security="amber"', 'security="amber"'),
+        ('restricted="analyst"', 'restricted="analyst"'),
+        (".amber", ".amber"),
+        (".RED", ".RED"),
+        (".analyst", ".analyst"),
+        (".analyst-only", ".analyst-only"),
+        ("#tlp-red", "#tlp-red"),
+        (".\u0430mber", ".\u0430mber"),  # Cyrillic a
+    ],
+)
+def test_a_class_id_or_value_naming_a_marking_or_audience_is_refused(
+    project: Callable[..., Path], attribute: str, shown: str
+) -> None:
+    # Whoever wrote it meant a restriction: it is refused, not removed with the text published.
+    for fence in (f"::: {{{attribute}}}\n{CANARY}\n:::\n", f"[{CANARY}]{{{attribute}}}\n"):
+        root = project(intro(fence))
+        for command in ("check", "build"):
+            expect_error(
+                run(root, command),
+                f"sources/demo/intro.md:6: '{shown}' names a marking or an audience, but only "
+                "marking= and audience= restrict a passage",
+            )
+        assert not (root / "build" / "demo").exists()
+
+
+def test_a_class_naming_the_lowest_marking_or_another_word_is_kept(
+    project: Callable[..., Path],
+) -> None:
+    body = "::: {.clear .red-lines #warning}\nText.\n:::\n"
+    result = run(project(intro(body)), "build", "-a", "public", "-f", "html")
+    assert result.exit_code == 0, result.output
+
+
 def test_an_upper_case_key_inside_a_list_is_refused(project: Callable[..., Path]) -> None:
     body = f'- item\n\n  ::: {{MARKING="TLP:RED"}}\n  {CANARY}\n  :::\n'
     expect_error(run(project(intro(body)), "check"), "sources/demo/intro.md:8: the attribute")

@@ -251,7 +251,7 @@ def load_with_problems(
     paths = brief_paths(root)
     chosen = paths if briefs is None else [p for p in paths if p.stem in set(briefs)]
     wanted = None if briefs is None else _collections_of(root, chosen)
-    collections = _load_collections(reader, scheme, parse, wanted)
+    collections = _load_collections(reader, scheme, parse, wanted, tuple(audiences))
     _check_collections(reader, audiences, collections)
 
     loaded: dict[str, Brief] = {}
@@ -296,9 +296,14 @@ def _collections_of(root: Path, paths: list[Path]) -> set[str]:
 
 
 def _load_collections(
-    reader: Reader, scheme: Scheme, parse: bool, names: set[str] | None
+    reader: Reader,
+    scheme: Scheme,
+    parse: bool,
+    names: set[str] | None,
+    audiences: tuple[str, ...] = (),
 ) -> dict[str, Collection]:
-    """Load every collection of sources/, or those ``names`` gives."""
+    """Load every collection of sources/, or those ``names`` gives (``audiences``: the
+    audience names, which no class or attribute of a source may use)."""
     collections: dict[str, Collection] = {}
     for name in collection_names(reader.root):
         if names is not None and name not in names:
@@ -312,7 +317,7 @@ def _load_collections(
                 "use lowercase letters, digits and hyphens",
             )
             continue
-        collections[name] = load_collection(reader, scheme, folder, parse)
+        collections[name] = load_collection(reader, scheme, folder, parse, audiences)
     return collections
 
 

@@ -12,8 +12,9 @@ never drops a restriction and publishes the text.
 from __future__ import annotations
 
 import html.parser
+import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,6 +153,51 @@ def check(blocks: Any) -> list[Fault]:
             faults.extend(_check_code(node["c"][1]))
         for text in _prose(node):
             faults.extend(_check_text(text))
+    return faults
+
+
+def _words(name: str) -> str:
+    """A class, id or value as lower-case words joined by hyphens: "TLP:AMBER" is tlp-amber."""
+    parts = (tree.skeleton(part) for part in re.split(r"[\W_]+", name))
+    return "-".join(part for part in parts if part)
+
+
+def named_restrictions(blocks: Any, labels: Iterable[str], audiences: Iterable[str]) -> list[Fault]:
+    """Return every class, id or attribute value that names a restricting marking or an
+    audience, where only ``marking=`` and ``audience=`` restrict: ``{level="TLP:RED"}``,
+    ``::: amber``, ``{.analyst-only}``. The sanitiser would drop it and publish the text;
+    whoever wrote it meant a restriction, so it is refused instead.
+
+    ``labels`` are the scheme's markings above its lowest, ``audiences`` the audience names.
+    """
+    full = {_words(label) for label in labels}  # tlp-amber-strict: anywhere is a restriction
+    alone = {w.split("-", 1)[1] for w in full if "-" in w}  # amber-strict, amber, red
+    alone |= {part for w in alone for part in w.split("-")} - {"strict"}
+    alone |= {_words(name) for name in audiences}
+    alone |= {f"{w}-only" for w in alone}
+
+    def restricts(text: str) -> bool:
+        words = _words(text)
+        return bool(words) and (words in alone or any(f"-{w}-" in f"-{words}-" for w in full))
+
+    faults: list[Fault] = []
+    for _, (ident, names, kv) in tree.attrs_anywhere(blocks):
+        named = [(f"#{ident}", ident)] if ident and restricts(ident) else []
+        named += [(f".{name}", name) for name in names if restricts(name)]
+        named += [
+            (f'{key}="{value}"', value)
+            for key, value in kv
+            if key not in RESTRICTING and key not in FIGURE_ATTRIBUTES and restricts(value)
+        ]
+        faults.extend(
+            Fault(
+                f"'{shown}' names a marking or an audience, but only marking= and audience= "
+                "restrict a passage: it would be removed and the text published",
+                FIX + ', or audience="name"; or rename it',
+                needle,
+            )
+            for shown, needle in named
+        )
     return faults
 
 

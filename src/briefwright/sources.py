@@ -102,8 +102,17 @@ def _read_front(reader: Reader, path: Path) -> _Front | None:
     return _Front(path, rel, meta, data, body, body_line)
 
 
-def load_collection(reader: Reader, scheme: Scheme, folder: Path, parse: bool = True) -> Collection:
-    """Load a folder of sections (with pandoc's tree of each, if ``parse``) and its bibliography."""
+def load_collection(
+    reader: Reader,
+    scheme: Scheme,
+    folder: Path,
+    parse: bool = True,
+    audiences: tuple[str, ...] = (),
+) -> Collection:
+    """Load a folder of sections (with pandoc's tree of each, if ``parse``) and its bibliography.
+
+    ``audiences`` are the audience names: a class or attribute naming one is refused.
+    """
     fronts: list[_Front] = []
     for path in sorted(folder.glob("*.md")):
         if path.name.lower() == "readme.md":
@@ -126,7 +135,7 @@ def load_collection(reader: Reader, scheme: Scheme, folder: Path, parse: bool = 
     sections: dict[str, Section] = {}
     for front in fronts:
         read = trees.get(front.rel)
-        section = _section(reader, scheme, folder.name, front, read, parse, found)
+        section = _section(reader, scheme, folder.name, front, read, parse, found, audiences)
         if section is None:
             reader.broken.add(f"{folder.name}/{front.path.stem}")
         else:
@@ -183,6 +192,7 @@ def _section(
     read: list[Any] | str | None,
     parse: bool,
     found: data.Folder,
+    audiences: tuple[str, ...] = (),
 ) -> Section | None:
     rel, meta, data = front.rel, front.meta, front.data
     problems = reader.problems
@@ -202,7 +212,7 @@ def _section(
         if not isinstance(read, list):
             problems.error(rel, None, f"pandoc could not read it: {read}")
             return None
-        doc = _checked_tree(reader, scheme, front, read, found)
+        doc = _checked_tree(reader, scheme, front, read, found, audiences)
         if doc is None:
             return None
     return Section(
@@ -225,7 +235,12 @@ def _section(
 
 
 def _checked_tree(
-    reader: Reader, scheme: Scheme, front: _Front, read: list[Any], found: data.Folder
+    reader: Reader,
+    scheme: Scheme,
+    front: _Front,
+    read: list[Any],
+    found: data.Folder,
+    audiences: tuple[str, ...] = (),
 ) -> SectionTree | None:
     """Check and clean the three trees of a section; None if one of them cannot be used."""
     problems, rel = reader.problems, front.rel
@@ -247,7 +262,9 @@ def _checked_tree(
                 "flatten it: no reader follows a hundred levels",
             )
             continue
-        faults = passages.check(blocks)
+        faults = passages.check(blocks) or passages.named_restrictions(
+            blocks, scheme.labels[1:], audiences
+        )
         if name == "body" and not faults:
             faults = figures.check(blocks, found, scheme)
         for fault in faults:
