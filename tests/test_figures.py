@@ -238,7 +238,7 @@ def test_a_chart_addressed_to_an_audience_that_may_not_receive_it_is_an_error(
 ) -> None:
     # Its line is the div's, not that of prose that happens to name the marking first.
     body = (
-        "Our `marking=\"TLP:AMBER\"` passages are few.\n\n"
+        'Our `marking="TLP:AMBER"` passages are few.\n\n'
         '::: {.chart spec="secret.vl.yaml" audience="public"}\nA chart.\n:::\n'
     )
     root = project(files(body), base=False)

@@ -196,14 +196,14 @@ def test_the_pdf_opens_with_what_changed_and_has_change_bars(cycle: Cycle, tmp_p
     assert "Revised: What is this?" in first
     for page in PdfReader(path).pages:
         assert page.extract_text().count("TLP:CLEAR") >= 2
-    # A change bar: the bar's red, in the left margin (the text column starts at 30 mm).
+    # A change bar: the bar's red, in the left margin (the text column starts at 36 mm).
     import subprocess
 
     subprocess.run(["pdftoppm", "-png", "-r", "50", str(path), str(tmp_path / "p")], check=True)
     bars = 0
     for png in sorted(tmp_path.glob("p-*.png")):
         image = Image.open(png).convert("RGB")
-        margin = image.crop((0, 0, int(image.width * 29 / 210), image.height))
+        margin = image.crop((0, 0, int(image.width * 35 / 210), image.height))
         pixels = margin.tobytes()
         bars += sum(
             1

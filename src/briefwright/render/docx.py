@@ -104,12 +104,38 @@ def finish(data: bytes, edition: Edition, keywords: list[str], description: str)
                 text = re.sub(r"<w:pgSz [^>]*/>", f'<w:pgSz w:w="{width}" w:h="{height}" />', text)
                 # Number footnotes through the document (LibreOffice restarts them otherwise).
                 text = re.sub(r"<w:footnotePr>\s*<w:numRestart [^>]*/>\s*</w:footnotePr>", "", text)
-                content = text.encode("utf-8")
+                content = _fit_tables(text, int(width)).encode("utf-8")
             entry = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
             target.writestr(entry, content)
     return out.getvalue()
+
+
+def _fit_tables(document: str, page_width: int) -> str:
+    """Scale each table's column grid to the text's width (page less margins, in twips).
+
+    pandoc sizes columns given as fractions against a text 7,920 twips (5.5 in) wide,
+    whatever the reference document's page: wider than the full brief's measure.
+    """
+    margins = re.search(r'<w:pgMar [^>]*w:right="(\d+)"[^>]*w:left="(\d+)"', document) or re.search(
+        r'<w:pgMar [^>]*w:left="(\d+)"[^>]*w:right="(\d+)"', document
+    )
+    if margins is None:
+        return document
+    text_width = page_width - int(margins.group(1)) - int(margins.group(2))
+
+    def fit(grid: re.Match[str]) -> str:
+        columns = [int(w) for w in re.findall(r'<w:gridCol w:w="(\d+)"', grid.group(0))]
+        total = sum(columns)
+        if not columns or total <= text_width:
+            return grid.group(0)
+        widths = iter(w * text_width // total for w in columns)
+        return re.sub(
+            r'(<w:gridCol w:w=")\d+', lambda m: m.group(1) + str(next(widths)), grid.group(0)
+        )
+
+    return re.sub(r"<w:tblGrid>.*?</w:tblGrid>", fit, document, flags=re.S)
 
 
 def _marking_styles(styles: str, edition: Edition) -> str:
