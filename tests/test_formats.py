@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import zipfile
@@ -79,7 +80,18 @@ def test_odt_is_built_for_every_audience_marked_like_the_docx(
         '<style:style style:name="Marking TLP:AMBER" style:family="text"><style:text-properties '
         'fo:font-weight="bold" fo:color="#FFC000" fo:background-color="#000000"'
     ) in styles
-    assert 'style:leader-style="dotted" style:leader-text="." style:position="168mm"' in styles
+    # The dots run to the page numbers at the text's right edge.
+    left, right = map(
+        int,
+        re.findall(
+            r'fo:margin-(?:left|right)="(\d+)mm"',
+            styles.split("<style:page-layout-properties", 1)[1],
+        )[:2],
+    )
+    tab = (
+        f'style:leader-style="dotted" style:leader-text="." style:position="{210 - left - right}mm"'
+    )
+    assert tab in styles
     # One paragraph default, the brief's body font: pandoc's own would follow it and win.
     assert styles.count('<style:default-style style:family="paragraph">') == 1
     if audience == "public":
@@ -165,3 +177,19 @@ def test_the_full_brief_reads_at_about_75_characters_a_line(
     assert len(lengths) > 100
     median, longer = lengths[len(lengths) // 2], lengths[len(lengths) * 9 // 10]
     assert 65 <= median <= 80 and longer <= 90, (median, longer)
+
+
+def test_images_keep_their_description_in_docx_and_odt(tmp_path: Path) -> None:
+    root = build_copy(tmp_path / "proj", "-a", "executive", "-f", "docx", "-f", "odt").root
+    folder = root / "build" / "ukraine-security-guarantees" / "executive"
+    with zipfile.ZipFile(folder / "ukraine-security-guarantees-executive.docx") as word:
+        document = word.read("word/document.xml").decode()
+    described = re.findall(r'<wp:docPr [^>]*descr="([^"]+)"', document)
+    assert described and described[0].startswith("A timeline of milestones")
+    # The picture's own name is short: not the image again as a data: URI, in text.
+    assert "data:" not in document and len(document) < 200_000
+    with zipfile.ZipFile(folder / "ukraine-security-guarantees-executive.odt") as odt:
+        content = odt.read("content.xml").decode()
+    # pandoc's ODT writer drops the description; the frame carries it, as LibreOffice writes it.
+    frames = re.findall(r'<draw:frame draw:name="img\d+".*?</draw:frame>', content)
+    assert frames and all(f"<svg:title>{described[0]}</svg:title>" in frame for frame in frames)

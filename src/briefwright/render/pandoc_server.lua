@@ -255,6 +255,19 @@ local function numbered_lines(block)
   return block
 end
 
+-- An embedded image reaches the office writers under a short name of its content: they
+-- write an image's source into the file as its picture's name, which for a data: URI is
+-- the whole image over again, as text. (The office request empties the media after.)
+local EXTENSIONS = { ["image/png"] = "png", ["image/jpeg"] = "jpg", ["image/gif"] = "gif" }
+
+local function by_name(image)
+  local mime, contents = pandoc.mediabag.fetch(image.src)
+  local name = "image-" .. pandoc.utils.sha1(image.src) .. "." .. (EXTENSIONS[mime] or "bin")
+  pandoc.mediabag.insert(name, mime, contents)
+  image.src = name
+  return image
+end
+
 -- The tree as Word gets it: the contents unbulleted, the print page's copies out, code
 -- lines numbered where asked, and every image embedded.
 local function for_word(doc, request)
@@ -279,8 +292,8 @@ local function for_word(doc, request)
         if raster.width and not image.attributes.width and not image.attributes.height then
           image.attributes.width = raster.width
         end
-        return image
       end
+      return by_name(image)
     end,
   }
 end
@@ -311,6 +324,44 @@ end
 
 -- A Word or OpenDocument file (`"format": "docx"` or `"odt"`) of the tree an HTML
 -- request kept: every tree format of an edition is written from that one tree.
+local function xml_text(text)
+  return (text:gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
+end
+
+-- pandoc's ODT writer leaves an image's description out (the DOCX writer keeps it): each
+-- frame gets it back as svg:title, what office suites read as its alternative text. The
+-- writer names the frames img1, img2, ... in the document's order, the order walked here.
+local function describe_images(odt, doc)
+  local descriptions = {}
+  doc:walk {
+    traverse = "topdown",
+    Image = function(image)
+      descriptions[#descriptions + 1] = pandoc.utils.stringify(image.caption)
+    end,
+  }
+  if #descriptions == 0 then
+    return odt
+  end
+  local function describe(frame, number, close)
+    local text = descriptions[tonumber(number)]
+    if text == nil or text == "" then
+      return nil
+    end
+    return frame .. "<svg:title>" .. xml_text(text) .. "</svg:title>" .. close
+  end
+  local archive = pandoc.zip.Archive(odt)
+  local entries = {}
+  for _, entry in ipairs(archive.entries) do
+    if entry.path == "content.xml" then
+      local xml = entry:contents():gsub('(<draw:frame draw:name="img(%d+)".-)(</draw:frame>)', describe)
+      entry = pandoc.zip.Entry(entry.path, xml, entry.modtime)
+    end
+    entries[#entries + 1] = entry
+  end
+  archive.entries = entries
+  return archive:bytestring()
+end
+
 local function office(_, request)
   local doc = for_word(kept_tree(option(request, "kept"), request.format), request)
   -- The files' parts are stamped with SOURCE_DATE_EPOCH: the brief's date, not today.
@@ -320,9 +371,14 @@ local function office(_, request)
   if request.format == "odt" then -- its content.xml comes from the opendocument template
     options.template = pandoc.template.compile(odt_template())
   end
-  return pandoc.system.with_environment(environment, function()
+  local written = pandoc.system.with_environment(environment, function()
     return pandoc.write(doc, request.format, options)
   end)
+  pandoc.mediabag.empty()
+  if request.format == "odt" then
+    return describe_images(written, doc)
+  end
+  return written
 end
 
 
