@@ -100,3 +100,21 @@ def test_check_refuses_deep_nesting_in_front_matter(project: Callable[..., Path]
     front = "---\ntitle: Q?\nsummary: S.\ntags: " + "[" * 300 + "]" * 300 + "\n---\nBody.\n"
     result = run(project({"sources/demo/intro.md": front}), "check")
     expect_error(result, f"sources/demo/intro.md:4: {DEPTH_LIMIT} (flatten the structure)")
+
+
+def test_brackets_nested_past_the_limit_are_refused_before_pandoc_reads_them(
+    project: Callable[..., Path],
+) -> None:
+    # Sixteen levels take pandoc minutes; the check answers at once, naming the line.
+    body = "A first line.\n\n" + "[" * 16 + "x" + "]{.a}" * 16 + "\n"
+    front = "---\ntitle: Q?\nsummary: S.\nmarking: TLP:CLEAR\n---\n"
+    root = project({"sources/demo/intro.md": front + body})
+    expect_error(
+        run(root, "check"),
+        "sources/demo/intro.md:8: the text nests square brackets 16 deep; briefwright reads at "
+        "most 8",
+    )
+    # A link in a span in a link, and bracketed prose, are far inside the limit.
+    nested = "See [the [plan [text](https://example.org)]{.note}] and [a] [b].\n"
+    result = run(project({"sources/demo/intro.md": front + nested}), "build", "-f", "html")
+    assert result.exit_code == 0, result.output

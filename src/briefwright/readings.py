@@ -18,6 +18,30 @@ from typing import Any
 from . import cache
 
 MAX_DEPTH = 400  # levels of pandoc's JSON tree: well over 100 nested lists or quotes
+# Levels of square brackets, one inside the other: pandoc's reading of them takes twice as
+# long for each level (a second at 8, minutes at 16), and no text needs more.
+MAX_BRACKETS = 8
+
+
+def bracket_depth(text: str) -> tuple[int, int]:
+    """Return how deeply square brackets nest in ``text`` (escaped ones aside), and the
+    line (from 0) where they nest deepest."""
+    depth = deepest = line = at = 0
+    escaped = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            depth += 1
+            if depth > deepest:
+                deepest, at = depth, line
+        elif char == "]":
+            depth = max(depth - 1, 0)
+        if char == "\n":
+            line += 1
+    return deepest, at
 
 
 @functools.cache

@@ -19,7 +19,7 @@ from . import data, definitions, figures, images, passages, readings, sanitise, 
 from .markings import Scheme
 from .models import ID_RE, Collection, Section, SectionFile, SectionTree
 from .reader import Reader, key_line, level_of, line_of
-from .readings import MAX_DEPTH, METADATA
+from .readings import MAX_BRACKETS, MAX_DEPTH, METADATA, bracket_depth
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,21 @@ def _read_front(reader: Reader, path: Path) -> _Front | None:
     meta = reader.model(SectionFile, data, path, "front matter", offset=1)
     if meta is None:
         return None
+    for name, text, first in (
+        ("title", meta.title, key_line(data, "title", 1)),
+        ("summary", meta.summary, key_line(data, "summary", 1)),
+        ("text", body, None),
+    ):
+        depth, line = bracket_depth(text)
+        if depth > MAX_BRACKETS:
+            reader.problems.error(
+                rel,
+                first or body_line + line,
+                f"the {name} nests square brackets {depth} deep; briefwright reads at most "
+                f"{MAX_BRACKETS} (pandoc's reading of each further level takes twice as long)",
+                "nest fewer: a link or span inside another rarely needs more than two",
+            )
+            return None
     return _Front(path, rel, meta, data, body, body_line)
 
 
