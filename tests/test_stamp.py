@@ -104,8 +104,9 @@ def test_a_file_added_to_the_layouts_is_read(built: Path) -> None:
     assert statuses(run(built, "build").output)["demo-executive"] == "built"
 
 
-def test_an_output_changed_in_place_is_built_again(built: Path) -> None:
-    page = built / "build" / "demo" / "public" / "demo-public.html"
+@pytest.mark.parametrize("ext", ["html", "md"])
+def test_an_output_changed_in_place_is_built_again(built: Path, ext: str) -> None:
+    page = built / "build" / "demo" / "public" / f"demo-public.{ext}"
     text = page.read_text()
     times = page.stat()
     page.write_text(text.replace("Plain public text.", "Plain PUBLIC text."))

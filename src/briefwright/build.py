@@ -122,17 +122,21 @@ def _up_to_date(edition: Edition, digest: str) -> list[OutputInfo] | None:
     present -= set(redline_outputs(manifest))  # written after the edition, beside it
     if not isinstance(outputs, dict) or present != set(outputs):
         return None  # a file the last build did not write, or one it wrote is gone
-    infos = []
-    for fmt in edition.audience.formats:
-        name = f"{edition.name}.{fmt}"
-        entry = outputs.get(name)
+    sizes: dict[str, int] = {}
+    for name, entry in outputs.items():  # the formats, and the edition's Markdown beside them
         try:
             data = (folder / name).read_bytes()
         except OSError:
             return None
         if not isinstance(entry, dict) or write.sha256(data) != entry.get("sha256"):
             return None
-        infos.append(OutputInfo(folder / name, fmt, len(data), entry.get("pages")))
+        sizes[name] = len(data)
+    infos = []
+    for fmt in edition.audience.formats:
+        name = f"{edition.name}.{fmt}"
+        if name not in sizes:
+            return None
+        infos.append(OutputInfo(folder / name, fmt, sizes[name], outputs[name].get("pages")))
     return infos
 
 
