@@ -50,6 +50,15 @@ def test_a_one_word_edit_is_a_one_word_change() -> None:
     assert changes(blocks) == [("deletion", "about "), ("insertion", "some ")]
 
 
+def test_an_item_added_to_a_list_that_turns_loose_is_the_only_change() -> None:
+    # One item is a tight list; with a second written after a blank line pandoc reads the
+    # list as loose (Para, not Plain): the first item has not changed.
+    old = "- **Prices.** Prices will rise by about ten percent this winter.\n"
+    new = old + "\n- **Storage.** Storage is full.\n"
+    blocks = both_ways(old, new)
+    assert changes(blocks) == [("insertion", "Storage. Storage is full.")]
+
+
 def test_a_phrase_rewritten_is_one_deletion_and_one_insertion() -> None:
     blocks = both_ways(
         "On 6 January about 35 states met in Paris.",

@@ -67,8 +67,12 @@ def block_section(block: Node) -> str | None:
 
 
 def dump(value: Any) -> str:
-    """Return a tree as text to compare: equal trees give equal text."""
-    return json.dumps(value, ensure_ascii=False)
+    """Return a tree as text to compare: equal trees give equal text.
+
+    A paragraph reads the same whether its list is tight (Plain) or loose (Para): a list
+    that gains an item may turn loose, and its other items have not changed.
+    """
+    return json.dumps(value, ensure_ascii=False).replace('"t": "Plain"', '"t": "Para"')
 
 
 def words(value: Any) -> list[str]:
@@ -88,6 +92,8 @@ def similarity(a: Any, b: Any) -> float:
 
 
 def pairable(a: Node, b: Node) -> bool:
+    if {a["t"], b["t"]} == {"Para", "Plain"}:
+        return True  # one paragraph, in a tight list and then a loose one
     if a["t"] != b["t"]:
         return False
     if a["t"] == "Header":

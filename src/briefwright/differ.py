@@ -300,7 +300,7 @@ class Differ:
             return self._both(a, b)
         ca, cb = cast(Any, a.get("c")), cast(Any, b.get("c"))
         if t in ("Para", "Plain"):
-            return [{"t": t, "c": self.inlines(ca, cb)}]
+            return [{"t": b["t"], "c": self.inlines(ca, cb)}]
         if t == "Header":
             return [{"t": t, "c": [cb[0], cb[1], self.inlines(ca[2], cb[2])]}]
         if t == "BulletList":
