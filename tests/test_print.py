@@ -295,6 +295,33 @@ def test_pdf_sets_the_widest_table_on_a_landscape_page_whole(corpus: Built) -> N
     assert next_width < next_height
 
 
+def test_a_section_that_opens_with_the_widest_table_takes_its_heading_and_source_along(
+    project: Any,
+) -> None:
+    from .conftest import section
+
+    head = "| " + " | ".join(f"Col{n}" for n in range(16)) + " |\n" + "|---:" * 16 + "|\n"
+    rows = "".join(
+        "| " + " | ".join(str(r * 100 + n) for n in range(16)) + " |\n" for r in range(60)
+    )
+    body = head + rows + '\n: A wide long table {source="QXSOURCE register"}\n'
+    root = project(
+        {"sources/demo/judgement.md": section("QXWIDE heading?", "S.", body, marking="TLP:CLEAR")}
+    )
+    result = run(root, "build", "-a", "analyst", "-f", "pdf")
+    assert result.exit_code == 0, result.output
+    reader = PdfReader(root / "build/demo/analyst/demo-analyst.pdf")
+    pages = [(page.extract_text(), page.mediabox) for page in reader.pages]
+
+    landscape = [text for text, box in pages if float(box.width) > float(box.height)]
+    # The heading is not left alone on an upright page (it is in the contents on page 1 too);
+    # the source line stays with its table.
+    assert len(landscape) >= 2 and "Table 1." in landscape[0]
+    assert "QXWIDE heading?" in landscape[0] and "QXSOURCE" in landscape[-1]
+    upright = [text for text, box in pages if float(box.width) < float(box.height)]
+    assert not any("QXSOURCE" in text for text in upright)
+
+
 def test_pdf_fits_a_nine_column_table_to_the_upright_page(corpus: Built) -> None:
     pdf = read_pdf(path(corpus, "pdf"))
     caption = pdf.find("Five-year outline")

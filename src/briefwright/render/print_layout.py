@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ..tree import Blocks, Node, div, filter_lists, nodes, stringify
+from ..tree import Blocks, Node, attr, div, filter_lists, nodes, stringify
 
 # Classes of the wrapper of an ordered list written with parentheses, and of its numbers
 # (browsers match ``ol[type=a]`` and ``ol[type=A]`` alike: the wrapper says which).
@@ -67,6 +67,33 @@ def prepare(doc: Node) -> None:
     _mark_lists(doc["blocks"])
     for table in _tables(doc["blocks"]):
         _mark_table(table)
+    filter_lists(doc["blocks"], _lead_to_landscape)
+
+
+LANDSCAPE_LEAD = "landscape-lead"  # a heading that goes with the landscape table under it
+
+
+def _lead_to_landscape(blocks: list[Any]) -> list[Any]:
+    """Give a section's heading and marking chip the landscape page of its first block,
+    the widest of tables: a heading is not left alone on the page before it."""
+    for index, block in enumerate(blocks):
+        if not _starts_landscape(block):
+            continue
+        for lead in reversed(blocks[:index]):
+            found = attr(lead) if lead.get("t") in ("Header", "Div") else None
+            if found is None or (lead["t"] == "Div" and "section-marking" not in found[1]):
+                break
+            found[1] = [*found[1], LANDSCAPE_LEAD]
+    return blocks
+
+
+def _starts_landscape(block: Any) -> bool:
+    if block.__class__ is not dict or block.get("t") != "Div":
+        return False
+    if "section-body" not in block["c"][0][1]:
+        return False
+    first: Any = next(iter(block["c"][1]), None)
+    return first is not None and first["t"] == "Table" and "widest" in first["c"][0][1]
 
 
 def _mark_lists(blocks: Blocks) -> None:
