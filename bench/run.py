@@ -281,13 +281,26 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results.md")
     args = parser.parse_args()
     rows = {}
-    for size in (int(s) for s in args.sizes.split(",")):
-        print(f"{size} brief(s):", flush=True)
-        rows[size] = measure(size, args.runs, args.hand_briefs, args.work)
-    text = report(rows, args.runs)
-    print(text)
-    args.out.write_text(text)
-    shutil.rmtree(args.work, ignore_errors=True)
+    try:
+        for size in (int(s) for s in args.sizes.split(",")):
+            print(f"{size} brief(s):", flush=True)
+            rows[size] = measure(size, args.runs, args.hand_briefs, args.work)
+            # Written after each size: a run stopped half way keeps what it measured.
+            keep_report(args.out, report(rows, args.runs))
+    finally:
+        shutil.rmtree(args.work, ignore_errors=True)
+    print(report(rows, args.runs))
+
+
+def keep_report(out: Path, text: str) -> None:
+    """Write the measured table at the top of ``out``, keeping the sections after it
+    (from its first "## " heading: comparisons and analyses written by hand)."""
+    try:
+        old = out.read_text()
+    except FileNotFoundError:
+        old = ""
+    kept = old[old.index("\n## ") :] if "\n## " in old else ""
+    out.write_text(text + kept)
 
 
 if __name__ == "__main__":
