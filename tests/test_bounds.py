@@ -118,3 +118,15 @@ def test_brackets_nested_past_the_limit_are_refused_before_pandoc_reads_them(
     nested = "See [the [plan [text](https://example.org)]{.note}] and [a] [b].\n"
     result = run(project({"sources/demo/intro.md": front + nested}), "build", "-f", "html")
     assert result.exit_code == 0, result.output
+
+
+def test_brackets_nested_past_the_limit_in_a_bibliography_are_refused(
+    project: Callable[..., Path],
+) -> None:
+    title = "[" * 12 + "x" + "]" * 12
+    bibliography = f"references:\n  - id: deep\n    type: book\n    title: '{title}'\n"
+    root = project({"sources/demo/references.yaml": bibliography})
+    expect_error(
+        run(root, "check"),
+        "sources/demo/references.yaml:4: square brackets nest 12 deep; briefwright reads at most 8",
+    )
