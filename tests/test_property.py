@@ -4,8 +4,9 @@ Hypothesis writes random section bodies mixing fences, comments, lists, code,
 spans and attributes (well and badly formed), each piece of text with its own
 canary. pandoc's own reading of the body says which canaries lie inside a
 restricted div or span; briefwright must either refuse the section or give
-each audience none of the canaries it may not receive. The seed is fixed, so
-CI runs the same examples every time.
+each audience none of the canaries it may not receive, in its selection and,
+for the first examples it accepts, in every file written for it (HTML, DOCX,
+Markdown, manifest). The seed is fixed, so CI runs the same examples every time.
 """
 
 from __future__ import annotations
@@ -19,23 +20,28 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from briefwright import tree
+from briefwright.build import build
 from briefwright.errors import BriefError
 from briefwright.load import load_project
 from briefwright.render import pandoc
 from briefwright.select import plan
 
 from .conftest import write_files
+from .scan import folder_text
 
 AUDIENCES = """\
 analyst:
   label: Analysts
   layout: full
   clearance: TLP:RED
+  formats: [html, docx]
 public:
   label: Public
   layout: full
   clearance: TLP:CLEAR
+  formats: [html, docx]
 """
+WRITTEN = 12  # the accepted examples also built to files, and every file read back
 BRIEF = """\
 title: Property
 date: 2026-11-29
@@ -177,9 +183,17 @@ def test_no_audience_receives_text_pandoc_reads_inside_a_passage_withheld_from_i
         editions, problems = plan(project)
         assert not problems.errors, problems.errors
         accepted["yes"] += 1
+        written = accepted["yes"] <= WRITTEN
+        if written:  # what the writers put in the files, metadata and Markdown included
+            results = build(editions, jobs=1)
+            assert all(r.status == "built" for r in results), [r.error for r in results]
         for edition in editions:
             audience = edition.audience.name
             received = tree.stringify([s.body for s in edition.sections], notes=True)
+            if written:
+                texts = folder_text(root / "build" / "property" / audience)
+                assert len(texts) >= 3, texts.keys()  # the HTML, DOCX, Markdown and manifest
+                received += "\n".join(texts.values())
             for word, around in restricted.items():
                 if not _may_receive(audience, around):
                     assert word not in received, f"{word} reached {audience} from:\n{body}"
