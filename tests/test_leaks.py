@@ -167,3 +167,35 @@ def test_explicit_request_above_clearance_changes_nothing_on_disk(
         brief.write_text(original)
     after = {p: p.read_bytes() for p in (root / "build").rglob("*") if p.is_file()}
     assert before == after
+
+
+def test_an_edition_whose_section_is_marked_above_it_is_withdrawn_even_if_it_cannot_build(
+    tmp_path: Path,
+) -> None:
+    from .conftest import SMALL_PROJECT, section
+
+    root = write_files(tmp_path / "proj", dict(SMALL_PROJECT))
+    assert run(root, "build", "-f", "html").exit_code == 0
+    public = root / "build" / "demo" / "public"
+    assert "Plain public text." in (public / "demo-public.html").read_text()
+    # The public's only section is marked RED: the public edition can no longer be built,
+    # and its old files, which hold the now-RED text, go.
+    write_files(
+        root,
+        {
+            "sources/demo/intro.md": section(
+                "What is this?", "S.", "Plain public text.", marking="TLP:RED"
+            )
+        },
+    )
+    result = run(root, "build", "-f", "html")
+    assert result.exit_code == 1
+    assert (
+        "withdrew build/demo/public: it held section 'intro', now marked TLP:RED, above the "
+        "TLP:CLEAR it was built for"
+    ) in " ".join(result.output.split())
+    assert not public.exists()
+    leftover = folder_text(root / "build")
+    assert not any(
+        "Plain public text." in text for path, text in leftover.items() if "public" in str(path)
+    )

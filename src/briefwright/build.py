@@ -385,6 +385,54 @@ def prune(project: Project, editions: list[Edition], briefs: list[str] | None) -
     return removed
 
 
+def withdraw(project: Project, briefs: list[str] | None) -> list[Path]:
+    """Remove the files of every built edition that holds a section now marked above the
+    clearance it was built for; return the folders emptied.
+
+    Re-marking a section can stop an edition from building (its audience may receive
+    nothing at all): its old files, with the now-restricted text, must not wait beside
+    it for someone to attach by hand. ``briefs`` limits this to those briefs.
+    """
+    base = output_dir(project.root)
+    removed: list[Path] = []
+    for brief in project.briefs.values():
+        if briefs and brief.id not in briefs:
+            continue
+        collection = project.collections.get(brief.collection)
+        brief_folder = base / brief.id
+        if collection is None or not brief_folder.is_dir():
+            continue
+        for folder in sorted(p for p in brief_folder.iterdir() if p.is_dir()):
+            manifest = write.read_manifest(folder)
+            clearance = project.scheme.get(str((manifest or {}).get("clearance", "")))
+            if manifest is None or clearance is None:
+                continue
+            above = [
+                (section_id, marking)
+                for section_id in manifest.get("sections", [])
+                if (section := collection.sections.get(str(section_id))) is not None
+                and (marking := section.marking or brief.marking) is not None
+                and marking.rank > clearance.rank
+            ]
+            if not above:
+                continue
+            with write.locked(folder):
+                for name in write.edition_files(folder):
+                    (folder / name).unlink(missing_ok=True)
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+            section_id, marking = above[0]
+            log.warning(
+                "withdrew %s: it held section '%s', now marked %s, above the %s it was "
+                "built for; building it again writes what it may receive now",
+                folder.relative_to(project.root),
+                section_id,
+                marking,
+                clearance,
+            )
+    return removed
+
+
 def raise_failures(results: list[EditionResult]) -> None:
     failed = [r for r in results if r.status == "failed"]
     if failed:

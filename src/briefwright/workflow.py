@@ -86,6 +86,9 @@ def build(root: Path, request: Request) -> None:
 
     with stamp.Catch() as warned:  # what the project says, for a build with nothing to do to repeat
         project = load.load_project(root, briefs=request.briefs or None, rough=request.rough)
+    # Before planning, which a re-marked section may stop: said once, not kept to repeat.
+    pipeline.withdraw(project, list(request.briefs) or None)
+    with stamp.Catch() as planned:
         if every_edition:
             pandoc.warm_up_idle()  # if loading asked pandoc nothing (every reading was kept)
         audiences_known(project, request.briefs, request.audiences)
@@ -124,7 +127,7 @@ def build(root: Path, request: Request) -> None:
                 ]
             )
     said = stamp.Said(
-        warnings=warned.caught,
+        warnings=warned.caught + planned.caught,
         names=[edition.name for edition in editions],
         rows=[dataclasses.replace(row, status="up to date") for row in report.rows(results)],
         folders=[str(pipeline.edition_dir(edition)) for edition in editions],
