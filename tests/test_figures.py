@@ -233,6 +233,18 @@ def test_bad_data_is_an_error_with_file_line_and_fix(
     )
 
 
+def test_a_section_showing_data_that_did_not_load_is_not_used(
+    project: Callable[..., Path],
+) -> None:
+    from briefwright.load import load_with_problems
+
+    broken = {"sources/demo/data/pledges.csv": "country,troops\nFrance,4000\nSpain\n"}
+    loaded, problems = load_with_problems(project(files(**broken), base=False))
+    # Its figures are unmarked and unresolved: the section is dropped, not kept as it is.
+    assert loaded is not None and "intro" not in loaded.collections["demo"].sections
+    assert [p.path for p in problems.errors] == ["sources/demo/data/pledges.csv"]
+
+
 def test_a_chart_addressed_to_an_audience_that_may_not_receive_it_is_an_error(
     project: Callable[..., Path],
 ) -> None:

@@ -260,6 +260,7 @@ def _checked_tree(
     """Check and clean the three trees of a section; None if one of them cannot be used."""
     problems, rel = reader.problems, front.rel
     before = len(problems.errors)
+    unplaced = False
     title_blocks, summary_blocks, body = read
     lines = {
         "title": key_line(front.data, "title", 1),
@@ -288,6 +289,7 @@ def _checked_tree(
             at = line or line_of(front.body, fault.needle, front.body_line)
             problems.error(rel, at, fault.message, fault.hint)
         if faults:
+            unplaced = True  # said here or not, the section cannot be used
             continue
         if name != "body" and passages.passages(blocks):
             problems.error(
@@ -303,7 +305,7 @@ def _checked_tree(
             problems.warning(
                 rel, at, f"removed {item.what}", "sources may not carry raw markup or script links"
             )
-    if len(problems.errors) > before:
+    if unplaced or len(problems.errors) > before:
         return None
     _drop_closing_references(reader, front, body)
     title = _one_paragraph(reader, rel, "title", title_blocks, lines["title"])
