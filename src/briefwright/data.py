@@ -270,13 +270,10 @@ def _chart(reader: Reader, path: Path, found: Folder) -> ChartSpec | None:
         reader.problems.error(rel, 1, "must be a Vega-Lite specification (a mapping)")
         return None
     used: list[str] = []
-    faults = list(_check_spec(spec, found.data, used))
+    faults = list(_check_spec(spec, found.data, used, found.broken))
     for where, message, hint in faults:
-        target = spec_value(spec, where)
-        if target in found.broken:  # its own fault is reported: the chart just does not load
-            continue
         reader.problems.error(rel, yamlfile.line_of(spec, where) if where else None, message, hint)
-    if faults:
+    if faults or found.broken.intersection(used):  # a data file's own fault is said there
         return None
     if not used:
         reader.problems.error(
@@ -286,19 +283,12 @@ def _chart(reader: Reader, path: Path, found: Folder) -> ChartSpec | None:
     return ChartSpec(path.name, path, _plain(spec), tuple(dict.fromkeys(used)))
 
 
-def spec_value(spec: Any, where: tuple[Any, ...]) -> Any:
-    """The value at a key path of a specification (None where there is none)."""
-    value = spec
-    for step in where:
-        try:
-            value = value[step]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return value
-
-
 def _check_spec(
-    value: Any, data: dict[str, DataFile], used: list[str], where: tuple[Any, ...] = ()
+    value: Any,
+    data: dict[str, DataFile],
+    used: list[str],
+    broken: set[str],
+    where: tuple[Any, ...] = (),
 ) -> Any:
     """Yield (key path, message, hint) for each thing a specification may not do."""
     if isinstance(value, dict):
@@ -315,17 +305,17 @@ def _check_spec(
                         "charts read only files beside them, by name: data: {url: pledges.csv}; "
                         "nothing is fetched",
                     )
-                elif target not in data:
+                elif target not in data and target not in broken:
                     yield at, f"data file '{target}' is not in data/", "check its name"
                 else:
                     used.append(target)
             elif name in ("href", "image") or (name in ("type", "mark") and inner == "image"):
                 yield at, f"'{name}' would have the chart fetch or link to files", "remove it"
             else:
-                yield from _check_spec(inner, data, used, at)
+                yield from _check_spec(inner, data, used, broken, at)
     elif isinstance(value, list):
         for index, inner in enumerate(value):
-            yield from _check_spec(inner, data, used, (*where, index))
+            yield from _check_spec(inner, data, used, broken, (*where, index))
 
 
 def _plain(value: Any) -> Any:
