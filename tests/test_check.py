@@ -124,13 +124,13 @@ def test_page_budget_is_measured_on_the_rendered_pdf(project: Callable[..., Path
     brief = BRIEF.replace("[intro, judgement]", "[" + ", ".join(f"s{n}" for n in range(14)) + "]")
     root = project({**many, "briefs/demo.yaml": brief})
     said = (
-        "error: briefs/audiences.yaml:5: brief 'demo': the executive edition runs to 2 pages; "
+        "briefs/audiences.yaml:5: brief 'demo': the executive edition runs to 2 pages; "
         "its limit is 1 (over by 1 page) (longest sections: "
     )
-    expect_error(run(root, "check"), said)
+    expect_error(run(root, "check"), f"error: {said}")
     assert not (root / "build" / "demo").exists()
     # The build, which finds it on the PDF it lays out, says it in the same words.
-    expect_error(run(root, "build", "-a", "executive"), said)
+    expect_error(run(root, "build", "-a", "executive"), f"demo-executive: {said}")
 
 
 def test_json_report_for_ci(project: Callable[..., Path]) -> None:

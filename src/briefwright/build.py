@@ -167,9 +167,7 @@ def _attempt(step: Callable[..., Any], *args: Any) -> tuple[Any, str | None]:
     try:
         return step(*args), None
     except BriefError as exc:
-        # A problem of the inputs (a page budget) reads as every command reports it.
-        shown = "\n".join(problem.shown() for problem in exc.problems)
-        return None, shown or exc.format_message()
+        return None, exc.format_message()
     except BrokenExecutor as exc:  # a PDF worker died (killed, out of memory)
         return None, f"a PDF worker stopped: {exc}"
 
@@ -371,10 +369,7 @@ def prune(project: Project, editions: list[Edition], briefs: list[str] | None) -
                 folder / write.MANIFEST
             ).is_file():
                 continue
-            with write.locked(folder):
-                for name in write.edition_files(folder):
-                    (folder / name).unlink(missing_ok=True)
-            shutil.rmtree(folder, ignore_errors=True)
+            _remove_edition(folder)
             removed.append(folder)
             log.warning(
                 "removed %s: the project no longer has that edition",
@@ -404,8 +399,10 @@ def withdraw(project: Project, briefs: list[str] | None) -> list[Path]:
             continue
         for folder in sorted(p for p in brief_folder.iterdir() if p.is_dir()):
             manifest = write.read_manifest(folder)
-            clearance = project.scheme.get(str((manifest or {}).get("clearance", "")))
-            if manifest is None or clearance is None:
+            if manifest is None:
+                continue
+            clearance = project.scheme.get(str(manifest.get("clearance", "")))
+            if clearance is None:
                 continue
             above = [
                 (section_id, marking)
@@ -416,10 +413,7 @@ def withdraw(project: Project, briefs: list[str] | None) -> list[Path]:
             ]
             if not above:
                 continue
-            with write.locked(folder):
-                for name in write.edition_files(folder):
-                    (folder / name).unlink(missing_ok=True)
-            shutil.rmtree(folder, ignore_errors=True)
+            _remove_edition(folder)
             removed.append(folder)
             section_id, marking = above[0]
             log.warning(
@@ -433,17 +427,18 @@ def withdraw(project: Project, briefs: list[str] | None) -> list[Path]:
     return removed
 
 
+def _remove_edition(folder: Path) -> None:
+    """Remove an edition's folder: its files first, under its lock, then the rest."""
+    with write.locked(folder):
+        for name in write.edition_files(folder):
+            (folder / name).unlink(missing_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def raise_failures(results: list[EditionResult]) -> None:
     failed = [r for r in results if r.status == "failed"]
     if failed:
-        # A problem shown as every command shows it names its brief and edition already.
-        lines = [
-            r.error
-            if r.error.startswith(("error: ", "warning: "))
-            else f"{r.edition.name}: {r.error}"
-            for r in failed
-            if r.error
-        ]
+        lines = [f"{r.edition.name}: {r.error}" for r in failed]
         raise BuildError(
             "\n".join(lines) + f"\n{len(failed)} edition(s) failed; "
             "their previous outputs were left as they were."

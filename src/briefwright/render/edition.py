@@ -216,8 +216,8 @@ def _add_pdf(edition: Edition, rendered: Rendered, pdf_result: tuple[bytes, int]
 
 def _check_pages(edition: Edition, pages: int) -> None:
     problem = page_budget(edition, pages)
-    if problem is not None:
-        raise BuildError(problem.shown(), [problem])
+    if problem is not None:  # file, line, what and fix, as brief check says it
+        raise BuildError(str(problem), [problem])
 
 
 def page_budget(edition: Edition, pages: int) -> Problem | None:
