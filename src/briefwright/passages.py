@@ -112,15 +112,9 @@ def passage(node: Node) -> Passage | None:
         return None
     audience = found.get("audience")
     names = tuple(audience.replace(",", " ").split()) if audience is not None else None
-    kinds = tree.classes(node)
-    figure = (
-        ("chart", found["spec"])
-        if "chart" in kinds and found.get("spec")
-        else ("table", found["data"])
-        if "table" in kinds and found.get("data")
-        else None
-    )
-    return Passage(node["t"], found.get("marking"), names, figure)
+    kind = next((k for k in FIGURE_CLASSES if k in tree.classes(node)), None)
+    file = found.get("spec" if kind == "chart" else "data") if kind else None
+    return Passage(node["t"], found.get("marking"), names, (kind, file) if kind and file else None)
 
 
 def passages(blocks: Any) -> list[Passage]:
@@ -172,7 +166,7 @@ def named_restrictions(blocks: Any, labels: Iterable[str], audiences: Iterable[s
     """
     full = {_words(label) for label in labels}  # tlp-amber-strict: anywhere is a restriction
     alone = {w.split("-", 1)[1] for w in full if "-" in w}  # amber-strict, amber, red
-    alone |= {part for w in alone for part in w.split("-")} - {"strict"}
+    alone |= {part for w in alone for part in w.split("-")}  # amber and strict alone too
     alone |= {_words(name) for name in audiences}
     alone |= {f"{w}-only" for w in alone}
 
