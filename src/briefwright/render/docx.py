@@ -118,12 +118,11 @@ def _fit_tables(document: str, page_width: int) -> str:
     pandoc sizes columns given as fractions against a text 7,920 twips (5.5 in) wide,
     whatever the reference document's page: wider than the full brief's measure.
     """
-    margins = re.search(r'<w:pgMar [^>]*w:right="(\d+)"[^>]*w:left="(\d+)"', document) or re.search(
-        r'<w:pgMar [^>]*w:left="(\d+)"[^>]*w:right="(\d+)"', document
-    )
-    if margins is None:
+    section = re.search(r"<w:pgMar [^>]*>", document)
+    margins = dict(re.findall(r'w:(left|right)="(\d+)"', section.group(0))) if section else {}
+    if len(margins) != 2:
         return document
-    text_width = page_width - int(margins.group(1)) - int(margins.group(2))
+    text_width = page_width - int(margins["left"]) - int(margins["right"])
 
     def fit(grid: re.Match[str]) -> str:
         columns = [int(w) for w in re.findall(r'<w:gridCol w:w="(\d+)"', grid.group(0))]
