@@ -12,6 +12,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,23 +24,21 @@ MAX_DEPTH = 400  # levels of pandoc's JSON tree: well over 100 nested lists or q
 MAX_BRACKETS = 8
 
 
+_BRACKET_MARKS = re.compile(r"\\.|[\[\]\n]", re.S)
+
+
 def bracket_depth(text: str) -> tuple[int, int]:
     """Return how deeply square brackets nest in ``text`` (escaped ones aside), and the
     line (from 0) where they nest deepest."""
     depth = deepest = line = at = 0
-    escaped = False
-    for char in text:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "[":
+    for mark in _BRACKET_MARKS.findall(text):
+        if mark == "[":
             depth += 1
             if depth > deepest:
                 deepest, at = depth, line
-        elif char == "]":
+        elif mark == "]":
             depth = max(depth - 1, 0)
-        if char == "\n":
+        elif mark == "\n" or mark == "\\\n":  # an escaped line end ends its line too
             line += 1
     return deepest, at
 
