@@ -125,11 +125,17 @@ def passages(blocks: Any) -> list[Passage]:
 # --- checking --------------------------------------------------------------------------
 
 
-def check(blocks: Any) -> list[Fault]:
-    """Return every restriction in a section's tree that briefwright cannot honour."""
+def check(blocks: Any, labels: Iterable[str] = (), audiences: Iterable[str] = ()) -> list[Fault]:
+    """Return every restriction in a section's tree that briefwright cannot honour.
+
+    ``labels`` (the scheme's markings above its lowest) and ``audiences`` (the audience
+    names) are what a class, id or attribute value may not name (:func:`_naming`).
+    """
     faults: list[Fault] = []
+    naming = _naming(labels, audiences)
     for element, (ident, names, kv) in tree.attrs_anywhere(blocks):
         faults.extend(_check_attr(element, names, kv))
+        faults.extend(naming(ident, names, kv))
         if ident.startswith(RESERVED_ID):
             faults.append(
                 Fault(
@@ -156,14 +162,13 @@ def _words(name: str) -> str:
     return "-".join(part for part in parts if part)
 
 
-def named_restrictions(blocks: Any, labels: Iterable[str], audiences: Iterable[str]) -> list[Fault]:
-    """Return every class, id or attribute value that names a restricting marking or an
-    audience, where only ``marking=`` and ``audience=`` restrict: ``{level="TLP:RED"}``,
-    ``::: amber``, ``{.analyst-only}``. The sanitiser would drop it and publish the text;
-    whoever wrote it meant a restriction, so it is refused instead.
-
-    ``labels`` are the scheme's markings above its lowest, ``audiences`` the audience names.
-    """
+def _naming(
+    labels: Iterable[str], audiences: Iterable[str]
+) -> Callable[[str, list[str], list[list[str]]], list[Fault]]:
+    """Return a check of one attribute set: a class, id or value that names a restricting
+    marking or an audience, where only ``marking=`` and ``audience=`` restrict
+    (``{level="TLP:RED"}``, ``::: amber``, ``{.analyst-only}``). The sanitiser would drop
+    it and publish the text; whoever wrote it meant a restriction, so it is refused."""
     full = {_words(label) for label in labels}  # tlp-amber-strict: anywhere is a restriction
     alone = {w.split("-", 1)[1] for w in full if "-" in w}  # amber-strict, amber, red
     alone |= {part for w in alone for part in w.split("-")}  # amber and strict alone too
@@ -174,16 +179,19 @@ def named_restrictions(blocks: Any, labels: Iterable[str], audiences: Iterable[s
         words = _words(text)
         return bool(words) and (words in alone or any(f"-{w}-" in f"-{words}-" for w in full))
 
-    faults: list[Fault] = []
-    for _, (ident, names, kv) in tree.attrs_anywhere(blocks):
+    def check(ident: str, names: list[str], kv: list[list[str]]) -> list[Fault]:
         named = [(f"#{ident}", ident)] if ident and restricts(ident) else []
         named += [(f".{name}", name) for name in names if restricts(name)]
         named += [
             (f'{key}="{value}"', value)
             for key, value in kv
-            if key not in RESTRICTING and key not in FIGURE_ATTRIBUTES and restricts(value)
+            # (a key that looks like a restricting one is refused for that already)
+            if key not in RESTRICTING
+            and key not in FIGURE_ATTRIBUTES
+            and resembles(key) is None
+            and restricts(value)
         ]
-        faults.extend(
+        return [
             Fault(
                 f"'{shown}' names a marking or an audience, but only marking= and audience= "
                 "restrict a passage: it would be removed and the text published",
@@ -191,8 +199,9 @@ def named_restrictions(blocks: Any, labels: Iterable[str], audiences: Iterable[s
                 needle,
             )
             for shown, needle in named
-        )
-    return faults
+        ]
+
+    return check
 
 
 def _check_attr(element: str, names: list[str], kv: list[list[str]]) -> Iterator[Fault]:

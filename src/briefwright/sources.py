@@ -278,9 +278,7 @@ def _checked_tree(
                 "flatten it: no reader follows a hundred levels",
             )
             continue
-        faults = passages.check(blocks) or passages.named_restrictions(
-            blocks, scheme.labels[1:], audiences
-        )
+        faults = passages.check(blocks, scheme.labels[1:], audiences)
         if name == "body" and not faults:
             faults = figures.check(blocks, found, scheme)
         for fault in faults:
