@@ -148,6 +148,36 @@ def build_in_fresh_python(root: Path, *args: str, before: str = "", after: str) 
     )
 
 
+# Runs brief in a new interpreter and kills it (SIGKILL, as a crash or a power cut would)
+# just before it moves its N-th finished file into place in the project's build/ folder (its
+# cache aside): the old file is still there, the new one waits under a temporary name.
+_KILLER = """
+import os, signal, sys
+real, moves = os.replace, [0]
+def replace(source, target, *args, **kwargs):
+    target = os.path.abspath(target)
+    if target.startswith({build!r}) and "/.cache/" not in target:
+        moves[0] += 1
+        if moves[0] == {at}:
+            os.kill(os.getpid(), signal.SIGKILL)
+    return real(source, target, *args, **kwargs)
+os.replace = replace
+from briefwright.cli import main
+sys.argv = ["brief", "--root", {root!r}, "-q", *{args!r}]
+main()
+"""
+
+
+def killed_at_move(root: Path, at: int, *args: str, env: dict[str, str] | None = None) -> int:
+    """Run ``brief ARGS`` killed before its ``at``-th output moves into place; return its status
+    (``-SIGKILL`` if it was killed, 0 if it ended first)."""
+    build = str(root.resolve() / "build") + os.sep
+    code = _KILLER.format(build=build, at=at, root=str(root), args=list(args))
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, env={**os.environ, **(env or {})}
+    ).returncode
+
+
 def run(root: Path, *args: str) -> Result:
     """Run the brief command on a project root."""
     return CliRunner().invoke(cli, ["--root", str(root), *args], catch_exceptions=True)

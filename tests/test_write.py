@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +17,7 @@ from pypdf import PdfReader
 
 from briefwright import write
 
-from .conftest import REPO, run
+from .conftest import REPO, killed_at_move, run
 
 BUILD = [sys.executable, "-c", "from briefwright.cli import main; main()"]
 
@@ -79,16 +78,13 @@ def test_builds_killed_at_any_moment_leave_previous_outputs_whole(sample_copy: P
     root = sample_copy
     source = root / "sources" / "ukraine-security-guarantees" / "paris-meeting.md"
     editions = sorted((root / "build" / "ukraine-security-guarantees").iterdir())
-    for round_, delay in enumerate((0.4, 0.9, 1.5, 2.2, 3.0)):
+    # Killed before the first output moves into place, between two of an edition's outputs,
+    # and after a whole edition: each time every file is an old one or a new one, never half
+    # of one.
+    for round_, at in enumerate((1, 3, 8)):
         source.write_text(source.read_text() + f"\nEdit number {round_}.\n")
-        process = subprocess.Popen(
-            [*BUILD, "--root", str(root), "-q", "build", "-j", "1"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        code = killed_at_move(root, at, "build", "-j", "2")
+        assert code == -signal.SIGKILL, f"move {at}: the build ended ({code}) before it"
         for folder in editions:
             assert_whole(folder)
     result = run(root, "build")
