@@ -61,8 +61,9 @@ def events(server: Preview | str) -> queue.Queue[tuple[str, dict[str, object]]]:
                     found.put((name, json.loads(line[6:])))
 
     threading.Thread(target=listen, daemon=True).start()
-    ready.wait(5)
-    time.sleep(0.2)
+    # The server counts a stream among its listeners before it answers: once the answer's
+    # headers are here, every later event reaches this queue.
+    assert ready.wait(10), "the event stream did not answer"
     return found
 
 
@@ -90,6 +91,30 @@ def test_an_edit_rebuilds_and_sends_a_reload(preview: Preview) -> None:
     name, data = next_event(found)
     assert name == "reload" and data["version"] == 2
     assert b"Fresh text." in get(preview, "/files/analyst/demo-analyst.html")[1]
+
+
+def test_a_save_during_the_first_build_is_not_missed(
+    project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import briefwright.preview as preview_module
+
+    root = project()
+    section_file = root / "sources" / "demo" / "intro.md"
+    first = preview_module.rebuild
+
+    def build_then_save(state: preview_module.State) -> None:  # the author saves as it ends
+        first(state)
+        if state.version == 1:
+            section_file.write_text(section_file.read_text().replace("Plain public", "Later"))
+
+    monkeypatch.setattr(preview_module, "rebuild", build_then_save)
+    server = Preview(root, "demo", ["analyst", "public"])
+    server.start()  # returns once the first build is done; the save came after it
+    try:
+        wait_for(lambda: json.loads(get(server, "/state")[1])["version"] == 2, seconds=30)
+        assert b"Later text." in get(server, "/files/analyst/demo-analyst.html")[1]
+    finally:
+        server.stop()
 
 
 def test_a_broken_save_shows_the_error_and_a_fix_clears_it(preview: Preview) -> None:
@@ -396,9 +421,13 @@ def test_a_dropped_connection_leaves_no_traceback(
         for path in ("/files/analyst/demo-analyst.pdf", "/files/public/demo-public.html", "/"):
             hang_up(preview, path)
     hang_up(preview, "/events", read=len(b"HTTP/1.0 200"))  # a tab with the page closes
-    time.sleep(0.3)
-    preview.state.publish("reload", preview.state.snapshot())  # the stream writes to nobody
-    time.sleep(0.5)
+
+    def published_to_nobody() -> bool:  # the stream writes to the closed tab, and lets it go
+        preview.state.publish("reload", preview.state.snapshot())
+        with preview.state.lock:
+            return not preview.state.listeners
+
+    wait_for(published_to_nobody)
     assert get(preview, "/state")[0] == 200  # and the preview goes on serving
     err = capfd.readouterr().err
     assert "Traceback" not in err and "Exception" not in err, err
@@ -424,7 +453,12 @@ def test_a_flood_of_connections_is_capped(preview: Preview) -> None:
         for _ in range(live.MAX_CONNECTIONS + 20):
             idle.append(socket.create_connection(("127.0.0.1", port_of(preview)), timeout=5))
         wait_for(lambda: threading.active_count() >= before + live.MAX_CONNECTIONS)
-        time.sleep(0.5)  # the connections over the cap are answered, not given threads
+        # Those over the cap are answered at once, and given no thread.
+        for connection in idle[live.MAX_CONNECTIONS :]:
+            answer = b""
+            while len(answer) < len(b"HTTP/1.0 503") and (chunk := connection.recv(64)):
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.0 503"), answer
         assert threading.active_count() <= before + live.MAX_CONNECTIONS
         status, body, _ = get(preview, "/files/analyst/demo-analyst.html")
         assert status == 503 and b"busy" in body

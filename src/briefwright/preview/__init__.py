@@ -16,8 +16,10 @@ the main thread takes it, and stops the preview after the build in progress.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import queue
 import signal
 import threading
@@ -125,15 +127,44 @@ def _problem(state: State, error: str) -> None:
     state.publish("problem", {"error": error, "version": state.version})
 
 
-def watch(state: State, stop: threading.Event) -> None:
-    """Rebuild after every change under the watched folders until ``stop`` is set."""
+def watch(state: State, stop: threading.Event, since: Listing | None = None) -> None:
+    """Rebuild after every change under the watched folders until ``stop`` is set.
+
+    With ``since`` (a :func:`listing` taken before the first build), a change
+    saved after that listing but before the watcher began (during the first
+    build, say) rebuilds too, as soon as the watcher runs.
+    """
     import watchfiles
 
     folders = [state.root / name for name in WATCHED if (state.root / name).is_dir()]
-    for _changes in watchfiles.watch(
-        *folders, stop_event=stop, debounce=150, step=50, rust_timeout=300, raise_interrupt=False
+    for changes in watchfiles.watch(
+        *folders,
+        stop_event=stop,
+        debounce=150,
+        step=50,
+        rust_timeout=300,
+        yield_on_timeout=True,  # the first timeout says the watcher runs
+        raise_interrupt=False,
     ):
-        rebuild(state)
+        if changes or (since is not None and listing(state.root) != since):
+            rebuild(state)
+        since = None
+
+
+Listing = dict[str, tuple[int, int]]
+
+
+def listing(root: Path) -> Listing:
+    """Return the size and modification time of every file under the watched folders."""
+    found: Listing = {}
+    for name in WATCHED:
+        for folder, _, files in os.walk(root / name):
+            for file in files:
+                path = os.path.join(folder, file)
+                with contextlib.suppress(OSError):  # gone since the folder was listed
+                    info = os.stat(path)
+                    found[path] = (info.st_size, info.st_mtime_ns)
+    return found
 
 
 def _keep_ctrl_c_away() -> None:
@@ -207,13 +238,14 @@ class Preview:
     def _build_and_watch(self) -> None:
         """Build, then rebuild on every change until stopped: every build runs here."""
         _keep_ctrl_c_away()
+        before = listing(self.state.root)
         try:
             rebuild(self.state)
         finally:
             self.built_once.set()
         try:
             if not self.stop_event.is_set():
-                watch(self.state, self.stop_event)
+                watch(self.state, self.stop_event, since=before)
         except Exception as exc:  # e.g. a watched folder went away
             log.error("preview: stopped watching for changes: %s (restart brief preview)", exc)
 
