@@ -149,33 +149,80 @@ def build_in_fresh_python(root: Path, *args: str, before: str = "", after: str) 
 
 
 # Runs brief in a new interpreter and kills it (SIGKILL, as a crash or a power cut would)
-# just before it moves its N-th finished file into place in the project's build/ folder (its
-# cache aside): the old file is still there, the new one waits under a temporary name.
+# at one moment of writing a file under the project's build/ (its cache aside): "write",
+# half-way through writing the file's new bytes (under their temporary name); "move", just
+# before the finished file takes the name. The file is the first whose path ends in SUFFIX.
 _KILLER = """
 import os, signal, sys
-real, moves = os.replace, [0]
+build, suffix, moment = {build!r}, {suffix!r}, {moment!r}
+
+def aimed_at(path):
+    path = os.path.abspath(path)
+    ours = path.startswith(build) and not path.startswith(build + ".cache" + os.sep)
+    return ours and path.endswith(suffix)
+
+def die(what):
+    sys.stderr.write("killed at the " + moment + " of " + what + "\\n")
+    sys.stderr.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+real_replace, real_fdopen = os.replace, os.fdopen
+
 def replace(source, target, *args, **kwargs):
-    target = os.path.abspath(target)
-    if target.startswith({build!r}) and "/.cache/" not in target:
-        moves[0] += 1
-        if moves[0] == {at}:
-            os.kill(os.getpid(), signal.SIGKILL)
-    return real(source, target, *args, **kwargs)
-os.replace = replace
+    if moment == "move" and aimed_at(target):
+        die(os.fspath(target))
+    return real_replace(source, target, *args, **kwargs)
+
+class HalfWriter:
+    def __init__(self, handle, target):
+        self.handle, self.target = handle, target
+    def write(self, data):
+        self.handle.write(data[: len(data) // 2])
+        self.handle.flush()
+        die(self.target)
+    def __getattr__(self, name):
+        return getattr(self.handle, name)
+    def __enter__(self):
+        return self
+    def __exit__(self, *exc):
+        return self.handle.__exit__(*exc)
+
+def fdopen(fd, *args, **kwargs):
+    handle = real_fdopen(fd, *args, **kwargs)
+    temporary = os.readlink(f"/proc/self/fd/{{fd}}")  # .NAME.XXXXXX.tmp beside NAME
+    folder, name = os.path.split(temporary)
+    target = os.path.join(folder, name[1:-4].rsplit(".", 1)[0])
+    if moment == "write" and name.endswith(".tmp") and aimed_at(target):
+        return HalfWriter(handle, target)
+    return handle
+
+os.replace, os.fdopen = replace, fdopen
 from briefwright.cli import main
 sys.argv = ["brief", "--root", {root!r}, "-q", *{args!r}]
 main()
 """
 
 
-def killed_at_move(root: Path, at: int, *args: str, env: dict[str, str] | None = None) -> int:
-    """Run ``brief ARGS`` killed before its ``at``-th output moves into place; return its status
-    (``-SIGKILL`` if it was killed, 0 if it ended first)."""
+def killed_while_writing(
+    root: Path, moment: str, suffix: str, *args: str, env: dict[str, str] | None = None
+) -> None:
+    """Run ``brief ARGS`` and kill it at the ``moment`` ("write" or "move") of the first file
+    under build/ whose path ends in ``suffix``; fail if it ended otherwise."""
     build = str(root.resolve() / "build") + os.sep
-    code = _KILLER.format(build=build, at=at, root=str(root), args=list(args))
-    return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, env={**os.environ, **(env or {})}
-    ).returncode
+    code = _KILLER.format(
+        build=build, suffix=suffix, moment=moment, root=str(root), args=list(args)
+    )
+    process = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
+    assert process.returncode == -signal.SIGKILL and "killed at the" in process.stderr, (
+        f"brief {' '.join(args)} ended ({process.returncode}) before the {moment} of "
+        f"a file ending in {suffix}:\n{process.stderr}"
+    )
 
 
 def run(root: Path, *args: str) -> Result:

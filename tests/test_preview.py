@@ -22,6 +22,7 @@ from .conftest import SMALL_PROJECT, write_files
 def preview(project: Callable[..., Path]) -> Iterator[Preview]:
     server = Preview(project(), "demo", ["analyst", "public"])
     server.start()
+    assert server.watching.wait(10), "the preview does not watch for changes"
     yield server
     server.stop()
 
@@ -113,8 +114,22 @@ def test_a_save_during_the_first_build_is_not_missed(
     try:
         wait_for(lambda: json.loads(get(server, "/state")[1])["version"] == 2, seconds=30)
         assert b"Later text." in get(server, "/files/analyst/demo-analyst.html")[1]
+        assert_no_more_builds(server, 2)
     finally:
         server.stop()
+
+
+def assert_no_more_builds(server: Preview, version: int) -> None:
+    """The preview stays at ``version`` over several of its watcher's quiet spells (300 ms)."""
+    assert server.watching.wait(10)
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline:
+        assert json.loads(get(server, "/state")[1])["version"] == version
+        time.sleep(0.1)
+
+
+def test_a_preview_with_nothing_saved_builds_once(preview: Preview) -> None:
+    assert_no_more_builds(preview, 1)
 
 
 def test_a_broken_save_shows_the_error_and_a_fix_clears_it(preview: Preview) -> None:

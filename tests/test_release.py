@@ -19,7 +19,7 @@ from briefwright import register
 from briefwright.errors import ConfigError
 from briefwright.models import Stamp
 
-from .conftest import BRIEF, expect_error, killed_at_move, run
+from .conftest import BRIEF, expect_error, killed_while_writing, run
 
 EPOCH_18_NOV = "1794960000"  # 2026-11-18 00:00 UTC
 EPOCH_1_DEC = "1796083200"  # 2026-12-01 00:00 UTC
@@ -249,10 +249,15 @@ def test_a_release_killed_at_any_moment_leaves_the_register_whole(released: Path
 
 def test_a_release_killed_while_building_leaves_the_register_as_it_was(released: Path) -> None:
     root = released
-    # The release builds its editions first: killed before each of its first outputs moves
-    # into place, it has recorded nothing.
-    for at in (1, 3, 6):
-        code = killed_at_move(root, at, "release", "demo", env={"SOURCE_DATE_EPOCH": EPOCH_1_DEC})
-        assert code == -signal.SIGKILL, f"move {at}: the release ended ({code}) before it"
-        assert assert_whole(root) == [1], f"killed before move {at}"
+    # The release writes its editions stamped with the new version first: killed half-way
+    # through one, or before one takes its name, it has recorded nothing.
+    for moment, suffix in (
+        ("write", "analyst/demo-analyst.html"),
+        ("move", "analyst/manifest.json"),
+        ("write", "public/manifest.json"),
+    ):
+        killed_while_writing(
+            root, moment, suffix, "release", "demo", env={"SOURCE_DATE_EPOCH": EPOCH_1_DEC}
+        )
+        assert assert_whole(root) == [1], f"killed at the {moment} of {suffix}"
         assert run(root, "build", "-j", "1").exit_code == 0

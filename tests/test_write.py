@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import zipfile
@@ -17,7 +16,7 @@ from pypdf import PdfReader
 
 from briefwright import write
 
-from .conftest import REPO, killed_at_move, run
+from .conftest import REPO, killed_while_writing, run
 
 BUILD = [sys.executable, "-c", "from briefwright.cli import main; main()"]
 
@@ -78,13 +77,18 @@ def test_builds_killed_at_any_moment_leave_previous_outputs_whole(sample_copy: P
     root = sample_copy
     source = root / "sources" / "ukraine-security-guarantees" / "paris-meeting.md"
     editions = sorted((root / "build" / "ukraine-security-guarantees").iterdir())
-    # Killed before the first output moves into place, between two of an edition's outputs,
-    # and after a whole edition: each time every file is an old one or a new one, never half
-    # of one.
-    for round_, at in enumerate((1, 3, 8)):
+    # Killed half-way through writing an edition's PDF, between two of its outputs, half-way
+    # through its manifest (its outputs all new, its record of them old), and before the
+    # first output of the next edition: each time every file is an old one or a new one.
+    moments = [
+        ("write", "public/ukraine-security-guarantees-public.pdf"),
+        ("move", "public/ukraine-security-guarantees-public.html"),
+        ("write", "public/manifest.json"),
+        ("move", "analyst/ukraine-security-guarantees-analyst.docx"),
+    ]
+    for round_, (moment, suffix) in enumerate(moments):
         source.write_text(source.read_text() + f"\nEdit number {round_}.\n")
-        code = killed_at_move(root, at, "build", "-j", "2")
-        assert code == -signal.SIGKILL, f"move {at}: the build ended ({code}) before it"
+        killed_while_writing(root, moment, suffix, "build", "-j", "2")
         for folder in editions:
             assert_whole(folder)
     result = run(root, "build")

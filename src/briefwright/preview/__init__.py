@@ -127,12 +127,18 @@ def _problem(state: State, error: str) -> None:
     state.publish("problem", {"error": error, "version": state.version})
 
 
-def watch(state: State, stop: threading.Event, since: Listing | None = None) -> None:
+def watch(
+    state: State,
+    stop: threading.Event,
+    since: Listing | None = None,
+    watching: threading.Event | None = None,
+) -> None:
     """Rebuild after every change under the watched folders until ``stop`` is set.
 
     With ``since`` (a :func:`listing` taken before the first build), a change
     saved after that listing but before the watcher began (during the first
-    build, say) rebuilds too, as soon as the watcher runs.
+    build, say) rebuilds too, as soon as the watcher runs; ``watching`` is set
+    then.
     """
     import watchfiles
 
@@ -149,18 +155,30 @@ def watch(state: State, stop: threading.Event, since: Listing | None = None) -> 
         if changes or (since is not None and listing(state.root) != since):
             rebuild(state)
         since = None
+        if watching is not None:
+            watching.set()
 
 
 Listing = dict[str, tuple[int, int]]
 
 
 def listing(root: Path) -> Listing:
-    """Return the size and modification time of every file under the watched folders."""
+    """Return the size and modification time of every file the watcher watches.
+
+    The watcher's own filter decides (editors' swap and backup files, ``.git``
+    and the like are not changes), so that what it ignores rebuilds nothing here.
+    """
+    from watchfiles import Change, DefaultFilter
+
+    ignored = DefaultFilter()
     found: Listing = {}
     for name in WATCHED:
-        for folder, _, files in os.walk(root / name):
+        for folder, dirs, files in os.walk(root / name):
+            dirs[:] = [d for d in dirs if ignored(Change.modified, os.path.join(folder, d))]
             for file in files:
                 path = os.path.join(folder, file)
+                if not ignored(Change.modified, path):
+                    continue
                 with contextlib.suppress(OSError):  # gone since the folder was listed
                     info = os.stat(path)
                     found[path] = (info.st_size, info.st_mtime_ns)
@@ -217,6 +235,7 @@ class Preview:
         self.state.port = int(self.server.server_address[1])
         self.stop_event = threading.Event()
         self.built_once = threading.Event()
+        self.watching = threading.Event()  # set once changes are watched
         self.builder: threading.Thread | None = None
         self.serving: threading.Thread | None = None
 
@@ -245,7 +264,7 @@ class Preview:
             self.built_once.set()
         try:
             if not self.stop_event.is_set():
-                watch(self.state, self.stop_event, since=before)
+                watch(self.state, self.stop_event, since=before, watching=self.watching)
         except Exception as exc:  # e.g. a watched folder went away
             log.error("preview: stopped watching for changes: %s (restart brief preview)", exc)
 
