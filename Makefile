@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: brief redline test check list preview email lint bench bench-redline bench-quick \
-	bench-compare minimums reference-docx reference-odt golden clean distclean
+	bench-compare minimums test-oldest reference-docx reference-odt golden clean distclean
 
 # Every edition, and beside each its redline: what changed since its audience's last release.
 brief: $(STAMP)
@@ -60,6 +60,11 @@ bench-compare: $(STAMP)
 # (installs them into a throwaway virtual environment: about a minute).
 minimums: $(STAMP)
 	$(BIN)/python tests/minimums.py
+
+# The integration tests with every dependency, test libraries too, at its lowest allowed
+# version (a throwaway virtual environment: about three minutes).
+test-oldest: $(STAMP)
+	$(BIN)/python tests/minimums.py --extras test --pytest -q tests/test_integration.py tests/test_formats.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
