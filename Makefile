@@ -62,9 +62,9 @@ minimums: $(STAMP)
 	$(BIN)/python tests/minimums.py
 
 # The integration tests with every dependency, test libraries too, at its lowest allowed
-# version (a throwaway virtual environment: about three minutes).
+# version (a throwaway virtual environment: about four minutes).
 test-oldest: $(STAMP)
-	$(BIN)/python tests/minimums.py --extras test --pytest -q tests/test_integration.py tests/test_formats.py
+	$(BIN)/python tests/minimums.py --extras test --pytest -q tests/test_integration.py tests/test_formats.py tests/test_preview.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
