@@ -367,3 +367,8 @@ class Edition:
         if level.portion:
             return level.portion
         return f"({level.label})" if self.audience.portion_marks else None
+
+    def set_at(self, key: str) -> tuple[str, int | None]:
+        """Return the file and line that set the audience's ``key`` (audiences.yaml or the
+        brief), for a message about it."""
+        return self.audience.where.get(key, (self.brief.rel, None))

@@ -19,7 +19,6 @@ from .errors import BriefError, Problems
 from .load import build_date
 from .models import Audience, Edition, Project
 from .reader import line_of
-from .select import set_at as _set_at
 from .select import word_budgets
 from .sources import citations
 
@@ -149,7 +148,7 @@ def check_editions(editions: list[Edition], problems: Problems) -> None:
             if over:
                 worst = sorted(over.items(), key=lambda item: item[1], reverse=True)[:3]
                 problems.warning(
-                    *_set_at(edition, "reading_grade"),
+                    *edition.set_at("reading_grade"),
                     f"brief '{edition.brief.id}': {len(over)} section(s) of the "
                     f"{audience.name} edition read above grade "
                     f"{audience.reading_grade:g} (Flesch-Kincaid)",

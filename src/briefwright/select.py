@@ -343,7 +343,7 @@ def word_budgets(editions: list[Edition], problems: Problems) -> None:
         if total > audience.max_words:
             longest = sorted(counts.items(), key=lambda item: item[1], reverse=True)[:3]
             problems.error(
-                *set_at(edition, "max_words"),
+                *edition.set_at("max_words"),
                 f"brief '{edition.brief.id}': the {audience.name} edition has {total} words; "
                 f"its budget is {audience.max_words} (over by {total - audience.max_words})",
                 "longest sections: "
@@ -351,8 +351,3 @@ def word_budgets(editions: list[Edition], problems: Problems) -> None:
                 + "; shorten them, or drop one from the audience's sections",
                 budget=True,
             )
-
-
-def set_at(edition: Edition, key: str) -> tuple[str, int | None]:
-    """Return the file and line that set an audience's ``key`` (audiences.yaml or the brief)."""
-    return edition.audience.where.get(key, (edition.brief.rel, None))

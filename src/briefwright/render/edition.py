@@ -10,7 +10,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import layouts, select, tree
+from .. import layouts, tree
 from ..assemble import Assembled, assemble, fill, keywords
 from ..errors import BuildError, Problem
 from ..formats import FORMATS
@@ -229,7 +229,7 @@ def page_budget(edition: Edition, pages: int) -> Problem | None:
     longest = sorted(counts.items(), key=lambda item: item[1], reverse=True)[:3]
     names = ", ".join(f"{name} ({count} words)" for name, count in longest)
     over = pages - limit
-    path, line = select.set_at(edition, "max_pages")
+    path, line = edition.set_at("max_pages")
     return Problem(
         path,
         line,
