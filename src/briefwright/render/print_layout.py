@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..tree import Blocks, Node, attr, div, filter_lists, nodes, stringify
+from ..tree import Node, attr, div, filter_lists, nodes, stringify
 
 # Classes of the wrapper of an ordered list written with parentheses, and of its numbers
 # (browsers match ``ol[type=a]`` and ``ol[type=A]`` alike: the wrapper says which).
@@ -64,10 +64,10 @@ BREAKS = re.compile(r"[ \t\n\r\f]+")  # the white space a line may break at
 
 def prepare(doc: Node) -> None:
     """Mark the tree's ordered lists and tables for the stylesheets (changes ``doc``)."""
-    _mark_lists(doc["blocks"])
     for table in _tables(doc["blocks"]):
-        _mark_table(table)
-    filter_lists(doc["blocks"], _lead_to_landscape)
+        _mark_table(table)  # first: a heading goes with the widest of them (below)
+    wrap = _list_wrapper()
+    filter_lists(doc["blocks"], lambda items: _lead_to_landscape(wrap(items)))
 
 
 LANDSCAPE_LEAD = "landscape-lead"  # a heading that goes with the landscape table under it
@@ -96,8 +96,9 @@ def _starts_landscape(block: Any) -> bool:
     return first is not None and first["t"] == "Table" and "widest" in first["c"][0][1]
 
 
-def _mark_lists(blocks: Blocks) -> None:
-    """Wrap each ordered list with parentheses or another start than 1 in a Div saying so."""
+def _list_wrapper() -> Callable[[list[Any]], list[Any]]:
+    """Return a rewrite of a list of nodes (for filter_lists) that wraps each ordered list
+    with parentheses or another start than 1 in a Div saying so."""
     seen: set[int] = set()  # a wrapped list is met again inside its wrapper
 
     def wrap(items: list[Any]) -> list[Any]:
@@ -119,7 +120,7 @@ def _mark_lists(blocks: Blocks) -> None:
             out.append(item)
         return out
 
-    filter_lists(blocks, wrap)
+    return wrap
 
 
 def _tables(value: Any) -> list[Node]:
