@@ -169,8 +169,15 @@ def test_explicit_request_above_clearance_changes_nothing_on_disk(
     assert before == after
 
 
-def test_an_edition_whose_section_is_marked_above_it_is_withdrawn_even_if_it_cannot_build(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    ("front", "said"),
+    [
+        ({"marking": "TLP:RED"}, "now marked TLP:RED, above the TLP:CLEAR it was built for"),
+        ({"audiences": "[analyst]"}, "now only for analyst"),
+    ],
+)
+def test_an_edition_holding_a_section_it_may_no_longer_receive_is_withdrawn_even_if_it_cannot_build(
+    tmp_path: Path, front: dict[str, str], said: str
 ) -> None:
     from .conftest import SMALL_PROJECT, section
 
@@ -178,22 +185,17 @@ def test_an_edition_whose_section_is_marked_above_it_is_withdrawn_even_if_it_can
     assert run(root, "build", "-f", "html").exit_code == 0
     public = root / "build" / "demo" / "public"
     assert "Plain public text." in (public / "demo-public.html").read_text()
-    # The public's only section is marked RED: the public edition can no longer be built,
-    # and its old files, which hold the now-RED text, go.
+    # The public's only section is marked RED, or kept for analysts: the public edition can
+    # no longer be built, and its old files, which hold the section's text, go.
     write_files(
         root,
-        {
-            "sources/demo/intro.md": section(
-                "What is this?", "S.", "Plain public text.", marking="TLP:RED"
-            )
-        },
+        {"sources/demo/intro.md": section("What is this?", "S.", "Plain public text.", **front)},
     )
     result = run(root, "build", "-f", "html")
     assert result.exit_code == 1
-    assert (
-        "withdrew build/demo/public: it held section 'intro', now marked TLP:RED, above the "
-        "TLP:CLEAR it was built for"
-    ) in " ".join(result.output.split())
+    assert f"withdrew build/demo/public: it held section 'intro', {said}" in " ".join(
+        result.output.split()
+    )
     assert not public.exists()
     leftover = folder_text(root / "build")
     assert not any(

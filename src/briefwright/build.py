@@ -25,6 +25,7 @@ from .assemble import Assembled, assemble, context
 from .errors import BriefError, BuildError
 from .models import Edition, Project
 from .roots import output_dir
+from .select import bar
 from .stamp import tool_versions
 
 log = logging.getLogger(__name__)
@@ -381,12 +382,14 @@ def prune(project: Project, editions: list[Edition], briefs: list[str] | None) -
 
 
 def withdraw(project: Project, briefs: list[str] | None) -> list[Path]:
-    """Remove the files of every built edition that holds a section now marked above the
-    clearance it was built for; return the folders emptied.
+    """Remove the files of every built edition that holds a section its audience may no
+    longer receive at all (now marked above the clearance it was built for, or now for other
+    audiences); return the folders emptied.
 
-    Re-marking a section can stop an edition from building (its audience may receive
-    nothing at all): its old files, with the now-restricted text, must not wait beside
-    it for someone to attach by hand. ``briefs`` limits this to those briefs.
+    Such a change can stop an edition from building (its audience may receive nothing at
+    all): its old files, with the now-restricted text, must not wait beside it for someone
+    to attach by hand. ``briefs`` limits this to those briefs. A passage re-marked inside a
+    section is cut when the edition is built again.
     """
     base = output_dir(project.root)
     removed: list[Path] = []
@@ -404,27 +407,36 @@ def withdraw(project: Project, briefs: list[str] | None) -> list[Path]:
             clearance = project.scheme.get(str(manifest.get("clearance", "")))
             if clearance is None:
                 continue
-            above = [
-                (section_id, marking)
+            barred = [
+                (section, why)
                 for section_id in manifest.get("sections", [])
                 if (section := collection.sections.get(str(section_id))) is not None
-                and (marking := section.marking or brief.marking) is not None
-                and marking.rank > clearance.rank
+                and (why := bar(section, brief, folder.name, clearance)) in WITHDRAWN
             ]
-            if not above:
+            if not barred:
                 continue
             _remove_edition(folder)
             removed.append(folder)
-            section_id, marking = above[0]
+            section, why = barred[0]
+            now = (
+                f"now only for {', '.join(section.audiences or ())}"
+                if why == "audiences"
+                else f"now marked {section.marking or brief.marking}, above the {clearance} "
+                "it was built for"
+            )
             log.warning(
-                "withdrew %s: it held section '%s', now marked %s, above the %s it was "
-                "built for; building it again writes what it may receive now",
+                "withdrew %s: it held section '%s', %s; building it again writes what it may "
+                "receive now",
                 folder.relative_to(project.root),
-                section_id,
-                marking,
-                clearance,
+                section.id,
+                now,
             )
     return removed
+
+
+# Why a section, once received, takes its edition's old files away (select.bar's reasons;
+# a section left unmarked stops the load first).
+WITHDRAWN = ("audiences", "marking")
 
 
 def _remove_edition(folder: Path) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from . import figures, images, passages, register, tree
 from .errors import ConfigError, Problems, ReleaseError
@@ -41,13 +41,14 @@ def select(
     for index, section_id in enumerate(wanted):
         section = collection.sections[section_id]
         line = brief.line("audiences", audience_name, "sections", index)
-        if section.audiences is not None and audience_name not in section.audiences:
+        barred = bar(section, brief, audience_name, clearance)
+        if barred == "audiences":
             if explicit:
                 problems.error(
                     brief.rel,
                     line,
                     f"audience '{audience_name}' lists section '{section_id}', which is only for "
-                    + ", ".join(section.audiences),
+                    + ", ".join(section.audiences or ()),
                     f"remove it from audiences.{audience_name}.sections, or add "
                     f"'{audience_name}' to 'audiences:' in {section.rel}",
                 )
@@ -55,7 +56,7 @@ def select(
         marking = section.marking or brief.marking
         if marking is None:  # load reports this; never assume unmarked text is public
             continue
-        if marking.rank > clearance.rank:
+        if barred == "marking":
             if explicit:
                 # Never advise raising a clearance: who may read what is not a fix for a list.
                 problems.error(
@@ -154,6 +155,20 @@ def select(
 def _where(message: str) -> tuple[str, None, str]:
     path, _, what = message.partition(": ")
     return path, None, what
+
+
+def bar(
+    section: Section, brief: Brief, audience_name: str, clearance: Level
+) -> Literal["audiences", "unmarked", "marking"] | None:
+    """Say why ``audience_name``, cleared to ``clearance``, may receive nothing of ``section``:
+    it is for other audiences, it has no marking (never assumed public), or its marking is
+    above the clearance. None: it receives the section, cut to its clearance."""
+    if section.audiences is not None and audience_name not in section.audiences:
+        return "audiences"
+    marking = section.marking or brief.marking
+    if marking is None:
+        return "unmarked"
+    return "marking" if marking.rank > clearance.rank else None
 
 
 def _cut(
