@@ -111,7 +111,7 @@ def test_brackets_nested_past_the_limit_are_refused_before_pandoc_reads_them(
     root = project({"sources/demo/intro.md": front + body})
     expect_error(
         run(root, "check"),
-        "sources/demo/intro.md:8: the text nests square brackets 16 deep; briefwright reads at "
+        "sources/demo/intro.md:8: in the text, square brackets nest 16 deep; briefwright reads at "
         "most 8",
     )
     # A link in a span in a link, and bracketed prose, are far inside the limit.

@@ -30,7 +30,7 @@ from . import cache, yamlfile
 from .errors import BriefError
 from .models import Brief, Collection
 from .reader import Reader
-from .readings import MAX_BRACKETS, bracket_depth, reader_digest
+from .readings import reader_digest, too_deep
 from .sources import citations
 
 log = logging.getLogger(__name__)
@@ -61,14 +61,9 @@ def read_bibliography(reader: Reader, path: Path) -> dict[str, int | None]:
     if text is None or (path.suffix == ".yaml" and _yaml_fault(reader, rel, text)):
         reader.broken.add(rel)
         return {}
-    depth, deepest = bracket_depth(text)
-    if depth > MAX_BRACKETS:  # pandoc reads its titles as Markdown: each level doubles its time
-        reader.problems.error(
-            rel,
-            deepest + 1,
-            f"square brackets nest {depth} deep; briefwright reads at most {MAX_BRACKETS}",
-            "nest fewer",
-        )
+    deep = too_deep(text)  # pandoc reads its titles as Markdown
+    if deep is not None:
+        reader.problems.error(rel, deep[0] + 1, deep[1], deep[2])
         reader.broken.add(rel)
         return {}
     reply = _ask(

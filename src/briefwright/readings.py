@@ -27,6 +27,20 @@ MAX_BRACKETS = 8
 _BRACKET_MARKS = re.compile(r"\\.|[\[\]\n]", re.S)
 
 
+def too_deep(text: str) -> tuple[int, str, str] | None:
+    """Return (line from 0, message, fix) if square brackets nest deeper in ``text`` than
+    briefwright reads, else None."""
+    depth, line = bracket_depth(text)
+    if depth <= MAX_BRACKETS:
+        return None
+    return (
+        line,
+        f"square brackets nest {depth} deep; briefwright reads at most {MAX_BRACKETS} "
+        "(pandoc's reading of each further level takes twice as long)",
+        "nest fewer: a link or span inside another rarely needs more than two",
+    )
+
+
 def bracket_depth(text: str) -> tuple[int, int]:
     """Return how deeply square brackets nest in ``text`` (escaped ones aside), and the
     line (from 0) where they nest deepest."""

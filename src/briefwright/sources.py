@@ -19,7 +19,7 @@ from . import data, definitions, figures, images, passages, readings, sanitise, 
 from .markings import Scheme
 from .models import ID_RE, Collection, Section, SectionFile, SectionTree
 from .reader import Reader, key_line, level_of, line_of
-from .readings import MAX_BRACKETS, MAX_DEPTH, METADATA, bracket_depth
+from .readings import MAX_DEPTH, METADATA, too_deep
 
 log = logging.getLogger(__name__)
 
@@ -104,15 +104,10 @@ def _read_front(reader: Reader, path: Path) -> _Front | None:
         ("summary", meta.summary, key_line(data, "summary", 1)),
         ("text", body, None),
     ):
-        depth, line = bracket_depth(text)
-        if depth > MAX_BRACKETS:
-            reader.problems.error(
-                rel,
-                first or body_line + line,
-                f"the {name} nests square brackets {depth} deep; briefwright reads at most "
-                f"{MAX_BRACKETS} (pandoc's reading of each further level takes twice as long)",
-                "nest fewer: a link or span inside another rarely needs more than two",
-            )
+        deep = too_deep(text)
+        if deep is not None:
+            line, message, fix = deep
+            reader.problems.error(rel, first or body_line + line, f"in the {name}, {message}", fix)
             return None
     return _Front(path, rel, meta, data, body, body_line)
 
