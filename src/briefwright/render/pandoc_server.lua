@@ -322,8 +322,6 @@ local function odt_template()
     .. template:sub(finish + 1)
 end
 
--- A Word or OpenDocument file (`"format": "docx"` or `"odt"`) of the tree an HTML
--- request kept: every tree format of an edition is written from that one tree.
 local function xml_text(text)
   return (text:gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
 end
@@ -362,6 +360,8 @@ local function describe_images(odt, doc)
   return archive:bytestring()
 end
 
+-- A Word or OpenDocument file (`"format": "docx"` or `"odt"`) of the tree an HTML
+-- request kept: every tree format of an edition is written from that one tree.
 local function office(_, request)
   local doc = for_word(kept_tree(option(request, "kept"), request.format), request)
   -- The files' parts are stamped with SOURCE_DATE_EPOCH: the brief's date, not today.
