@@ -11,6 +11,7 @@ never drops a restriction and publishes the text.
 
 from __future__ import annotations
 
+import functools
 import html.parser
 import re
 import unicodedata
@@ -132,7 +133,7 @@ def check(blocks: Any, labels: Iterable[str] = (), audiences: Iterable[str] = ()
     names) are what a class, id or attribute value may not name (:func:`_naming`).
     """
     faults: list[Fault] = []
-    naming = _naming(labels, audiences)
+    naming = _naming(tuple(labels), tuple(audiences))
     for element, (ident, names, kv) in tree.attrs_anywhere(blocks):
         faults.extend(_check_attr(element, names, kv))
         faults.extend(naming(ident, names, kv))
@@ -162,8 +163,9 @@ def _words(name: str) -> str:
     return "-".join(part for part in parts if part)
 
 
+@functools.lru_cache(maxsize=8)  # one per project's scheme and audiences, for every section
 def _naming(
-    labels: Iterable[str], audiences: Iterable[str]
+    labels: tuple[str, ...], audiences: tuple[str, ...]
 ) -> Callable[[str, list[str], list[list[str]]], list[Fault]]:
     """Return a check of one attribute set: a class, id or value that names a restricting
     marking or an audience, where only ``marking=`` and ``audience=`` restrict

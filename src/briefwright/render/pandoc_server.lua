@@ -363,6 +363,8 @@ end
 -- A Word or OpenDocument file (`"format": "docx"` or `"odt"`) of the tree an HTML
 -- request kept: every tree format of an edition is written from that one tree.
 local function office(_, request)
+  -- The media hold this edition's images only, even after a request that failed half way.
+  pandoc.mediabag.empty()
   local doc = for_word(kept_tree(option(request, "kept"), request.format), request)
   -- The files' parts are stamped with SOURCE_DATE_EPOCH: the brief's date, not today.
   local environment = pandoc.system.environment()
