@@ -201,3 +201,23 @@ def test_an_edition_holding_a_section_it_may_no_longer_receive_is_withdrawn_even
     assert not any(
         "Plain public text." in text for path, text in leftover.items() if "public" in str(path)
     )
+
+
+def test_an_email_withdraws_an_edition_it_can_no_longer_send(tmp_path: Path) -> None:
+    from .conftest import SMALL_PROJECT, section
+
+    root = write_files(tmp_path / "proj", dict(SMALL_PROJECT))
+    assert run(root, "build", "-f", "html").exit_code == 0
+    public = root / "build" / "demo" / "public"
+    write_files(
+        root,
+        {
+            "sources/demo/intro.md": section(
+                "What is this?", "S.", "Plain public text.", marking="TLP:RED"
+            )
+        },
+    )
+    result = run(root, "email", "demo", "-a", "public")
+    assert result.exit_code == 1
+    assert "withdrew build/demo/public" in " ".join(result.output.split())
+    assert not public.exists()

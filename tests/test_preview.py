@@ -684,3 +684,12 @@ def test_a_browser_sees_a_fix_clear_the_problem(
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert '"ok":true' in result.stdout and "Fixed" in result.stdout
+
+
+def test_a_section_marked_above_an_edition_withdraws_it(preview: Preview) -> None:
+    public = preview.state.root / "build" / "demo" / "public"
+    assert public.is_dir()
+    intro = preview.state.root / "sources" / "demo" / "intro.md"
+    intro.write_text(intro.read_text().replace("marking: TLP:CLEAR", "marking: TLP:RED"))
+    wait_for(lambda: json.loads(get(preview, "/state")[1])["error"] is not None, seconds=30)
+    assert not public.exists()  # its files held the now-RED text

@@ -307,6 +307,7 @@ def email_(
     workflow.briefs_known(obj.root, (brief,))
     project = load.load_project(obj.root, briefs=[brief])
     workflow.audiences_known(project, (brief,), (audience,))
+    pipeline.withdraw(project, [brief])  # as brief build does, before it may fail
     editions = select.plan_or_raise(project, [brief], [audience])
     settings = smtp.smtp_settings() if send else None  # fail before building anything
     # Lists may name other briefs, read here by name only.

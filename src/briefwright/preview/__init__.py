@@ -89,6 +89,7 @@ def rebuild(state: State) -> None:
         if state.brief not in project.briefs:
             raise BriefError(f"briefs/{state.brief}.yaml: the brief no longer exists")
         audiences = [a for a in state.audiences if a in project.briefs[state.brief].audiences]
+        build.withdraw(project, [state.brief])  # as brief build does, before it may fail
         editions = select.plan_or_raise(project, [state.brief], audiences)
         results = build.build(editions, jobs=pdf_pool.default_jobs())
         build.raise_failures(results)
